@@ -1,1 +1,3 @@
-Console.WriteLine("hi");
+using TuneSharp.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,41 @@
+using System.CommandLine;
+
+namespace TuneSharp.Cli;
+
+/// <summary>
+/// The <c>tunesharp</c> command line: parses options and calls the library. Kept thin on purpose;
+/// every capability lives in TuneSharp so it can be used from C# as well.
+/// </summary>
+public static class CliApp
+{
+    /// <summary>Runs the CLI with the given arguments and output writers; returns the process exit code
+    /// (0 success, 1 a TuneSharp error such as a bad file, 2 a usage error).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var io = new CliOutput(output, error);
+        var root = new RootCommand("TuneSharp: fine-tune pretrained transformer models on your PC.");
+        foreach (var command in Commands(io)) root.Subcommands.Add(command);
+
+        var parsed = root.Parse(args);
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (TuneSharpException e)
+        {
+            io.Error(e.Message);
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            io.Error("cancelled");
+            return 130;
+        }
+    }
+
+    private static IEnumerable<Command> Commands(CliOutput io)
+    {
+        yield return InfoCommand.Create(io);
+        yield return GenerateCommand.Create(io);
+    }
+}

@@ -1,0 +1,14 @@
+namespace TuneSharp.Cli;
+
+/// <summary>Where commands write: standard output for results, standard error for progress and errors.</summary>
+public sealed class CliOutput(TextWriter output, TextWriter error)
+{
+    public TextWriter Out { get; } = output;
+    public TextWriter Err { get; } = error;
+
+    /// <summary>True when standard output is an interactive terminal (live progress, colours) rather than a file or pipe.</summary>
+    public bool IsTerminal => ReferenceEquals(Out, Console.Out) && !Console.IsOutputRedirected;
+
+    public void Error(string message) => Err.WriteLine($"error: {message}");
+    public void Warn(string message) => Err.WriteLine($"warning: {message}");
+}

@@ -1,0 +1,22 @@
+namespace TuneSharp.Hub;
+
+/// <summary>
+/// A Hugging Face Hub download failed for a reason the user can act on: the repo or file does not exist,
+/// access needs a token, the network is unreachable, the server sent something unusable, or the file is
+/// not cached while offline. The message names the repo, file or URL involved.
+/// </summary>
+public class HubException : TuneSharpException
+{
+    /// <summary>The HTTP status code that caused the error, when the server answered at all.</summary>
+    public int? StatusCode { get; }
+
+    /// <summary>The URL that was being requested, when the error came from a request.</summary>
+    public string? Url { get; }
+
+    public HubException(string message, int? statusCode = null, string? url = null, Exception? inner = null)
+        : base(message, inner!)
+    {
+        StatusCode = statusCode;
+        Url = url;
+    }
+}

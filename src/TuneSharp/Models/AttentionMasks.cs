@@ -1,0 +1,59 @@
+using static TorchSharp.torch;
+
+namespace TuneSharp.Models;
+
+/// <summary>
+/// Helpers shared by the models to turn a 0/1 <c>attention_mask</c> into what attention needs.
+/// Masks are additive: 0 where attention is allowed and the dtype's most negative finite value where it is not.
+/// We use finfo(dtype).min (as current transformers does) rather than -inf, because a row where every key is
+/// masked (a left-padding query) would otherwise give NaN in softmax; with min it gives a harmless finite
+/// result that nobody reads. Compared with BERT's historical -10000, the result for real tokens is identical:
+/// exp(-10000) and exp(min) both underflow to exactly 0 in fp32.
+/// </summary>
+public static class AttentionMasks
+{
+    /// <summary>
+    /// Position ids counted from the first real token of each row: cumsum(mask) - 1 on real tokens.
+    /// Pad positions get 1 (the value HF generate uses); they are masked out anyway. This is what makes
+    /// left padding give the same result as no padding.
+    /// </summary>
+    public static Tensor PositionIdsFromMask(Tensor attentionMask)
+    {
+        using var scope = NewDisposeScope();
+        var mask = attentionMask.to_type(ScalarType.Int64);
+        var positions = mask.cumsum(-1) - 1;
+        return positions.masked_fill(mask.eq(0), 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Additive mask [B, 1, T, S] for queries at positions past..past+T-1 over keys 0..S-1 (S = past + T),
+    /// combining causality (key j visible to query i when j &lt;= past + i) with the padding mask [B, S].
+    /// </summary>
+    public static Tensor CausalPadding(Tensor? attentionMask, long batch, long queryLength, long past, ScalarType dtype, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var keyLength = past + queryLength;
+        var queryPos = arange(past, keyLength, dtype: ScalarType.Int64, device: device).view(-1, 1);
+        var keyPos = arange(0, keyLength, dtype: ScalarType.Int64, device: device).view(1, -1);
+        var allowed = keyPos.le(queryPos).view(1, 1, queryLength, keyLength);           // [1,1,T,S]
+        if (attentionMask is not null)
+            allowed = allowed.logical_and(attentionMask.to(device).ne(0).view(batch, 1, 1, keyLength)); // [B,1,T,S]
+        return ToAdditive(allowed, dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Additive mask [B, 1, 1, S] for a bidirectional encoder (only padding is masked).</summary>
+    public static Tensor Padding(Tensor attentionMask, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var allowed = attentionMask.ne(0).view(attentionMask.shape[0], 1, 1, attentionMask.shape[1]);
+        return ToAdditive(allowed, dtype).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor ToAdditive(Tensor allowed, ScalarType dtype)
+    {
+        // where() instead of adding two masks: min + min would overflow to -inf.
+        var blocked = full(1, finfo(dtype).min, dtype: dtype, device: allowed.device);
+        var open = zeros(1, dtype: dtype, device: allowed.device);
+        return where(allowed, open, blocked);
+    }
+}

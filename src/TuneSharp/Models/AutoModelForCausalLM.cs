@@ -1,0 +1,27 @@
+using TuneSharp.Checkpoints;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Models;
+
+/// <summary>Loads the right decoder-only language model for a folder, by its config's <c>model_type</c>.</summary>
+public static class AutoModelForCausalLM
+{
+    /// <summary>model_type values that have a causal-LM implementation.</summary>
+    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["llama"];
+
+    /// <summary>Loads config and weights; throws <see cref="ModelConfigException"/> for an architecture without a causal LM.</summary>
+    public static (ICausalLM Model, LoadReport Report) FromPretrained(string modelDir, ScalarType? dtype = null)
+    {
+        var config = PretrainedConfig.Load(modelDir);
+        switch (config)
+        {
+            case LlamaConfig:
+                var (llama, report) = LlamaForCausalLM.FromPretrained(modelDir, dtype);
+                return (llama, report);
+            default:
+                throw new ModelConfigException(
+                    $"{config.Source}: model_type \"{config.ModelType}\" has no causal language model in TuneSharp yet " +
+                    $"(supported for generation: {string.Join(", ", SupportedModelTypes)}).");
+        }
+    }
+}

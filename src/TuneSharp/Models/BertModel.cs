@@ -1,0 +1,290 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TuneSharp.Checkpoints;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Models;
+
+/// <summary>Outputs of <see cref="BertModel"/>. Dispose them (or let a dispose scope do it).</summary>
+/// <param name="LastHiddenState">[B, T, hidden] hidden state of every token after the last layer.</param>
+/// <param name="PoolerOutput">[B, hidden] tanh(dense(CLS hidden state)); null when the model has no pooler.</param>
+public sealed record BertModelOutput(Tensor LastHiddenState, Tensor? PoolerOutput) : IDisposable
+{
+    public void Dispose()
+    {
+        LastHiddenState.Dispose();
+        PoolerOutput?.Dispose();
+    }
+}
+
+/// <summary>
+/// The BERT encoder as Hugging Face's <c>BertModel</c>: embeddings → N post-LayerNorm transformer layers → pooler.
+/// Submodule fields are named exactly like HF's attributes (they become the state_dict keys), so
+/// <c>state_dict()</c> has the same keys as an HF checkpoint: <c>embeddings.word_embeddings.weight</c>,
+/// <c>encoder.layer.0.attention.self.query.weight</c>, ..., <c>pooler.dense.bias</c>.
+/// </summary>
+public sealed class BertModel : nn.Module
+{
+    // HF attribute names, on purpose (they are the parameter names); hence the snake_case fields.
+    private readonly BertEmbeddings embeddings;
+    private readonly BertEncoder encoder;
+    private readonly BertPooler? pooler;
+
+    /// <summary>Builds a randomly initialised model (load weights with <see cref="FromPretrained"/> or a StateDictLoader).</summary>
+    public BertModel(BertConfig config, bool addPoolingLayer = true) : base(nameof(BertModel))
+    {
+        Config = config;
+        embeddings = new BertEmbeddings(config);
+        encoder = new BertEncoder(config);
+        pooler = addPoolingLayer ? new BertPooler(config) : null;
+        RegisterComponents();
+    }
+
+    public BertConfig Config { get; }
+
+    /// <summary>
+    /// Encodes a batch. <paramref name="inputIds"/> [B, T] (int64); <paramref name="attentionMask"/> [B, T] 1 for real
+    /// tokens, 0 for padding (default all ones); <paramref name="tokenTypeIds"/> [B, T] segment ids (default 0);
+    /// <paramref name="positionIds"/> [B, T] (default: counted from each row's first real token, see remarks).
+    /// </summary>
+    /// <remarks>
+    /// Default positions: for unpadded and right-padded input they are 0..T-1 exactly as in HF (padding included).
+    /// HF would also give left-padded rows 0..T-1, shifting every real token's position; we instead count real
+    /// tokens from 0 (<see cref="AttentionMasks.PositionIdsFromMask"/>), keeping pads at their plain index, so
+    /// the padding side does not change results. Pass <paramref name="positionIds"/> to override.
+    /// </remarks>
+    public BertModelOutput forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null, Tensor? positionIds = null)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, length) = (inputIds.shape[0], inputIds.shape[1]);
+        var device = inputIds.device;
+        tokenTypeIds ??= zeros(batch, length, dtype: ScalarType.Int64, device: device);
+        var plainPositions = arange(length, dtype: ScalarType.Int64, device: device).expand(batch, length);
+        positionIds ??= attentionMask is null
+            ? plainPositions
+            : where(attentionMask.ne(0), AttentionMasks.PositionIdsFromMask(attentionMask), plainPositions);
+
+        var hidden = embeddings.forward(inputIds, tokenTypeIds, positionIds);
+        var additiveMask = attentionMask is null ? null : AttentionMasks.Padding(attentionMask.to(device), hidden.dtype);
+        hidden = encoder.forward(hidden, additiveMask);
+        var pooled = pooler?.call(hidden);
+        return new BertModelOutput(hidden.MoveToOuterDisposeScope(), pooled?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Loads config.json and the safetensors weights of a HF model folder. Accepts bare (<c>embeddings.*</c>)
+    /// and prefixed (<c>bert.*</c>, as in BertFor... checkpoints) names. The report lists missing, unexpected
+    /// and mis-shaped tensors; the caller decides whether they matter.
+    /// </summary>
+    public static (BertModel Model, LoadReport Report) FromPretrained(string modelDir, ScalarType? dtype = null)
+    {
+        var config = PretrainedConfig.Load<BertConfig>(modelDir);
+        var model = new BertModel(config);
+        if (dtype is { } type) model.to(type);
+        var weights = ModelWeights.Load(modelDir, dtype);
+        try
+        {
+            var report = StateDictLoader.LoadInto(model, weights, new StateDictLoadOptions
+            {
+                BaseModelPrefix = "bert",
+                // Older checkpoints persist this constant buffer; we compute positions instead.
+                IgnoreUnexpected = [@"(^|\.)embeddings\.position_ids$"],
+            });
+            model.eval();
+            return (model, report);
+        }
+        finally
+        {
+            foreach (var tensor in weights.Values) tensor.Dispose();
+        }
+    }
+
+    /// <summary>Writes config.json and model.safetensors (HF names) into <paramref name="dir"/>.</summary>
+    public void SavePretrained(string dir)
+    {
+        Config.Save(dir);
+        ModelWeights.Save(dir, state_dict());
+    }
+}
+
+/// <summary>Word + position + token-type embeddings, then LayerNorm and dropout.</summary>
+internal sealed class BertEmbeddings : nn.Module
+{
+    private readonly Embedding word_embeddings;
+    private readonly Embedding position_embeddings;
+    private readonly Embedding token_type_embeddings;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+
+    public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
+    {
+        word_embeddings = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
+        position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
+        token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
+        dropout = nn.Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor inputIds, Tensor tokenTypeIds, Tensor positionIds)
+    {
+        using var scope = NewDisposeScope();
+        var sum = word_embeddings.call(inputIds) + token_type_embeddings.call(tokenTypeIds) + position_embeddings.call(positionIds);
+        return dropout.call(LayerNorm.call(sum)).MoveToOuterDisposeScope();
+    }
+}
+
+internal sealed class BertEncoder : nn.Module
+{
+    private readonly ModuleList<BertLayer> layer;
+
+    public BertEncoder(BertConfig config) : base(nameof(BertEncoder))
+    {
+        layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config)).ToArray());
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor hidden, Tensor? additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var block in layer) hidden = block.forward(hidden, additiveMask);
+        return hidden.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>One post-LN transformer layer: x = LN(x + Attn(x)); x = LN(x + FFN(x)).</summary>
+internal sealed class BertLayer : nn.Module
+{
+    private readonly BertAttention attention;
+    private readonly BertIntermediate intermediate;
+    private readonly BertResidualBlock output;
+
+    public BertLayer(BertConfig config) : base(nameof(BertLayer))
+    {
+        attention = new BertAttention(config);
+        intermediate = new BertIntermediate(config);
+        output = new BertResidualBlock(config.IntermediateSize, config.HiddenSize, config);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor hidden, Tensor? additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        var attended = attention.forward(hidden, additiveMask);
+        return output.forward(intermediate.call(attended), attended).MoveToOuterDisposeScope();
+    }
+}
+
+internal sealed class BertAttention : nn.Module
+{
+    private readonly BertSelfAttention self;
+    private readonly BertResidualBlock output;
+
+    public BertAttention(BertConfig config) : base(nameof(BertAttention))
+    {
+        self = new BertSelfAttention(config);
+        output = new BertResidualBlock(config.HiddenSize, config.HiddenSize, config);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor hidden, Tensor? additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        return output.forward(self.forward(hidden, additiveMask), hidden).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Multi-head scaled dot-product self-attention (bidirectional; padding masked additively).</summary>
+internal sealed class BertSelfAttention : nn.Module
+{
+    private readonly Linear query;
+    private readonly Linear key;
+    private readonly Linear value;
+    private readonly int heads;
+    private readonly int headDim;
+    private readonly double attentionDropout;
+
+    public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
+    {
+        query = nn.Linear(config.HiddenSize, config.HiddenSize);
+        key = nn.Linear(config.HiddenSize, config.HiddenSize);
+        value = nn.Linear(config.HiddenSize, config.HiddenSize);
+        heads = config.NumAttentionHeads;
+        headDim = config.HeadDim;
+        attentionDropout = config.AttentionProbsDropoutProb;
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor hidden, Tensor? additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, length) = (hidden.shape[0], hidden.shape[1]);
+        Tensor SplitHeads(Tensor x) => x.view(batch, length, heads, headDim).transpose(1, 2); // [B, H, T, D]
+        var q = SplitHeads(query.call(hidden));
+        var k = SplitHeads(key.call(hidden));
+        var v = SplitHeads(value.call(hidden));
+        // softmax(q·kᵀ/√d + mask)·v; dropout on the attention probabilities only while training (HF's attention dropout).
+        var context = nn.functional.scaled_dot_product_attention(q, k, v, additiveMask, p: training ? attentionDropout : 0.0);
+        return context.transpose(1, 2).reshape(batch, length, heads * headDim).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>dense → dropout → LayerNorm(x + residual): HF's BertSelfOutput and BertOutput (same shape of block).</summary>
+internal sealed class BertResidualBlock : nn.Module
+{
+    private readonly Linear dense;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+
+    public BertResidualBlock(int inFeatures, int outFeatures, BertConfig config) : base(nameof(BertResidualBlock))
+    {
+        dense = nn.Linear(inFeatures, outFeatures);
+        LayerNorm = nn.LayerNorm(outFeatures, eps: config.LayerNormEps);
+        dropout = nn.Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor input, Tensor residual)
+    {
+        using var scope = NewDisposeScope();
+        return LayerNorm.call(dropout.call(dense.call(input)) + residual).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>dense to intermediate size, then the configured activation (erf GELU for BERT).</summary>
+internal sealed class BertIntermediate : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear dense;
+    private readonly string activation;
+
+    public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
+    {
+        dense = nn.Linear(config.HiddenSize, config.IntermediateSize);
+        activation = config.HiddenAct;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        return Activations.Apply(activation, dense.call(hidden)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>tanh(dense(hidden state of the first token)), HF's BertPooler.</summary>
+internal sealed class BertPooler : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear dense;
+
+    public BertPooler(BertConfig config) : base(nameof(BertPooler))
+    {
+        dense = nn.Linear(config.HiddenSize, config.HiddenSize);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        return dense.call(hidden.select(1, 0)).tanh().MoveToOuterDisposeScope();
+    }
+}

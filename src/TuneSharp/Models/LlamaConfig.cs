@@ -1,0 +1,116 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace TuneSharp.Models;
+
+/// <summary>Config of a Llama decoder (<c>model_type: "llama"</c>); property defaults are HF's LlamaConfig defaults.</summary>
+public sealed class LlamaConfig : PretrainedConfig
+{
+    public LlamaConfig()
+    {
+        BosTokenId = 1;
+        EosTokenIds = [2];
+    }
+
+    public override string ModelType => "llama";
+
+    public int VocabSize { get; set; } = 32000;
+    public int HiddenSize { get; set; } = 4096;
+    public int IntermediateSize { get; set; } = 11008;
+    public int NumHiddenLayers { get; set; } = 32;
+    public int NumAttentionHeads { get; set; } = 32;
+    /// <summary>Key/value heads for grouped-query attention; HF defaults it to num_attention_heads.</summary>
+    public int NumKeyValueHeads { get; set; } = 32;
+    /// <summary>Explicit <c>head_dim</c> from the file, or null (then hidden_size / num_attention_heads).</summary>
+    public int? ExplicitHeadDim { get; set; }
+    public string HiddenAct { get; set; } = "silu";
+    public int MaxPositionEmbeddings { get; set; } = 2048;
+    public double InitializerRange { get; set; } = 0.02;
+    public double RmsNormEps { get; set; } = 1e-6;
+    public double RopeTheta { get; set; } = 10000.0;
+    /// <summary>The <c>rope_scaling</c> object as written (null = none); see <see cref="RopeScalingType"/>.</summary>
+    public JsonObject? RopeScaling { get; set; }
+    public bool AttentionBias { get; set; }
+    public bool MlpBias { get; set; }
+    public double AttentionDropout { get; set; }
+    public bool TieWordEmbeddings { get; set; }
+
+    /// <summary>Size of one attention head.</summary>
+    public int HeadDim => ExplicitHeadDim ?? HiddenSize / NumAttentionHeads;
+
+    /// <summary>"default" (no scaling) or "linear" (positions divided by <see cref="RopeScalingFactor"/>).</summary>
+    public string RopeScalingType => RopeScaling is null ? "default"
+        : (RopeScaling["rope_type"] ?? RopeScaling["type"])?.GetValue<string>() ?? "default";
+
+    /// <summary>The rope_scaling <c>factor</c> (1 when there is no scaling).</summary>
+    public double RopeScalingFactor => RopeScaling?["factor"] is JsonNode f ? f.GetValue<JsonElement>().GetDouble() : 1.0;
+
+    protected override void ReadFields(ConfigReader r)
+    {
+        VocabSize = r.Int("vocab_size", VocabSize);
+        HiddenSize = r.Int("hidden_size", HiddenSize);
+        IntermediateSize = r.Int("intermediate_size", IntermediateSize);
+        NumHiddenLayers = r.Int("num_hidden_layers", NumHiddenLayers);
+        NumAttentionHeads = r.Int("num_attention_heads", NumAttentionHeads);
+        // HF: a missing or null num_key_value_heads means plain multi-head attention.
+        NumKeyValueHeads = r.OptionalInt("num_key_value_heads", null) ?? NumAttentionHeads;
+        ExplicitHeadDim = r.OptionalInt("head_dim", null);
+        HiddenAct = r.String("hidden_act", HiddenAct);
+        MaxPositionEmbeddings = r.Int("max_position_embeddings", MaxPositionEmbeddings);
+        InitializerRange = r.Double("initializer_range", InitializerRange);
+        RmsNormEps = r.Double("rms_norm_eps", RmsNormEps);
+        RopeTheta = r.Double("rope_theta", RopeTheta);
+        RopeScaling = r.Object("rope_scaling");
+        AttentionBias = r.Bool("attention_bias", AttentionBias);
+        MlpBias = r.Bool("mlp_bias", MlpBias);
+        AttentionDropout = r.Double("attention_dropout", AttentionDropout);
+        TieWordEmbeddings = r.Bool("tie_word_embeddings", TieWordEmbeddings);
+    }
+
+    protected override void WriteFields(JsonObject json)
+    {
+        json["vocab_size"] = VocabSize;
+        json["hidden_size"] = HiddenSize;
+        json["intermediate_size"] = IntermediateSize;
+        json["num_hidden_layers"] = NumHiddenLayers;
+        json["num_attention_heads"] = NumAttentionHeads;
+        json["num_key_value_heads"] = NumKeyValueHeads;
+        json["head_dim"] = HeadDim;
+        json["hidden_act"] = HiddenAct;
+        json["max_position_embeddings"] = MaxPositionEmbeddings;
+        json["initializer_range"] = InitializerRange;
+        json["rms_norm_eps"] = RmsNormEps;
+        json["rope_theta"] = RopeTheta;
+        json["rope_scaling"] = RopeScaling?.DeepClone();
+        json["attention_bias"] = AttentionBias;
+        json["mlp_bias"] = MlpBias;
+        json["attention_dropout"] = AttentionDropout;
+        json["tie_word_embeddings"] = TieWordEmbeddings;
+    }
+
+    protected override void Validate(ConfigReader r)
+    {
+        if (NumAttentionHeads <= 0 || (ExplicitHeadDim is null && HiddenSize % NumAttentionHeads != 0))
+            throw r.Error("num_attention_heads", $"({NumAttentionHeads}) must divide hidden_size ({HiddenSize}) when head_dim is not given");
+        if (NumKeyValueHeads <= 0 || NumAttentionHeads % NumKeyValueHeads != 0)
+            throw r.Error("num_key_value_heads", $"({NumKeyValueHeads}) must divide num_attention_heads ({NumAttentionHeads})");
+        if (HeadDim % 2 != 0)
+            throw r.Error("head_dim", $"({HeadDim}) must be even for rotary embeddings");
+        if (RopeScaling is not null)
+        {
+            string type;
+            try { type = RopeScalingType; }
+            catch (Exception e) when (e is InvalidOperationException or FormatException) { throw r.Error("rope_scaling", "needs a string \"rope_type\" (or \"type\")"); }
+            if (type is not ("default" or "linear"))
+                throw r.Error("rope_scaling", $"has rope_type \"{type}\"; supported: none (null), \"default\", \"linear\"");
+            if (type == "linear")
+            {
+                double factor;
+                try { factor = RopeScalingFactor; }
+                catch (Exception e) when (e is InvalidOperationException or FormatException) { throw r.Error("rope_scaling", "needs a numeric \"factor\""); }
+                if (RopeScaling["factor"] is null || factor <= 0) throw r.Error("rope_scaling", "\"linear\" needs a positive numeric \"factor\"");
+            }
+        }
+        Activations.Validate(HiddenAct, r, "hidden_act");
+    }
+}

@@ -1,0 +1,324 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TuneSharp.Checkpoints;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Models;
+
+/// <summary>
+/// A Llama decoder with a language-model head, as Hugging Face's <c>LlamaForCausalLM</c>:
+/// token embedding → N × [RMSNorm → GQA self-attention with rotary positions → residual,
+/// RMSNorm → SwiGLU MLP → residual] → RMSNorm → lm_head.
+/// Field names are HF's attribute names, so parameter names are the checkpoint's
+/// (<c>model.layers.0.self_attn.q_proj.weight</c>, ...).
+/// </summary>
+/// <remarks>
+/// Tied embeddings (<c>tie_word_embeddings</c>): there is no separate lm_head module; the logits use
+/// <c>model.embed_tokens.weight</c> itself, so the two can never drift apart during training, the
+/// optimizer sees the parameter once, and <c>state_dict()</c> has no <c>lm_head.weight</c>, which is how
+/// transformers saves a tied model. A checkpoint that stores an explicit lm_head copy still loads (the copy is ignored).
+/// </remarks>
+public sealed class LlamaForCausalLM : nn.Module, ICausalLM
+{
+    private readonly LlamaModel model;
+    private readonly Linear? lm_head; // null when tied to model.embed_tokens
+
+    /// <summary>Builds a randomly initialised model (load weights with <see cref="FromPretrained"/>).</summary>
+    public LlamaForCausalLM(LlamaConfig config) : base(nameof(LlamaForCausalLM))
+    {
+        Config = config;
+        model = new LlamaModel(config);
+        lm_head = config.TieWordEmbeddings ? null : nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+        RegisterComponents();
+    }
+
+    public LlamaConfig Config { get; }
+
+    PretrainedConfig ICausalLM.Config => Config;
+    nn.Module ICausalLM.Module => this;
+
+    /// <summary>Vocabulary size (last dimension of the logits).</summary>
+    public int VocabSize => Config.VocabSize;
+
+    /// <summary>The decoder without the head (<c>model.*</c>).</summary>
+    public LlamaModel Model => model;
+
+    /// <summary>The output projection [vocab, hidden]: <c>lm_head.weight</c>, or the embedding matrix when tied.</summary>
+    public Parameter LmHeadWeight => lm_head?.weight ?? model.EmbedTokens.weight!;
+
+    /// <summary>A new, empty KV cache with one slot per layer.</summary>
+    public KvCache CreateCache() => new(Config.NumHiddenLayers);
+
+    /// <summary>
+    /// Logits [B, T, V]. <paramref name="attentionMask"/> [B, past + T] (1 = real token, 0 = padding, cached
+    /// tokens included); <paramref name="positionIds"/> [B, T] default to counting each row's real tokens
+    /// (so left padding behaves like no padding, as in HF generate); <paramref name="cache"/> supplies the
+    /// keys/values of earlier tokens and receives this call's.
+    /// </summary>
+    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.forward(inputIds, attentionMask, positionIds, cache);
+        var logits = lm_head is null ? nn.functional.linear(hidden, model.EmbedTokens.weight!) : lm_head.call(hidden);
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc cref="forward"/>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
+        => forward(inputIds, attentionMask, positionIds, cache);
+
+    /// <summary>Loads config.json and safetensors weights (single file or sharded) from a HF model folder.</summary>
+    public static (LlamaForCausalLM Model, LoadReport Report) FromPretrained(string modelDir, ScalarType? dtype = null)
+    {
+        var config = PretrainedConfig.Load<LlamaConfig>(modelDir);
+        var model = new LlamaForCausalLM(config);
+        if (dtype is { } type) model.to(type);
+        var weights = ModelWeights.Load(modelDir, dtype);
+        try
+        {
+            var report = StateDictLoader.LoadInto(model, weights, new StateDictLoadOptions
+            {
+                BaseModelPrefix = "model",
+                // A tied checkpoint may store lm_head as an explicit copy of the embedding; the tie makes it redundant.
+                // rotary_emb.inv_freq is a buffer older checkpoints persisted; we derive it from rope_theta.
+                IgnoreUnexpected = config.TieWordEmbeddings
+                    ? [@"^lm_head\.weight$", @"rotary_emb\.inv_freq$"]
+                    : [@"rotary_emb\.inv_freq$"],
+            });
+            model.eval();
+            return (model, report);
+        }
+        finally
+        {
+            foreach (var tensor in weights.Values) tensor.Dispose();
+        }
+    }
+
+    /// <summary>Writes config.json and model.safetensors as transformers expects (no lm_head.weight when tied).</summary>
+    public void SavePretrained(string dir)
+    {
+        Config.Save(dir);
+        ModelWeights.Save(dir, state_dict());
+    }
+}
+
+/// <summary>The decoder stack (<c>model.*</c> in HF): embeddings, layers, final norm. Returns hidden states.</summary>
+public sealed class LlamaModel : nn.Module
+{
+    private readonly Embedding embed_tokens;
+    private readonly ModuleList<LlamaDecoderLayer> layers;
+    private readonly LlamaRmsNorm norm;
+    private readonly RotaryEmbedding rotary;
+
+    internal LlamaModel(LlamaConfig config) : base(nameof(LlamaModel))
+    {
+        embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
+        layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i)).ToArray());
+        norm = new LlamaRmsNorm(config.HiddenSize, config.RmsNormEps);
+        rotary = new RotaryEmbedding(config);
+        RegisterComponents();
+    }
+
+    /// <summary>The token embedding (<c>model.embed_tokens</c>).</summary>
+    public Embedding EmbedTokens => embed_tokens;
+
+    /// <summary>Final hidden states [B, T, hidden] (after the last RMSNorm); see <see cref="LlamaForCausalLM.forward"/>.</summary>
+    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, length) = (inputIds.shape[0], inputIds.shape[1]);
+        var past = cache?.Length ?? 0;
+        var device = inputIds.device;
+        if (attentionMask is not null && attentionMask.shape[1] != past + length)
+            throw new ArgumentException($"attention_mask has {attentionMask.shape[1]} columns; it must cover the {past} cached and {length} new tokens ({past + length}).");
+
+        // Positions: counted over real tokens so a left-padded row gets the same positions as an unpadded one.
+        positionIds ??= attentionMask is null
+            ? arange(past, past + length, dtype: ScalarType.Int64, device: device).expand(batch, length)
+            : AttentionMasks.PositionIdsFromMask(attentionMask.to(device)).narrow(1, past, length);
+
+        var hidden = embed_tokens.call(inputIds);
+        var (cos, sin) = rotary.CosSin(positionIds, hidden.dtype);
+
+        // One new token without padding attends to everything cached: no mask needed.
+        var mask = attentionMask is null && length == 1
+            ? null
+            : AttentionMasks.CausalPadding(attentionMask, batch, length, past, hidden.dtype, device);
+
+        foreach (var layer in layers) hidden = layer.forward(hidden, cos, sin, mask, cache);
+        return norm.call(hidden).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Pre-norm decoder block: x += Attn(RMSNorm(x)); x += MLP(RMSNorm(x)).</summary>
+public sealed class LlamaDecoderLayer : nn.Module
+{
+    private readonly LlamaAttention self_attn;
+    private readonly LlamaMlp mlp;
+    private readonly LlamaRmsNorm input_layernorm;
+    private readonly LlamaRmsNorm post_attention_layernorm;
+
+    internal LlamaDecoderLayer(LlamaConfig config, int layerIndex) : base(nameof(LlamaDecoderLayer))
+    {
+        self_attn = new LlamaAttention(config, layerIndex);
+        mlp = new LlamaMlp(config);
+        input_layernorm = new LlamaRmsNorm(config.HiddenSize, config.RmsNormEps);
+        post_attention_layernorm = new LlamaRmsNorm(config.HiddenSize, config.RmsNormEps);
+        RegisterComponents();
+    }
+
+    internal Tensor forward(Tensor hidden, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        hidden = hidden + self_attn.forward(input_layernorm.call(hidden), cos, sin, mask, cache);
+        hidden = hidden + mlp.call(post_attention_layernorm.call(hidden));
+        return hidden.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// Grouped-query attention with rotary position embeddings. num_key_value_heads ≤ num_attention_heads:
+/// each k/v head serves a group of query heads, which shrinks the KV cache.
+/// </summary>
+public sealed class LlamaAttention : nn.Module
+{
+    private readonly Linear q_proj;
+    private readonly Linear k_proj;
+    private readonly Linear v_proj;
+    private readonly Linear o_proj;
+    private readonly int layerIndex;
+    private readonly int heads;
+    private readonly int kvHeads;
+    private readonly int headDim;
+    private readonly double dropout;
+
+    internal LlamaAttention(LlamaConfig config, int layerIndex) : base(nameof(LlamaAttention))
+    {
+        heads = config.NumAttentionHeads;
+        kvHeads = config.NumKeyValueHeads;
+        headDim = config.HeadDim;
+        dropout = config.AttentionDropout;
+        this.layerIndex = layerIndex;
+        q_proj = nn.Linear(config.HiddenSize, heads * headDim, hasBias: config.AttentionBias);
+        k_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionBias);
+        v_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionBias);
+        o_proj = nn.Linear(heads * headDim, config.HiddenSize, hasBias: config.AttentionBias);
+        RegisterComponents();
+    }
+
+    internal Tensor forward(Tensor hidden, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, length) = (hidden.shape[0], hidden.shape[1]);
+        var q = q_proj.call(hidden).view(batch, length, heads, headDim).transpose(1, 2);   // [B, H, T, D]
+        var k = k_proj.call(hidden).view(batch, length, kvHeads, headDim).transpose(1, 2); // [B, KV, T, D]
+        var v = v_proj.call(hidden).view(batch, length, kvHeads, headDim).transpose(1, 2);
+
+        q = RotaryEmbedding.Apply(q, cos, sin);
+        k = RotaryEmbedding.Apply(k, cos, sin);
+        if (cache is not null) (k, v) = cache.Append(layerIndex, k, v); // now [B, KV, past + T, D]
+
+        var groups = heads / kvHeads;
+        var context = nn.functional.scaled_dot_product_attention(
+            q, RepeatKv(k, groups), RepeatKv(v, groups), mask, p: training ? dropout : 0.0);
+        return o_proj.call(context.transpose(1, 2).reshape(batch, length, heads * headDim)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>[B, KV, S, D] → [B, KV·groups, S, D], each kv head repeated for its consecutive query heads (HF's repeat_kv).</summary>
+    private static Tensor RepeatKv(Tensor x, int groups) => groups == 1 ? x : x.repeat_interleave(groups, dim: 1);
+}
+
+/// <summary>SwiGLU feed-forward: down(act(gate(x)) * up(x)), act = silu for Llama.</summary>
+public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear gate_proj;
+    private readonly Linear up_proj;
+    private readonly Linear down_proj;
+    private readonly string activation;
+
+    internal LlamaMlp(LlamaConfig config) : base(nameof(LlamaMlp))
+    {
+        gate_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: config.MlpBias);
+        up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: config.MlpBias);
+        down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, hasBias: config.MlpBias);
+        activation = config.HiddenAct;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return down_proj.call(Activations.Apply(activation, gate_proj.call(x)) * up_proj.call(x)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// RMSNorm: x / sqrt(mean(x²) + eps) * weight, without mean-centering or bias.
+/// The statistics are computed in fp32 even for bf16/fp16 models: mean(x²) of a few thousand values
+/// overflows fp16 and loses most of its digits in bf16, and HF does the same upcast, so results match.
+/// </summary>
+public sealed class LlamaRmsNorm : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly double eps;
+
+    internal LlamaRmsNorm(int size, double eps) : base(nameof(LlamaRmsNorm))
+    {
+        weight = new Parameter(ones(size));
+        this.eps = eps;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var inputType = x.dtype;
+        var x32 = x.to_type(ScalarType.Float32);
+        var normalized = x32 * (x32.pow(2).mean([-1], keepdim: true) + eps).rsqrt();
+        // Cast back before scaling by the weight, in HF's order, so bf16 results agree bit for bit.
+        return (weight * normalized.to_type(inputType)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// Rotary position embeddings (RoPE) in HF's "rotate_half" layout: in each head, dimension i is paired with
+/// i + D/2 (not 2i with 2i+1 as in the original paper and llama2.c). HF checkpoints were converted with their
+/// q/k rows permuted for this layout, so using the interleaved layout here would silently scramble positions.
+/// Angles θ_i = position · rope_theta^(-2i/D) are computed from the position ids on every call (cheap), which
+/// supports arbitrary positions: padding offsets, KV-cache continuation, linear scaling.
+/// </summary>
+internal sealed class RotaryEmbedding
+{
+    private readonly float[] _inverseFrequencies;
+    private readonly double _positionScale;
+
+    public RotaryEmbedding(LlamaConfig config)
+    {
+        var dim = config.HeadDim;
+        // In double, then rounded once to fp32, so the angles are as exact as fp32 allows.
+        _inverseFrequencies = Enumerable.Range(0, dim / 2).Select(i => (float)(1.0 / Math.Pow(config.RopeTheta, 2.0 * i / dim))).ToArray();
+        // "linear" rope scaling stretches the context by dividing positions by the factor.
+        _positionScale = config.RopeScalingType == "linear" ? 1.0 / config.RopeScalingFactor : 1.0;
+    }
+
+    /// <summary>cos and sin [B, T, D] for position ids [B, T] (computed in fp32, returned in <paramref name="dtype"/>).</summary>
+    public (Tensor Cos, Tensor Sin) CosSin(Tensor positionIds, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var inverse = tensor(_inverseFrequencies, device: positionIds.device);
+        var positions = positionIds.to_type(ScalarType.Float32);
+        if (_positionScale != 1.0) positions = positions * _positionScale;
+        var angles = positions.unsqueeze(-1) * inverse;           // [B, T, D/2]
+        var doubled = cat([angles, angles], -1);                  // [B, T, D]: same angle for i and i + D/2
+        return (doubled.cos().to_type(dtype).MoveToOuterDisposeScope(), doubled.sin().to_type(dtype).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>x·cos + rotate_half(x)·sin for x [B, heads, T, D]; rotate_half(x) = [-x₂, x₁] for halves x₁, x₂.</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    {
+        using var scope = NewDisposeScope();
+        var half = x.shape[^1] / 2;
+        var rotated = cat([x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)], -1);
+        return (x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1)).MoveToOuterDisposeScope();
+    }
+}

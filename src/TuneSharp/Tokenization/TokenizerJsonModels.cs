@@ -1,0 +1,203 @@
+using System.Text;
+
+namespace TuneSharp.Tokenization;
+
+/// <summary>A model token with its span <c>[Start, End)</c> in the word it came from (UTF-16 units).</summary>
+internal readonly record struct TokenizerJsonModelToken(int Id, string Value, int Start, int End);
+
+/// <summary>A tokenizer.json "model": turns one pre-tokenized word into vocabulary tokens.</summary>
+internal abstract class TokenizerJsonModel
+{
+    /// <summary>Name shown in <see cref="TextTokenizer.Kind"/>, e.g. "WordPiece".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Largest id in the vocabulary plus one.</summary>
+    public abstract int VocabSize { get; }
+
+    /// <summary>The unknown token, if the model has one.</summary>
+    public abstract string? UnkToken { get; }
+
+    public abstract void Tokenize(string word, List<TokenizerJsonModelToken> output);
+    public abstract int? TokenToId(string token);
+    public abstract string? IdToToken(int id);
+
+    /// <summary>Builds the id → token table of a token → id vocabulary.</summary>
+    protected static string?[] InvertVocabulary(IReadOnlyDictionary<string, int> vocab)
+    {
+        var tokens = new string?[vocab.Count == 0 ? 0 : vocab.Values.Max() + 1];
+        foreach (var (token, id) in vocab) tokens[id] = token;
+        return tokens;
+    }
+
+    /// <summary>SentencePiece's byte tokens: "&lt;0x41&gt;" for byte 0x41.</summary>
+    internal static string ByteToken(byte b) => $"<0x{b:X2}>";
+
+    /// <summary>Indices where each code point of <paramref name="word"/> starts, plus the word's length.</summary>
+    internal static int[] CodePointBoundaries(string word)
+    {
+        var bounds = new List<int>(word.Length + 1);
+        for (int i = 0; i < word.Length; i += Rune.GetRuneAt(word, i).Utf16SequenceLength) bounds.Add(i);
+        bounds.Add(word.Length);
+        return bounds.ToArray();
+    }
+}
+
+/// <summary>
+/// WordPiece (BERT): greedy longest-match-first from the start of the word; pieces after the first carry the
+/// continuing-subword prefix ("##"). A word longer than <c>max_input_chars_per_word</c> code points, or with a
+/// remainder no vocabulary piece matches, becomes the unknown token as a whole.
+/// </summary>
+internal sealed class TokenizerJsonWordPieceModel : TokenizerJsonModel
+{
+    private readonly Dictionary<string, int> _vocab;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly string?[] _idToToken;
+    private readonly string _unk;
+    private readonly int _unkId;
+    private readonly string _prefix;
+    private readonly int _maxChars;
+
+    public TokenizerJsonWordPieceModel(Dictionary<string, int> vocab, string unkToken, string continuingSubwordPrefix, int maxInputCharsPerWord)
+    {
+        _vocab = new Dictionary<string, int>(vocab, StringComparer.Ordinal);
+        _lookup = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
+        _idToToken = InvertVocabulary(_vocab);
+        _unk = unkToken;
+        _unkId = _vocab.TryGetValue(unkToken, out var id) ? id
+            : throw new ArgumentException($"the WordPiece unk_token \"{unkToken}\" is not in the vocabulary");
+        _prefix = continuingSubwordPrefix;
+        _maxChars = maxInputCharsPerWord;
+    }
+
+    public override string Name => "WordPiece";
+    public override int VocabSize => _idToToken.Length;
+    public override string? UnkToken => _unk;
+    public override int? TokenToId(string token) => _vocab.TryGetValue(token, out var id) ? id : null;
+    public override string? IdToToken(int id) => id >= 0 && id < _idToToken.Length ? _idToToken[id] : null;
+
+    public override void Tokenize(string word, List<TokenizerJsonModelToken> output)
+    {
+        var bounds = CodePointBoundaries(word);
+        if (bounds.Length - 1 > _maxChars) { output.Add(new(_unkId, _unk, 0, word.Length)); return; }
+
+        int before = output.Count;
+        for (int startIdx = 0; startIdx < bounds.Length - 1;)
+        {
+            int start = bounds[startIdx], found = -1, foundEnd = -1;
+            for (int endIdx = bounds.Length - 1; endIdx > startIdx; endIdx--)
+            {
+                var candidate = start == 0 ? word.AsSpan(0, bounds[endIdx]) : string.Concat(_prefix.AsSpan(), word.AsSpan(start, bounds[endIdx] - start)).AsSpan();
+                if (_lookup.TryGetValue(candidate, out var id)) { found = id; foundEnd = endIdx; break; }
+            }
+            if (found < 0)
+            {
+                output.RemoveRange(before, output.Count - before);
+                output.Add(new(_unkId, _unk, 0, word.Length));
+                return;
+            }
+            output.Add(new(found, _idToToken[found]!, start, bounds[foundEnd]));
+            startIdx = foundEnd;
+        }
+    }
+}
+
+/// <summary>
+/// Unigram (SentencePiece): the segmentation with the highest total log-probability, found by Viterbi over the
+/// code point positions of the word. A code point no single-character piece covers gets the unknown token with
+/// a score 10 below the lowest piece score (Hugging Face's penalty); consecutive unknowns fuse into one token, and
+/// with byte_fallback an unknown span becomes its UTF-8 byte tokens ("&lt;0xE9&gt;") when they all exist.
+/// </summary>
+internal sealed class TokenizerJsonUnigramModel : TokenizerJsonModel
+{
+    private const double UnknownPenalty = 10.0;
+    private readonly Dictionary<string, int> _vocab = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly string[] _pieces;
+    private readonly double[] _scores;
+    private readonly int? _unkId;
+    private readonly bool _byteFallback;
+    private readonly int _maxPieceLength;
+    private readonly double _unkScore;
+
+    public TokenizerJsonUnigramModel(IReadOnlyList<(string Piece, double Score)> vocab, int? unkId, bool byteFallback)
+    {
+        _pieces = vocab.Select(v => v.Piece).ToArray();
+        _scores = vocab.Select(v => v.Score).ToArray();
+        for (int i = 0; i < _pieces.Length; i++) _vocab.TryAdd(_pieces[i], i);
+        _lookup = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (unkId is < 0 || unkId >= _pieces.Length) throw new ArgumentException($"unk_id {unkId} is outside the vocabulary (size {_pieces.Length})");
+        _unkId = unkId;
+        _byteFallback = byteFallback;
+        _maxPieceLength = _pieces.Length == 0 ? 0 : _pieces.Max(p => p.Length);
+        _unkScore = (_scores.Length == 0 ? 0 : _scores.Min()) - UnknownPenalty;
+    }
+
+    public override string Name => "Unigram";
+    public override int VocabSize => _pieces.Length;
+    public override string? UnkToken => _unkId is { } id ? _pieces[id] : null;
+    public override int? TokenToId(string token) => _vocab.TryGetValue(token, out var id) ? id : null;
+    public override string? IdToToken(int id) => id >= 0 && id < _pieces.Length ? _pieces[id] : null;
+
+    public override void Tokenize(string word, List<TokenizerJsonModelToken> output)
+    {
+        var bounds = CodePointBoundaries(word);
+        int n = bounds.Length - 1;
+        // best[k]: best score of a segmentation of the first k code points, the start index of its last piece
+        // and that piece's id (-1 for unknown).
+        var bestScore = new double[n + 1];
+        var bestStart = new int[n + 1];
+        var bestId = new int[n + 1];
+        Array.Fill(bestStart, -1);
+        bestStart[0] = 0;
+        for (int k = 0; k < n; k++)
+        {
+            if (bestStart[k] < 0) continue;
+            bool hasSingle = false;
+            for (int e = k + 1; e <= n && bounds[e] - bounds[k] <= _maxPieceLength; e++)
+            {
+                if (!_lookup.TryGetValue(word.AsSpan(bounds[k], bounds[e] - bounds[k]), out var id)) continue;
+                if (e == k + 1) hasSingle = true;
+                Relax(k, e, id, _scores[id]);
+            }
+            if (!hasSingle) Relax(k, k + 1, -1, _unkScore);
+        }
+
+        void Relax(int from, int to, int id, double score)
+        {
+            double candidate = bestScore[from] + score;
+            if (bestStart[to] < 0 || candidate > bestScore[to])
+            {
+                bestScore[to] = candidate;
+                bestStart[to] = from;
+                bestId[to] = id;
+            }
+        }
+
+        var path = new List<(int From, int To, int Id)>();
+        for (int k = n; k > 0; k = bestStart[k]) path.Add((bestStart[k], k, bestId[k]));
+        path.Reverse();
+
+        for (int i = 0; i < path.Count; i++)
+        {
+            var (from, to, id) = path[i];
+            if (id >= 0) { output.Add(new(id, _pieces[id], bounds[from], bounds[to])); continue; }
+            while (i + 1 < path.Count && path[i + 1].Id < 0) to = path[++i].To; // fuse consecutive unknowns
+            EmitUnknown(word, bounds[from], bounds[to], output);
+        }
+    }
+
+    private void EmitUnknown(string word, int start, int end, List<TokenizerJsonModelToken> output)
+    {
+        if (_byteFallback)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(word[start..end]);
+            var ids = bytes.Select(b => TokenToId(ByteToken(b))).ToArray();
+            if (ids.All(id => id is not null))
+            {
+                foreach (var id in ids) output.Add(new(id!.Value, _pieces[id.Value], start, end));
+                return;
+            }
+        }
+        if (_unkId is { } unk) output.Add(new(unk, _pieces[unk], start, end)); // without one the span is dropped
+    }
+}

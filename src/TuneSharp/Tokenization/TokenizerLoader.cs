@@ -1,0 +1,46 @@
+namespace TuneSharp.Tokenization;
+
+/// <summary>
+/// Picks the tokenizer implementation for a Hugging Face model folder from the files it contains, in the order
+/// transformers prefers them: tokenizer.json (the full fast-tokenizer pipeline), vocab.txt (WordPiece),
+/// vocab.json + merges.txt (byte-level BPE), tokenizer.model (SentencePiece).
+/// </summary>
+internal static class TokenizerLoader
+{
+    private static readonly string[] SupportedFiles =
+    {
+        "tokenizer.json", WordPieceTokenizer.VocabFileName, "vocab.json + merges.txt", SentencePieceTokenizer.ModelFileName,
+    };
+
+    public static TextTokenizer Load(string modelDir)
+    {
+        ArgumentNullException.ThrowIfNull(modelDir);
+        if (!Directory.Exists(modelDir))
+            throw new TuneSharpException($"Cannot load a tokenizer: the folder {modelDir} does not exist.");
+
+        bool Has(string name) => File.Exists(Path.Combine(modelDir, name));
+        var config = TokenizerConfig.Load(modelDir);
+
+        if (Has("tokenizer.json")) return LoadTokenizerJson(modelDir, config);
+        if (Has(WordPieceTokenizer.VocabFileName)) return WordPieceTokenizer.Create(modelDir, config);
+        if (Has("vocab.json") && Has("merges.txt")) return LoadByteLevelBpe(modelDir, config);
+        if (Has(SentencePieceTokenizer.ModelFileName)) return SentencePieceTokenizer.Create(modelDir, config);
+
+        var present = Directory.EnumerateFileSystemEntries(modelDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        string hint = Has("vocab.json") ? " (vocab.json was found but merges.txt, which byte-level BPE also needs, was not)"
+                    : Has("merges.txt") ? " (merges.txt was found but vocab.json, which byte-level BPE also needs, was not)"
+                    : "";
+        throw new TuneSharpException(
+            $"No tokenizer file in {modelDir}{hint}. Supported: {string.Join(", ", SupportedFiles)}. " +
+            $"The folder contains: {(present.Count == 0 ? "nothing" : string.Join(", ", present))}.");
+    }
+
+    // Call sites agreed with the tokenizer.json / byte-level BPE implementation ("tokjson"):
+    //   internal static TextTokenizer TokenizerJsonLoader.Load(string modelDir, TokenizerConfig config)
+    //   public static ByteLevelBpeTokenizer ByteLevelBpeTokenizer.Create(string modelDir, TokenizerConfig config)
+    private static TextTokenizer LoadTokenizerJson(string modelDir, TokenizerConfig config)
+        => throw new TuneSharpException("tokenizer.json loading is not available yet (TokenizerJsonLoader pending)."); // TODO(tokjson): TokenizerJsonLoader.Load(modelDir, config)
+
+    private static TextTokenizer LoadByteLevelBpe(string modelDir, TokenizerConfig config)
+        => throw new TuneSharpException("vocab.json + merges.txt loading is not available yet (ByteLevelBpeTokenizer pending)."); // TODO(tokjson): ByteLevelBpeTokenizer.Create(modelDir, config)
+}

@@ -1,0 +1,19 @@
+using TuneSharp.Models;
+
+namespace TuneSharp.Tests.Models;
+
+/// <summary>Small randomly initialised configs for tests that need no checkpoint.</summary>
+internal static class TinyModels
+{
+    public static BertConfig Bert(double dropout = 0.1) => new()
+    {
+        VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 32,
+        MaxPositionEmbeddings = 32, HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout,
+    };
+
+    public static LlamaConfig Llama(bool tied = true, double attentionDropout = 0.0) => new()
+    {
+        VocabSize = 40, HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 2, NumAttentionHeads = 4,
+        NumKeyValueHeads = 2, MaxPositionEmbeddings = 64, TieWordEmbeddings = tied, AttentionDropout = attentionDropout,
+    };
+}
