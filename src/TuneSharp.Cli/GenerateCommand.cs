@@ -44,7 +44,7 @@ public static class GenerateCommand
 
     private static int Run(CliOutput io, string modelDir, string prompt, GenerationOptions options)
     {
-        if (!Directory.Exists(modelDir)) throw new TuneSharpException($"Model folder '{modelDir}' does not exist.");
+        modelDir = ModelSource.Resolve(io, modelDir);
         options.Validate();
         var tokenizer = TextTokenizer.FromPretrained(modelDir);
         var (model, report) = AutoModelForCausalLM.FromPretrained(modelDir);

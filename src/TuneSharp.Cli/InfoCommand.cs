@@ -17,7 +17,7 @@ public static class InfoCommand
 
     private static int Run(CliOutput io, string dir)
     {
-        if (!Directory.Exists(dir)) throw new TuneSharpException($"Model folder '{dir}' does not exist.");
+        dir = ModelSource.Resolve(io, dir);
         var summary = ModelSummary.Read(dir);
         var o = io.Out;
         o.WriteLine($"model:        {Path.GetFullPath(dir)}");

@@ -13,7 +13,11 @@ public static class SharedData
     {
         var env = Environment.GetEnvironmentVariable("TUNESHARP_SHARED");
         if (!string.IsNullOrEmpty(env)) return Directory.Exists(env) ? Path.GetFullPath(env) : null;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        var root = typeof(SharedData).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+        var starts = new[] { root, AppContext.BaseDirectory }.Where(s => !string.IsNullOrEmpty(s));
+        foreach (var start in starts)
+        for (var dir = new DirectoryInfo(start!); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "TuneSharp.sln")))
             {

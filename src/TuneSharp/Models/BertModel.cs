@@ -57,6 +57,8 @@ public sealed class BertModel : nn.Module
     {
         using var scope = NewDisposeScope();
         var (batch, length) = (inputIds.shape[0], inputIds.shape[1]);
+        if (length > Config.MaxPositionEmbeddings)
+            throw new ArgumentException($"The input has {length} tokens but this BERT has only {Config.MaxPositionEmbeddings} position embeddings (max_position_embeddings); truncate the input.");
         var device = inputIds.device;
         tokenTypeIds ??= zeros(batch, length, dtype: ScalarType.Int64, device: device);
         var plainPositions = arange(length, dtype: ScalarType.Int64, device: device).expand(batch, length);

@@ -12,13 +12,16 @@ internal sealed record TokenizerJsonAddedToken(int Id, string Content, bool Spec
 /// </summary>
 internal sealed class TokenizerJsonAddedTokenMatcher
 {
-    private readonly (string Pattern, TokenizerJsonAddedToken Token)[] _tokens;
+    // Candidates grouped by first character, longest first, so a text position is compared only with tokens that can match.
+    private readonly Dictionary<char, (string Pattern, TokenizerJsonAddedToken Token)[]> _byFirstChar;
 
     /// <param name="tokens">Tokens to look for, with the string to match (their content, normalised if needed).</param>
     public TokenizerJsonAddedTokenMatcher(IEnumerable<(string Pattern, TokenizerJsonAddedToken Token)> tokens)
-        => _tokens = tokens.Where(t => t.Pattern.Length > 0).OrderByDescending(t => t.Pattern.Length).ToArray();
+        => _byFirstChar = tokens.Where(t => t.Pattern.Length > 0)
+                                .GroupBy(t => t.Pattern[0])
+                                .ToDictionary(g => g.Key, g => g.OrderByDescending(t => t.Pattern.Length).ToArray());
 
-    public bool IsEmpty => _tokens.Length == 0;
+    public bool IsEmpty => _byFirstChar.Count == 0;
 
     /// <summary>A match: the token and the span it takes in the searched text (white space swallowed included).</summary>
     public readonly record struct Match(int Start, int End, TokenizerJsonAddedToken Token);
@@ -44,9 +47,10 @@ internal sealed class TokenizerJsonAddedTokenMatcher
 
     private (string Pattern, TokenizerJsonAddedToken Token)? Find(string text, int at)
     {
-        foreach (var t in _tokens)
+        if (!_byFirstChar.TryGetValue(text[at], out var candidates)) return null;
+        foreach (var t in candidates)
         {
-            if (string.CompareOrdinal(text, at, t.Pattern, 0, t.Pattern.Length) != 0 || at + t.Pattern.Length > text.Length) continue;
+            if (at + t.Pattern.Length > text.Length || string.CompareOrdinal(text, at, t.Pattern, 0, t.Pattern.Length) != 0) continue;
             if (t.Token.SingleWord && (IsWordChar(text, at - 1) || IsWordChar(text, at + t.Pattern.Length))) continue;
             return t;
         }

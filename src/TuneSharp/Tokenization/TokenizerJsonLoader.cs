@@ -53,6 +53,9 @@ public static class TokenizerJsonLoader
 
             var pipeline = new TokenizerJsonPipeline(model, normalizer, preTokenizer, decoder, added, postProcessor?.TrimOffsets ?? false);
             var specials = SpecialTokensOf(config, pipeline, postProcessor);
+            // Without a config naming the pad token, use the one tokenizer.json's own "padding" section names.
+            if (specials.Pad is null && root.Optional("padding")?.OptionalString("pad_token") is { } pad && pipeline.TokenToId(pad) is { } padId)
+                specials = specials with { Pad = pad, PadId = padId };
             return new TokenizerJsonTokenizer(pipeline, specials, postProcessor?.Template ?? SpecialTokenTemplate.None)
             {
                 ModelMaxLength = config.ModelMaxLength,

@@ -35,12 +35,8 @@ internal static class TokenizerLoader
             $"The folder contains: {(present.Count == 0 ? "nothing" : string.Join(", ", present))}.");
     }
 
-    // Call sites agreed with the tokenizer.json / byte-level BPE implementation ("tokjson"):
-    //   internal static TextTokenizer TokenizerJsonLoader.Load(string modelDir, TokenizerConfig config)
-    //   public static ByteLevelBpeTokenizer ByteLevelBpeTokenizer.Create(string modelDir, TokenizerConfig config)
-    private static TextTokenizer LoadTokenizerJson(string modelDir, TokenizerConfig config)
-        => throw new TuneSharpException("tokenizer.json loading is not available yet (TokenizerJsonLoader pending)."); // TODO(tokjson): TokenizerJsonLoader.Load(modelDir, config)
+    // Implemented by the tokenizer.json / byte-level BPE side (TokenizerJsonLoader.cs, ByteLevelBpeTokenizer.cs).
+    private static TextTokenizer LoadTokenizerJson(string modelDir, TokenizerConfig config) => TokenizerJsonLoader.Load(modelDir, config);
 
-    private static TextTokenizer LoadByteLevelBpe(string modelDir, TokenizerConfig config)
-        => throw new TuneSharpException("vocab.json + merges.txt loading is not available yet (ByteLevelBpeTokenizer pending)."); // TODO(tokjson): ByteLevelBpeTokenizer.Create(modelDir, config)
+    private static TextTokenizer LoadByteLevelBpe(string modelDir, TokenizerConfig config) => ByteLevelBpeTokenizer.Create(modelDir, config);
 }

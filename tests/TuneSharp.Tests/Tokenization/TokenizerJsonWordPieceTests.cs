@@ -154,6 +154,21 @@ public class TokenizerJsonWordPieceTests
         }
     }
 
+    [Fact]
+    public void PaddingSectionNamesThePadToken_WhenNoConfigDoes()
+    {
+        using var dir = new TempDir();
+        var json = TokenizerJsonTestFiles.Bert(Vocab);
+        json["padding"] = new JsonObject { ["strategy"] = "BatchLongest", ["direction"] = "Right", ["pad_id"] = 0, ["pad_type_id"] = 0, ["pad_token"] = "[PAD]" };
+        var tok = TokenizerJsonLoader.LoadFile(TokenizerJsonTestFiles.Write(dir, json));
+        Assert.Equal(0, tok.SpecialTokens.PadId);
+        // "a dog" → [CLS] a dog [SEP] (4 ids); "it" → [CLS] it [SEP] padded with two [PAD] (0) to the longest.
+        var batch = tok.EncodeBatch(["a dog", "it"], options: new EncodeOptions { Padding = PaddingStrategy.Longest });
+        Assert.Equal([2, 15, 16, 3], batch[0].InputIds);
+        Assert.Equal([2, 39, 3, 0], batch[1].InputIds);
+        Assert.Equal([1, 1, 1, 0], batch[1].AttentionMask);
+    }
+
     [SkippableFact]
     public void MiniLmVocabularyAsTokenizerJson_ReproducesGoldenInputIds()
     {
