@@ -79,8 +79,12 @@ internal sealed class BertPreTokenizer
         return words;
     }
 
+    private static readonly string[] AsciiStrings = Enumerable.Range(0, 128).Select(c => ((char)c).ToString()).ToArray();
+
     private string Normalize(Rune rune)
     {
+        if (rune.IsAscii) // fast path: ASCII has no accents to strip
+            return AsciiStrings[_lowerCase ? char.ToLowerInvariant((char)rune.Value) : rune.Value];
         string s = rune.ToString();
         if (_lowerCase) s = s.ToLowerInvariant();
         if (!_stripAccents) return s;

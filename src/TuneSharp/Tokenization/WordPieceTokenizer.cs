@@ -87,7 +87,7 @@ public sealed class WordPieceTokenizer : TextTokenizer
             .Where(t => t.Id is not null)
             .ToList();
         _specialSplitter = new SpecialTokenSplitter(specialStrings.Select(t => new KeyValuePair<string, int>(t.Text, t.Id!.Value)));
-        _specialIds = specialStrings.Where(t => t.Text != null && IsSpecialForDecode(t.Text, config)).Select(t => t.Id!.Value).ToHashSet();
+        _specialIds = specialStrings.Where(t => IsSpecialForDecode(t.Text, config)).Select(t => t.Id!.Value).ToHashSet();
     }
 
     private static bool IsSpecialForDecode(string token, TokenizerConfig config)
