@@ -48,6 +48,7 @@ public static class GenerateCommand
         options.Validate();
         var tokenizer = TextTokenizer.FromPretrained(modelDir);
         var (model, report) = AutoModelForCausalLM.FromPretrained(modelDir);
+        TorchThreads.ConfigureFor(model.Module.parameters().Sum(p => p.numel()));
         if (!report.IsClean) io.Warn(report.ToString());
         var generator = new TextGenerator(model, tokenizer);
         io.Out.Write(prompt);
