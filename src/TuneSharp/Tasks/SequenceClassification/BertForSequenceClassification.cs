@@ -1,0 +1,67 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TuneSharp.Models;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Tasks.SequenceClassification;
+
+/// <summary>
+/// BERT with a linear head on the pooled [CLS] output, as transformers' <c>BertForSequenceClassification</c>:
+/// logits = classifier(dropout(pooler_output)). Parameter names are HF's: <c>bert.embeddings.*</c>,
+/// <c>bert.encoder.layer.N.*</c>, <c>bert.pooler.dense.*</c>, <c>classifier.weight</c>, <c>classifier.bias</c>.
+/// </summary>
+public sealed class BertForSequenceClassification : nn.Module, ISequenceClassifier
+{
+    /// <summary>The transformers class name written to config.json's architectures.</summary>
+    public const string ArchitectureName = "BertForSequenceClassification";
+
+    // HF attribute names (they become the state_dict keys).
+    private readonly BertModel bert;
+    private readonly Dropout dropout;
+    private readonly Linear classifier;
+
+    /// <summary>
+    /// Builds the model from a config whose id2label / problem_type describe the head (see
+    /// <see cref="SequenceClassificationConfig.Apply"/>); the encoder is random until weights are loaded.
+    /// The head is initialised as transformers initialises new heads: weight ~ Normal(0, initializer_range), bias 0.
+    /// </summary>
+    public BertForSequenceClassification(BertConfig config) : base(ArchitectureName)
+    {
+        Config = config;
+        NumLabels = SequenceClassificationConfig.NumLabels(config);
+        ProblemType = SequenceClassificationConfig.ProblemTypeOf(config);
+        bert = new BertModel(config, addPoolingLayer: true);
+        dropout = nn.Dropout(SequenceClassificationConfig.ClassifierDropout(config) ?? config.HiddenDropoutProb);
+        classifier = nn.Linear(config.HiddenSize, NumLabels);
+        HeadInitialization.InitLinear(classifier, config.InitializerRange);
+        RegisterComponents();
+    }
+
+    public BertConfig Config { get; }
+    PretrainedConfig ISequenceClassifier.Config => Config;
+    nn.Module ISequenceClassifier.Module => this;
+
+    public int NumLabels { get; }
+    public ProblemType ProblemType { get; }
+
+    /// <summary>The encoder (<c>bert.*</c>).</summary>
+    public BertModel Bert => bert;
+
+    /// <summary>The head (<c>classifier.*</c>), [NumLabels, hidden] weight and [NumLabels] bias.</summary>
+    public Linear Classifier => classifier;
+
+    /// <summary>Logits [B, NumLabels] (float32); see <see cref="ISequenceClassifier.Forward"/>.</summary>
+    public Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null)
+    {
+        using var scope = NewDisposeScope();
+        using var output = bert.forward(inputIds, attentionMask, tokenTypeIds);
+        var logits = classifier.call(dropout.call(output.PoolerOutput!));
+        return logits.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc cref="forward"/>
+    public Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds) => forward(inputIds, attentionMask, tokenTypeIds);
+
+    /// <summary>config.json (architectures ["BertForSequenceClassification"], id2label, label2id, problem_type) and model.safetensors.</summary>
+    public void SavePretrained(string dir) => ClassifierFiles.Save(this, Config, ArchitectureName, dir);
+}

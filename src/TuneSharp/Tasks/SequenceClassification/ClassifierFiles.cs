@@ -1,0 +1,29 @@
+using TuneSharp.Checkpoints;
+using TuneSharp.Models;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Tasks.SequenceClassification;
+
+/// <summary>Writes a classifier folder as transformers' save_pretrained does.</summary>
+internal static class ClassifierFiles
+{
+    /// <summary>config.json (architectures = [<paramref name="architecture"/>], torch_dtype of the weights) and model.safetensors.</summary>
+    public static void Save(nn.Module module, PretrainedConfig config, string architecture, string dir)
+    {
+        var stateDict = module.state_dict();
+        config.Architectures = [architecture];
+        var floating = stateDict.Values.FirstOrDefault(t => t.is_floating_point());
+        if (floating is not null && DtypeName(floating.dtype) is { } name) config.TorchDtype = name;
+        config.Save(dir);
+        ModelWeights.Save(dir, stateDict);
+    }
+
+    private static string? DtypeName(ScalarType type) => type switch
+    {
+        ScalarType.Float32 => "float32",
+        ScalarType.Float16 => "float16",
+        ScalarType.BFloat16 => "bfloat16",
+        ScalarType.Float64 => "float64",
+        _ => null,
+    };
+}

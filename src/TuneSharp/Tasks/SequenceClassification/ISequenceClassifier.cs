@@ -1,0 +1,34 @@
+using TuneSharp.Models;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Tasks.SequenceClassification;
+
+/// <summary>
+/// An encoder or decoder with a classification/regression head on a pooled sequence representation, as
+/// transformers' <c>AutoModelForSequenceClassification</c>. The trainer computes the loss itself
+/// (<see cref="SequenceClassificationLoss"/>) so models stay pure functions of their inputs.
+/// </summary>
+public interface ISequenceClassifier
+{
+    /// <summary>The model config, including id2label / label2id and problem_type.</summary>
+    PretrainedConfig Config { get; }
+
+    /// <summary>The model as a TorchSharp module (train()/eval(), parameters, device moves).</summary>
+    nn.Module Module { get; }
+
+    /// <summary>Number of outputs of the head (last dimension of the logits).</summary>
+    int NumLabels { get; }
+
+    /// <summary>Which loss fits the head's outputs.</summary>
+    ProblemType ProblemType { get; }
+
+    /// <summary>
+    /// Logits [B, NumLabels] in float32 whatever the model dtype. <paramref name="inputIds"/> [B, T] int64;
+    /// <paramref name="attentionMask"/> [B, T] 1 for real tokens and 0 for padding (either side);
+    /// <paramref name="tokenTypeIds"/> [B, T] segment ids for models that have them (ignored otherwise).
+    /// </summary>
+    Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds);
+
+    /// <summary>Writes config.json and model.safetensors with transformers' names for this architecture.</summary>
+    void SavePretrained(string dir);
+}

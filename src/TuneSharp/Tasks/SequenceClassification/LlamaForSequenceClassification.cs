@@ -1,0 +1,70 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TuneSharp.Models;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Tasks.SequenceClassification;
+
+/// <summary>
+/// A Llama decoder with a bias-free linear head on the hidden state of each row's last real token, as transformers'
+/// <c>LlamaForSequenceClassification</c>. Parameter names are HF's: <c>model.embed_tokens.weight</c>,
+/// <c>model.layers.N.*</c>, <c>model.norm.weight</c>, <c>score.weight</c> (no lm_head).
+/// </summary>
+/// <remarks>The last token comes from the attention mask, not pad_token_id; see <see cref="LastTokenPooling"/> for why.</remarks>
+public sealed class LlamaForSequenceClassification : nn.Module, ISequenceClassifier
+{
+    /// <summary>The transformers class name written to config.json's architectures.</summary>
+    public const string ArchitectureName = "LlamaForSequenceClassification";
+
+    // HF attribute names (they become the state_dict keys).
+    private readonly LlamaModel model;
+    private readonly Linear score;
+
+    /// <summary>
+    /// Builds the model from a config whose id2label / problem_type describe the head (see
+    /// <see cref="SequenceClassificationConfig.Apply"/>); the decoder is random until weights are loaded.
+    /// <c>score.weight</c> ~ Normal(0, initializer_range), as transformers initialises it.
+    /// </summary>
+    public LlamaForSequenceClassification(LlamaConfig config) : base(ArchitectureName)
+    {
+        Config = config;
+        NumLabels = SequenceClassificationConfig.NumLabels(config);
+        ProblemType = SequenceClassificationConfig.ProblemTypeOf(config);
+        model = new LlamaModel(config);
+        score = nn.Linear(config.HiddenSize, NumLabels, hasBias: false);
+        HeadInitialization.InitLinear(score, config.InitializerRange);
+        RegisterComponents();
+    }
+
+    public LlamaConfig Config { get; }
+    PretrainedConfig ISequenceClassifier.Config => Config;
+    nn.Module ISequenceClassifier.Module => this;
+
+    public int NumLabels { get; }
+    public ProblemType ProblemType { get; }
+
+    /// <summary>The decoder stack (<c>model.*</c>).</summary>
+    public LlamaModel Model => model;
+
+    /// <summary>The head (<c>score.weight</c>, [NumLabels, hidden]).</summary>
+    public Linear Score => score;
+
+    /// <summary>
+    /// Logits [B, NumLabels] (float32) from the last real token of each row (by <paramref name="attentionMask"/>;
+    /// the last column when it is null). Llama has no segments, so <paramref name="tokenTypeIds"/> is ignored.
+    /// </summary>
+    public Tensor forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds = null)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.forward(inputIds, attentionMask);
+        // Pool first, then project: the same numbers as HF's score-every-token-then-gather, without [B, T, L] logits.
+        var logits = score.call(LastTokenPooling.Pool(hidden, attentionMask));
+        return logits.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc cref="forward"/>
+    public Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds) => forward(inputIds, attentionMask, tokenTypeIds);
+
+    /// <summary>config.json (architectures ["LlamaForSequenceClassification"], id2label, label2id, problem_type) and model.safetensors.</summary>
+    public void SavePretrained(string dir) => ClassifierFiles.Save(this, Config, ArchitectureName, dir);
+}

@@ -1,0 +1,116 @@
+using TorchSharp;
+using TuneSharp.Checkpoints;
+using TuneSharp.Models;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Tasks.SequenceClassification;
+
+/// <summary>
+/// Builds the right sequence classifier for a model folder, as transformers' <c>AutoModelForSequenceClassification</c>.
+/// A base checkpoint (bare <c>BertModel</c>, <c>LlamaForCausalLM</c>, ...) loads its encoder/decoder and gets a new
+/// head, which the report lists as newly initialised; a saved classifier restores its head too.
+/// </summary>
+public static class SequenceClassifierFactory
+{
+    /// <summary>model_type values with a sequence-classification model.</summary>
+    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["bert", "llama"];
+
+    /// <summary>
+    /// Loads config.json and the safetensors weights of <paramref name="modelDir"/> into a classifier described by
+    /// <paramref name="options"/>. The model is returned in eval mode (call train() to fine-tune). New weights are
+    /// drawn from torch's global generator: seed it with <c>torch.manual_seed</c> for reproducible heads.
+    /// </summary>
+    /// <returns>The model and what the checkpoint did not provide (a base checkpoint: the head's tensors).</returns>
+    /// <exception cref="SequenceClassificationException">
+    /// The model_type has no classifier, the label options disagree, or the folder's saved head has a different
+    /// number of labels than requested (unless <see cref="SequenceClassificationOptions.IgnoreMismatchedSizes"/>).
+    /// </exception>
+    public static (ISequenceClassifier Model, LoadReport Report) FromPretrained(string modelDir, SequenceClassificationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = PretrainedConfig.Load(modelDir);
+        var architecture = Architecture.For(config);
+        SequenceClassificationConfig.Apply(config, options);
+
+        var model = architecture.Create(config);
+        try
+        {
+            if (options.DType is { } dtype) model.Module.to(dtype);
+            var report = LoadWeights(model, architecture, modelDir, options);
+            model.Module.eval();
+            return (model, report);
+        }
+        catch
+        {
+            model.Module.Dispose();
+            throw;
+        }
+    }
+
+    private static LoadReport LoadWeights(ISequenceClassifier model, Architecture architecture, string modelDir, SequenceClassificationOptions options)
+    {
+        var weights = ModelWeights.Load(modelDir, options.DType);
+        try
+        {
+            var headMismatch = CheckSavedHead(weights, architecture, model.NumLabels, modelDir, options);
+            var report = StateDictLoader.LoadInto(model.Module, weights, new StateDictLoadOptions
+            {
+                BaseModelPrefix = architecture.BaseModelPrefix,
+                IgnoreUnexpected = architecture.IgnoreUnexpected,
+                ThrowOnShapeMismatch = !headMismatch,
+            });
+            // The new head is already initialised by the constructor; other gaps get transformers' init rules.
+            var otherMissing = report.MissingKeys.Where(k => !architecture.HeadKeys.Contains(k));
+            HeadInitialization.InitMissing(model.Module, otherMissing, architecture.InitializerRange(model.Config));
+            return report;
+        }
+        finally
+        {
+            foreach (var tensor in weights.Values) tensor.Dispose();
+        }
+    }
+
+    /// <summary>True when the folder holds a head of another size and the caller allowed replacing it; throws when not allowed.</summary>
+    private static bool CheckSavedHead(Dictionary<string, Tensor> weights, Architecture architecture, int numLabels, string modelDir, SequenceClassificationOptions options)
+    {
+        if (!weights.TryGetValue(architecture.HeadWeightKey, out var head) || head.shape[0] == numLabels) return false;
+        if (options.IgnoreMismatchedSizes) return true;
+        throw new SequenceClassificationException(
+            $"{modelDir} holds a classification head for {head.shape[0]} labels ('{architecture.HeadWeightKey}' has shape " +
+            $"[{string.Join(", ", head.shape)}]), but {numLabels} labels were requested (NumLabels). Load it with NumLabels = {head.shape[0]}, " +
+            $"or set IgnoreMismatchedSizes = true to replace that head with a new, randomly initialised one for {numLabels} labels.");
+    }
+
+    /// <summary>What differs between the supported architectures when loading.</summary>
+    private sealed record Architecture(
+        Func<PretrainedConfig, ISequenceClassifier> Create,
+        string BaseModelPrefix,
+        IReadOnlyList<string> HeadKeys,
+        IReadOnlyList<string> IgnoreUnexpected,
+        Func<PretrainedConfig, double> InitializerRange)
+    {
+        public string HeadWeightKey => HeadKeys[0];
+
+        public static Architecture For(PretrainedConfig config) => config switch
+        {
+            BertConfig => new(
+                c => new BertForSequenceClassification((BertConfig)c),
+                "bert",
+                ["classifier.weight", "classifier.bias"],
+                // Older checkpoints persist this constant buffer; positions are computed instead.
+                [@"(^|\.)embeddings\.position_ids$"],
+                c => ((BertConfig)c).InitializerRange),
+            LlamaConfig => new(
+                c => new LlamaForSequenceClassification((LlamaConfig)c),
+                "model",
+                ["score.weight"],
+                // A causal-LM checkpoint's output head has no place in a classifier (expected, as in transformers);
+                // rotary_emb.inv_freq is a buffer older checkpoints persisted and we derive from rope_theta.
+                [@"^lm_head\.weight$", @"rotary_emb\.inv_freq$"],
+                c => ((LlamaConfig)c).InitializerRange),
+            _ => throw new SequenceClassificationException(
+                $"{config.Source}: model_type \"{config.ModelType}\" has no sequence-classification model in TuneSharp " +
+                $"(supported: {string.Join(", ", SupportedModelTypes)})."),
+        };
+    }
+}
