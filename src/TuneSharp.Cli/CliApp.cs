@@ -37,5 +37,8 @@ public static class CliApp
     {
         yield return InfoCommand.Create(io);
         yield return GenerateCommand.Create(io);
+        yield return TrainCommand.Create(io);
+        yield return EvaluateCommand.Create(io);
+        yield return PredictCommand.Create(io);
     }
 }

@@ -63,7 +63,7 @@ public class ConfigTests
         config.Save(out_.Path);
         var reloaded = (LlamaConfig)PretrainedConfig.Load(out_.Path);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"nested": [1, 2]}"""), reloaded.ExtraFields["my_custom_flag"]));
-        Assert.Equal(false, reloaded.ExtraFields["use_cache"]!.GetValue<bool>());
+        Assert.False(reloaded.ExtraFields["use_cache"]!.GetValue<bool>());
         Assert.Equal("POS", reloaded.Id2Label![1]);
         Assert.Equal([2, 7], reloaded.EosTokenIds);
         Assert.Equal(32, reloaded.HiddenSize);

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Text.Json;
+using TuneSharp.Data;
+using TuneSharp.Tasks.TextClassification;
+
+namespace TuneSharp.Cli;
+
+/// <summary><c>tunesharp evaluate --model &lt;trained-dir&gt; --data &lt;file&gt;</c>: metrics and confusion matrix of a trained classifier.</summary>
+public static class EvaluateCommand
+{
+    public static Command Create(CliOutput io)
+    {
+        var model = new Option<string>("--model") { Description = "Trained model folder", Required = true };
+        var data = new Option<string>("--data") { Description = "Labelled data file", Required = true };
+        var textColumn = new Option<string>("--text-column") { DefaultValueFactory = _ => "text", Description = "Column with the text" };
+        var labelColumn = new Option<string>("--label-column") { DefaultValueFactory = _ => "label", Description = "Column with the label" };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64, Description = "Examples per forward pass" };
+        var maxLength = new Option<int?>("--max-length") { Description = "Truncation length (default: the model's, at most 512)" };
+        var output = new Option<string?>("--output") { Description = "Also write the metrics and confusion matrix as JSON to this file" };
+        var command = new Command("evaluate", "Evaluate a trained text classifier on labelled data.") { model, data, textColumn, labelColumn, batchSize, maxLength, output };
+        command.SetAction(parse =>
+        {
+            var dir = ModelSource.Resolve(io, parse.GetValue(model)!);
+            using var pipeline = TextClassificationPipeline.FromPretrained(dir, parse.GetValue(maxLength));
+            var labels = new LabelMap(pipeline.Labels);
+            var dataset = TextClassificationData.Load(new TextClassificationDataOptions
+            {
+                Path = parse.GetValue(data)!, TextColumn = parse.GetValue(textColumn)!, LabelColumn = parse.GetValue(labelColumn)!, LabelMap = labels,
+            });
+            var evaluation = TextClassificationEvaluator.Evaluate(pipeline.Model, pipeline.Tokenizer, dataset, parse.GetValue(batchSize), pipeline.MaxLength);
+            var metrics = evaluation.ToDictionary("eval_");
+            foreach (var (k, v) in metrics.OrderBy(m => m.Key)) io.Out.WriteLine($"{k} = {v:0.####}");
+            io.Out.WriteLine();
+            io.Out.WriteLine(evaluation.Report.FormatReport());
+            io.Out.WriteLine(evaluation.Report.FormatConfusionMatrix());
+            var path = parse.GetValue(output);
+            if (path is not null)
+            {
+                var json = new Dictionary<string, object>
+                {
+                    ["metrics"] = metrics,
+                    ["labels"] = pipeline.Labels,
+                    ["confusion_matrix"] = ToJagged(evaluation.Report.ConfusionMatrix),
+                };
+                File.WriteAllText(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+                io.Err.WriteLine($"metrics written to {path}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static int[][] ToJagged(int[,] m) =>
+        Enumerable.Range(0, m.GetLength(0)).Select(r => Enumerable.Range(0, m.GetLength(1)).Select(c => m[r, c]).ToArray()).ToArray();
+}

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Text.Json;
+using TuneSharp.Training;
+
+namespace TuneSharp.Cli;
+
+/// <summary>
+/// One command-line flag per Hugging Face TrainingArguments key (learning_rate → --learning-rate), generated from
+/// the library's list so flags, config files and training_args.json always use the same names.
+/// </summary>
+internal sealed class TrainingOptions
+{
+    private readonly List<(string Key, Option Option, Type Type)> _options = [];
+
+    /// <summary>--config: a JSON or YAML file of training arguments; flags override it.</summary>
+    public Option<string?> ConfigFile { get; } = new("--config") { Description = "JSON or YAML file of training arguments (HF names); flags override it" };
+
+    /// <summary>Defaults the CLI uses where Hugging Face's would be surprising for a command-line run (evaluate and save every epoch).</summary>
+    public static IReadOnlyDictionary<string, object?> CliDefaults { get; } = new Dictionary<string, object?>
+    {
+        ["eval_strategy"] = "epoch",
+        ["save_strategy"] = "epoch",
+        ["save_total_limit"] = 2,
+        ["per_device_train_batch_size"] = 32,
+        ["per_device_eval_batch_size"] = 64,
+        ["group_by_length"] = true,
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(ConfigFile);
+        foreach (var (key, type) in TrainingArgumentsFile.Keys.OrderBy(k => k.Key))
+        {
+            var flag = "--" + key.Replace('_', '-');
+            var aliases = key == "output_dir" ? new[] { "--output" } : [];
+            var underlying = Nullable.GetUnderlyingType(type) ?? type;
+            Option option = underlying == typeof(bool)
+                ? new Option<bool?>(flag, aliases) { Description = $"{key} (true/false)", Arity = ArgumentArity.ZeroOrOne }
+                : new Option<string?>(flag, aliases) { Description = Describe(key, underlying) };
+            _options.Add((key, option, underlying));
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>CLI defaults, then the --config file, then flags given on the command line.</summary>
+    public TrainingArguments Build(ParseResult parse)
+    {
+        var values = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (k, v) in CliDefaults) values[k] = JsonSerializer.SerializeToNode(v);
+        var file = parse.GetValue(ConfigFile);
+        if (file is not null)
+            foreach (var (k, v) in TrainingArgumentsFile.Read(file)) values[k] = v?.DeepClone();
+        var overrides = new Dictionary<string, object?>();
+        foreach (var (key, option, type) in _options)
+        {
+            var result = parse.GetResult(option);
+            if (result is null || result.Implicit) continue;
+            if (option is Option<bool?> boolOption) overrides[key] = parse.GetValue(boolOption) ?? true;
+            else overrides[key] = Convert(key, parse.GetValue((Option<string?>)option), type);
+        }
+        return TrainingArgumentsFile.Build(values, overrides, file is null ? "command line" : $"{file} / command line");
+    }
+
+    private static object? Convert(string key, string? text, Type type)
+    {
+        if (text is null) return null;
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        if (type == typeof(int) && int.TryParse(text, ci, out var i)) return i;
+        if (type == typeof(double) && double.TryParse(text, System.Globalization.NumberStyles.Float, ci, out var d)) return d;
+        if (type == typeof(int) || type == typeof(double))
+            throw new TuneSharpException($"--{key.Replace('_', '-')}: '{text}' is not {(type == typeof(int) ? "an integer" : "a number")}.");
+        return text; // strings and enums (snake_case names) are checked when the arguments are built
+    }
+
+    private static string Describe(string key, Type type) =>
+        type.IsEnum ? $"{key}: {string.Join(" | ", Enum.GetNames(type).Select(n => JsonNamingPolicy.SnakeCaseLower.ConvertName(n)))}"
+        : $"{key} ({(type == typeof(int) ? "integer" : type == typeof(double) ? "number" : "text")})";
+}

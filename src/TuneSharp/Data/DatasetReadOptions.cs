@@ -1,0 +1,27 @@
+namespace TuneSharp.Data;
+
+/// <summary>How <see cref="TabularReader"/> reads a dataset file.</summary>
+public sealed record DatasetReadOptions
+{
+    /// <summary>The default <see cref="MaxRowBytes"/>: 16 MiB.</summary>
+    public const int DefaultMaxRowBytes = 16 * 1024 * 1024;
+
+    /// <summary>The file format; null detects it from the extension.</summary>
+    public DatasetFormat? Format { get; init; }
+
+    /// <summary>
+    /// The columns to keep, in this order; each must exist. Null keeps all columns (for JSON and JSON Lines:
+    /// the keys of the first object).
+    /// </summary>
+    public IReadOnlyList<string>? Columns { get; init; }
+
+    /// <summary>What to do with a row that cannot be read (invalid UTF-8, malformed JSON, wrong field count...).</summary>
+    public BadRowPolicy OnBadRow { get; init; } = BadRowPolicy.Error;
+
+    /// <summary>
+    /// The longest row (CSV/TSV record, JSON line or JSON array element) read, in bytes. A longer one is an error
+    /// naming the file and line: it is usually an unclosed quote or a file that is not in the expected format,
+    /// and reading it whole could exhaust memory. For CSV/TSV the check is approximate (up to about twice this).
+    /// </summary>
+    public int MaxRowBytes { get; init; } = DefaultMaxRowBytes;
+}

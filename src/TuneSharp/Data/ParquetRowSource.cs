@@ -1,0 +1,144 @@
+using System.Globalization;
+using Parquet;
+using Parquet.Schema;
+
+namespace TuneSharp.Data;
+
+/// <summary>
+/// Parquet through Parquet.Net, one row group at a time. Flat columns of strings, booleans, integers and
+/// floating-point numbers are read as text (numbers in invariant culture, booleans as "true"/"false").
+/// Rows are numbered from 1 across the file, since Parquet has no lines.
+/// </summary>
+internal sealed class ParquetRowSource : IRowSource
+{
+    private readonly FileStream _stream;
+    private readonly ParquetReader _reader;
+    private readonly BadRowSink _sink;
+    private readonly Dictionary<string, DataField> _fields = new(StringComparer.Ordinal);
+
+    public ParquetRowSource(string path, BadRowSink sink)
+    {
+        _sink = sink;
+        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        try
+        {
+            _reader = Wait(ParquetReader.CreateAsync(_stream, leaveStreamOpen: true));
+        }
+        catch (Exception e) when (e is not DataFormatException)
+        {
+            _stream.Dispose();
+            throw sink.Fatal(null, null, $"it is not a readable Parquet file: {e.Message}", e);
+        }
+        // Nested fields (structs, lists, maps) have multi-part paths; only top-level columns are offered.
+        var columns = new List<string>();
+        foreach (var field in _reader.Schema.Fields)
+        {
+            columns.Add(field.Name);
+            if (field is DataField data) _fields[field.Name] = data;
+        }
+        AvailableColumns = columns;
+    }
+
+    public IReadOnlyList<string> AvailableColumns { get; }
+
+    public IEnumerable<TabularRow> ReadRows(IReadOnlyList<string> columns, IReadOnlyDictionary<string, int> columnIndex)
+    {
+        var fields = columns.Select(Field).ToArray();
+        var rowNumber = 0;
+        for (var group = 0; group < _reader.RowGroupCount; group++)
+        {
+            var values = ReadGroup(group, fields, out var rowCount);
+            for (var row = 0; row < rowCount; row++)
+            {
+                rowNumber++;
+                var rowValues = new string?[fields.Length];
+                for (var c = 0; c < fields.Length; c++) rowValues[c] = values[c][row];
+                yield return new TabularRow(rowNumber, rowValues, columnIndex);
+            }
+        }
+    }
+
+    private DataField Field(string column)
+    {
+        if (!_fields.TryGetValue(column, out var field) || field.IsArray)
+            throw _sink.Fatal(null, column, "the column is nested (a list, map or struct); expected a flat column of strings, numbers or booleans.");
+        if (!IsSupported(field.ClrType))
+            throw _sink.Fatal(null, column, $"the column holds {field.ClrType.Name} values; expected strings, integers, floating-point numbers or booleans.");
+        return field;
+    }
+
+    private string?[][] ReadGroup(int group, DataField[] fields, out int rowCount)
+    {
+        using var reader = _reader.OpenRowGroupReader(group);
+        var count = checked((int)reader.RowCount);
+        rowCount = count;
+        try
+        {
+            return fields.Select(f => Wait(ReadColumn(reader, f, count))).ToArray();
+        }
+        catch (Exception e) when (e is not DataFormatException)
+        {
+            throw _sink.Fatal(null, null, $"row group {group} cannot be read: {e.Message}", e);
+        }
+    }
+
+    private static bool IsSupported(Type type) =>
+        type == typeof(ReadOnlyMemory<char>) || type == typeof(string) || type == typeof(bool) ||
+        type == typeof(sbyte) || type == typeof(byte) || type == typeof(short) || type == typeof(ushort) ||
+        type == typeof(int) || type == typeof(uint) || type == typeof(long) || type == typeof(ulong) ||
+        type == typeof(float) || type == typeof(double);
+
+    private static async Task<string?[]> ReadColumn(ParquetRowGroupReader reader, DataField field, int count)
+    {
+        var type = field.ClrType;
+        if (type == typeof(ReadOnlyMemory<char>) || type == typeof(string))
+        {
+            var strings = new string?[count];
+            await reader.ReadAsync(field, strings.AsMemory());
+            return strings;
+        }
+        if (type == typeof(bool)) return await ReadStruct<bool>(reader, field, count);
+        if (type == typeof(sbyte)) return await ReadStruct<sbyte>(reader, field, count);
+        if (type == typeof(byte)) return await ReadStruct<byte>(reader, field, count);
+        if (type == typeof(short)) return await ReadStruct<short>(reader, field, count);
+        if (type == typeof(ushort)) return await ReadStruct<ushort>(reader, field, count);
+        if (type == typeof(int)) return await ReadStruct<int>(reader, field, count);
+        if (type == typeof(uint)) return await ReadStruct<uint>(reader, field, count);
+        if (type == typeof(long)) return await ReadStruct<long>(reader, field, count);
+        if (type == typeof(ulong)) return await ReadStruct<ulong>(reader, field, count);
+        if (type == typeof(float)) return await ReadStruct<float>(reader, field, count);
+        return await ReadStruct<double>(reader, field, count);
+    }
+
+    private static async Task<string?[]> ReadStruct<T>(ParquetRowGroupReader reader, DataField field, int count) where T : struct
+    {
+        if (field.IsNullable)
+        {
+            var nullable = new T?[count];
+            await reader.ReadAsync<T>(field, nullable.AsMemory());
+            return nullable.Select(v => v is { } value ? Format(value) : null).ToArray();
+        }
+        var values = new T[count];
+        await reader.ReadAsync<T>(field, values.AsMemory());
+        return values.Select(v => (string?)Format(v)).ToArray();
+    }
+
+    private static string Format<T>(T value) where T : struct => value switch
+    {
+        bool b => b ? "true" : "false",
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture)!,
+    };
+
+    // Parquet.Net is async-only; this reader is synchronous like the others (no synchronization context in play).
+    private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
+
+    private static T Wait<T>(ValueTask<T> task) => task.AsTask().GetAwaiter().GetResult();
+
+    public void Dispose()
+    {
+        _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _stream.Dispose();
+    }
+}

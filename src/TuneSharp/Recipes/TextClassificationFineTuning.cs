@@ -1,0 +1,115 @@
+using System.Text.Json;
+using TuneSharp.Data;
+using TuneSharp.Tasks.SequenceClassification;
+using TuneSharp.Tasks.TextClassification;
+using TuneSharp.Tokenization;
+using TuneSharp.Training;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Recipes;
+
+/// <summary>
+/// The whole text-classification job, as the CLI's <c>train</c> runs it: read and split the data, report class
+/// balance, build the classifier on the pretrained encoder/decoder, train with the <see cref="Trainer"/>, evaluate
+/// on validation (and test) data and write Hugging Face-style outputs.
+/// </summary>
+public static class TextClassificationFineTuning
+{
+    /// <summary>Runs the job. <paramref name="report"/> receives human-readable lines (data summary, warnings).</summary>
+    public static TextClassificationRunResult Run(TextClassificationRunOptions options, ITrainerCallback callback,
+        Action<string> report, CancellationToken ct = default)
+    {
+        var args = options.Args;
+        args.Validate(); // before any work: impossible options fail fast
+
+        var (train, validation, test) = LoadData(options, report);
+
+        manual_seed(args.Seed); // the new head's initialisation and dropout follow the seed
+        var labels = train.Labels;
+        var (classifier, loadReport) = SequenceClassifierFactory.FromPretrained(options.ModelDir, new SequenceClassificationOptions
+        {
+            NumLabels = labels.Count,
+            Id2Label = labels.Id2Label,
+            Label2Id = labels.Label2Id,
+            ProblemType = ProblemType.SingleLabelClassification,
+            DType = options.DType,
+            HiddenDropoutOverride = args.HiddenDropoutProb,
+        });
+        if (!loadReport.IsClean) report(loadReport.ToString());
+        report(ParameterCount.Describe(classifier.Module));
+
+        var tokenizer = TextTokenizer.FromPretrained(options.ModelDir);
+        if (tokenizer.SpecialTokens.PadId is null && tokenizer.SpecialTokens.Eos is { } eos)
+        {
+            tokenizer.SetPadToken(eos); // decoders ship without a pad token; padding is masked out anyway
+            report($"The tokenizer has no pad token; padding with its EOS token '{eos}'.");
+        }
+
+        var task = new TextClassificationTask(classifier, tokenizer, train, validation, args.MaxLength, options.ModelDir);
+        var trainer = new Trainer(task, args, callback);
+        var result = trainer.Train(ct);
+
+        var validationMetrics = result.EvalMetrics.Count > 0 || result.Cancelled ? result.EvalMetrics : trainer.Evaluate(ct);
+        IReadOnlyDictionary<string, double>? testMetrics = null;
+        if (test is not null && !result.Cancelled)
+        {
+            testMetrics = TextClassificationEvaluator.Evaluate(classifier, tokenizer, test, args.PerDeviceEvalBatchSize, args.MaxLength, ct)
+                .ToDictionary("test_");
+            WriteJson(Path.Combine(args.OutputDir, "test_results.json"), testMetrics);
+            MergeIntoAllResults(args.OutputDir, testMetrics);
+        }
+        return new TextClassificationRunResult(result, validationMetrics, testMetrics, args.OutputDir);
+    }
+
+    private static (TextClassificationDataset Train, TextClassificationDataset Validation, TextClassificationDataset? Test)
+        LoadData(TextClassificationRunOptions o, Action<string> report)
+    {
+        TextClassificationDataset Load(string path, LabelMap? map) => TextClassificationData.Load(new TextClassificationDataOptions
+        {
+            Path = path, TextColumn = o.TextColumn, TextPairColumn = o.TextPairColumn, LabelColumn = o.LabelColumn,
+            OnBadRow = o.OnBadRow, LabelMap = map,
+        });
+
+        var train = Load(o.TrainPath, null);
+        TextClassificationDataset validation;
+        if (o.ValidationPath is not null)
+        {
+            validation = Load(o.ValidationPath, train.Labels);
+        }
+        else
+        {
+            (train, validation) = DatasetSplits.TrainValidationSplit(train, o.ValidationSplit, o.Args.Seed);
+            report($"No validation file: held out {validation.Count:N0} training rows ({o.ValidationSplit:P0}, stratified, seed {o.Args.Seed}).");
+        }
+        var test = o.TestPath is null ? null : Load(o.TestPath, train.Labels);
+        if (o.MaxTrainSamples is { } maxTrain && maxTrain < train.Count) train = Take(train, maxTrain);
+        if (o.MaxEvalSamples is { } maxEval && maxEval < validation.Count) validation = Take(validation, maxEval);
+
+        foreach (var (name, data) in new[] { ("train", train), ("validation", validation), ("test", test) })
+        {
+            if (data is null) continue;
+            var counts = DatasetSplits.ClassCounts(data);
+            report($"{name}: {data.Count:N0} examples ({string.Join(", ", counts.Select(c => $"{c.Label}: {c.Count:N0}"))})"
+                + (data.Skipped.Count > 0 ? $"; skipped {data.Skipped}" : ""));
+            if (DatasetSplits.ImbalanceWarning(counts) is { } warning) report($"warning: {name}: {warning}");
+        }
+        return (train, validation, test);
+    }
+
+    // Deterministic prefix of a (possibly shuffled by the split) dataset, for --max-train-samples.
+    private static TextClassificationDataset Take(TextClassificationDataset data, int n) =>
+        new(data.Examples.Take(n).ToList(), data.Labels, data.SourcePath, data.Skipped);
+
+    private static void MergeIntoAllResults(string outputDir, IReadOnlyDictionary<string, double> metrics)
+    {
+        var path = Path.Combine(outputDir, ResultFiles.AllResults);
+        var all = File.Exists(path)
+            ? JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(path)) ?? new()
+            : new Dictionary<string, double>();
+        foreach (var (k, v) in metrics) all[k] = v;
+        WriteJson(path, all);
+    }
+
+    private static void WriteJson(string path, IReadOnlyDictionary<string, double> values) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(values.OrderBy(kv => kv.Key).ToDictionary(), new JsonSerializerOptions { WriteIndented = true }));
+}

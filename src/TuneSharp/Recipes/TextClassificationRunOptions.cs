@@ -1,0 +1,36 @@
+using TuneSharp.Data;
+using TuneSharp.Training;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Recipes;
+
+/// <summary>Everything a text-classification fine-tuning run needs: model, data files and columns, training arguments.</summary>
+public sealed record TextClassificationRunOptions
+{
+    /// <summary>Pretrained model folder (config.json, safetensors, tokenizer files).</summary>
+    public required string ModelDir { get; init; }
+    public required string TrainPath { get; init; }
+    /// <summary>Validation file; when null, <see cref="ValidationSplit"/> of the training rows are held out (stratified).</summary>
+    public string? ValidationPath { get; init; }
+    /// <summary>Optional test file, evaluated once at the end into test_results.json.</summary>
+    public string? TestPath { get; init; }
+    public string TextColumn { get; init; } = "text";
+    public string? TextPairColumn { get; init; }
+    public string LabelColumn { get; init; } = "label";
+    public double ValidationSplit { get; init; } = 0.1;
+    public BadRowPolicy OnBadRow { get; init; } = BadRowPolicy.Error;
+    /// <summary>Use only the first N training rows (after the validation split), for quick runs.</summary>
+    public int? MaxTrainSamples { get; init; }
+    /// <summary>Use only the first N validation rows.</summary>
+    public int? MaxEvalSamples { get; init; }
+    /// <summary>Weights dtype (null: as stored, converted to fp32 for training).</summary>
+    public ScalarType? DType { get; init; }
+    public required TrainingArguments Args { get; init; }
+}
+
+/// <summary>What a run produced.</summary>
+public sealed record TextClassificationRunResult(
+    TrainResult Train,
+    IReadOnlyDictionary<string, double> Validation,
+    IReadOnlyDictionary<string, double>? Test,
+    string OutputDir);
