@@ -1,0 +1,162 @@
+using System.Text.Json;
+using TuneSharp.Models;
+using TuneSharp.Tests.Tasks.TextClassification;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Tests.Cli;
+
+/// <summary>
+/// The train → evaluate → predict loop through the CLI, on a tiny randomly initialised BERT and a synthetic,
+/// separable dataset ("good" → pos, "bad" → neg), so it runs in seconds.
+/// </summary>
+public class TrainEvaluatePredictTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    private readonly string _model;
+    private readonly string _train;
+    private readonly string _dev;
+
+    public TrainEvaluatePredictTests()
+    {
+        _model = Path.Combine(_tmp.Path, "base");
+        Directory.CreateDirectory(_model);
+        manual_seed(1);
+        using (var bert = new BertModel(TinyTextClassification.Config(dropout: 0.0))) bert.SavePretrained(_model);
+        TinyTextClassification.Tokenizer(_model); // writes vocab.txt
+        _train = WriteTsv("train.tsv", TinyTextClassification.Dataset(240, seed: 3));
+        _dev = WriteTsv("dev.tsv", TinyTextClassification.Dataset(60, seed: 4));
+    }
+
+    private string WriteTsv(string name, TuneSharp.Data.TextClassificationDataset data)
+    {
+        var path = _tmp.File(name);
+        File.WriteAllLines(path, new[] { "sentence\tlabel" }.Concat(data.Examples.Select(e => $"{e.Text}\t{e.Label}")));
+        return path;
+    }
+
+    /// <summary>Arguments of a small training run; <paramref name="overrides"/> replace or add flags (an option may appear only once).</summary>
+    private string[] TrainArgs(string output, params (string Flag, string? Value)[] overrides)
+    {
+        var flags = new List<(string Flag, string? Value)>
+        {
+            ("--task", "text-classification"), ("--model", _model), ("--train", _train), ("--validation", _dev),
+            ("--text-column", "sentence"), ("--label-column", "label"), ("--output", output),
+            ("--learning-rate", "0.003"), ("--num-train-epochs", "4"), ("--per-device-train-batch-size", "16"), ("--seed", "5"),
+            ("--max-length", "32"), ("--warmup-ratio", "0.1"),
+        };
+        foreach (var o in overrides)
+        {
+            flags.RemoveAll(f => f.Flag == o.Flag);
+            flags.Add(o);
+        }
+        return ["train", .. flags.SelectMany(f => f.Value is null ? new[] { f.Flag } : [f.Flag, f.Value])];
+    }
+
+    [Fact]
+    public void TrainsEvaluatesAndPredicts()
+    {
+        var output = _tmp.File("out");
+        var (code, stdout, stderr) = CliRunner.Run(TrainArgs(output));
+        Assert.True(code == 0, stderr + stdout);
+
+        // Hugging Face layout.
+        foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "training_args.json", "trainer_state.json",
+                     "eval_results.json", "train_results.json", "all_results.json" })
+            Assert.True(File.Exists(Path.Combine(output, file)), $"{file} missing");
+        using var all = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "all_results.json")));
+        foreach (var key in new[] { "eval_accuracy", "eval_f1", "eval_loss", "train_runtime", "train_samples_per_second" })
+            Assert.True(all.RootElement.TryGetProperty(key, out _), $"all_results.json lacks {key}");
+        var accuracy = all.RootElement.GetProperty("eval_accuracy").GetDouble();
+        Assert.True(accuracy >= 0.9, $"a separable task should be learned; eval_accuracy {accuracy}");
+        Assert.Contains($"validation accuracy: {accuracy:0.0000}", stdout);
+        Assert.Contains("trainable params: ", stderr);
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "config.json")));
+        Assert.Equal("neg", config.RootElement.GetProperty("id2label").GetProperty("0").GetString());
+        Assert.Equal("BertForSequenceClassification", config.RootElement.GetProperty("architectures")[0].GetString());
+        using var args = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "training_args.json")));
+        Assert.Equal(0.003, args.RootElement.GetProperty("learning_rate").GetDouble());
+
+        // evaluate: same data, same accuracy as the training run's final evaluation.
+        var metricsPath = _tmp.File("metrics.json");
+        var eval = CliRunner.Run("evaluate", "--model", output, "--data", _dev, "--text-column", "sentence", "--output", metricsPath);
+        Assert.True(eval.ExitCode == 0, eval.Err);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(metricsPath));
+        Assert.Equal(accuracy, metrics.RootElement.GetProperty("metrics").GetProperty("eval_accuracy").GetDouble(), 10);
+        var matrix = metrics.RootElement.GetProperty("confusion_matrix");
+        Assert.Equal(60, matrix.EnumerateArray().SelectMany(r => r.EnumerateArray()).Sum(c => c.GetInt32()));
+        Assert.Contains("neg", eval.Out);
+
+        // predict: one JSON line per input, labels from id2label, scores summing to 1.
+        var inputs = _tmp.File("inputs.txt");
+        File.WriteAllLines(inputs, ["w1 good w2", "w3 bad", "bad w4 w5 w6"]);
+        var predict = CliRunner.Run("predict", "--model", output, "--input", inputs, "--top-k", "2");
+        Assert.True(predict.ExitCode == 0, predict.Err);
+        var lines = predict.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        var labels = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["pos", "neg", "neg"], labels.Select(l => l.GetProperty("label").GetString()));
+        foreach (var l in labels)
+            Assert.Equal(1.0, l.GetProperty("scores").EnumerateArray().Sum(s => s.GetProperty("score").GetDouble()), 6);
+    }
+
+    [Fact]
+    public void ImpossibleOptionsAreRejectedBeforeAnyWork()
+    {
+        var output = _tmp.File("never");
+        var (code, _, stderr) = CliRunner.Run(TrainArgs(output, ("--learning-rate", "-1")));
+        Assert.Equal(1, code);
+        Assert.Contains("learning_rate", stderr);
+        Assert.False(Directory.Exists(output));
+
+        (code, _, stderr) = CliRunner.Run(TrainArgs(output, ("--per-device-train-batch-size", "0")));
+        Assert.Equal(1, code);
+        Assert.Contains("per_device_train_batch_size", stderr);
+    }
+
+    [Fact]
+    public void ConfigFileProvidesArgumentsAndFlagsOverrideIt()
+    {
+        var yaml = _tmp.File("args.yaml");
+        File.WriteAllText(yaml, "learning_rate: 0.5\nnum_train_epochs: 1\nlr_scheduler_type: cosine\n");
+        var output = _tmp.File("out-yaml");
+        var (code, _, stderr) = CliRunner.Run(TrainArgs(output, ("--config", yaml), ("--learning-rate", "0.002")));
+        Assert.True(code == 0, stderr);
+        using var args = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "training_args.json")));
+        Assert.Equal(0.002, args.RootElement.GetProperty("learning_rate").GetDouble());   // flag wins
+        Assert.Equal("cosine", args.RootElement.GetProperty("lr_scheduler_type").GetString()); // from the file
+    }
+
+    [Fact]
+    public void UnknownConfigKeyIsNamed()
+    {
+        var json = _tmp.File("args.json");
+        File.WriteAllText(json, """{"learning_rat": 0.001}""");
+        var (code, _, stderr) = CliRunner.Run(TrainArgs(_tmp.File("o"), ("--config", json)));
+        Assert.Equal(1, code);
+        Assert.Contains("unknown training argument 'learning_rat' (did you mean 'learning_rate'?)", stderr);
+    }
+
+    [Fact]
+    public void MissingColumnNamesTheFileAndTheColumns()
+    {
+        var (code, _, stderr) = CliRunner.Run(TrainArgs(_tmp.File("o"), ("--text-column", "review")));
+        Assert.Equal(1, code);
+        Assert.Contains(_train, stderr);
+        Assert.Contains("review", stderr);
+        Assert.Contains("sentence", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public void UnseenLabelInValidationIsReportedWithItsLine()
+    {
+        var dev = _tmp.File("bad-dev.tsv");
+        File.WriteAllLines(dev, ["sentence\tlabel", "w1 good\tpos", "w2 bad\tneutral"]);
+        var (code, _, stderr) = CliRunner.Run(TrainArgs(_tmp.File("o"), ("--validation", dev)));
+        Assert.Equal(1, code);
+        Assert.Contains("line 3", stderr);
+        Assert.Contains("neutral", stderr);
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}
