@@ -1,0 +1,22 @@
+using TuneSharp.Bench;
+
+// Benchmarks write bench/results/<name>.json and <name>.md. They read ../shared and stop with a clear
+// message when it is absent. Usage: dotnet run -c Release --project bench/TuneSharp.Bench -- <name> [options]
+var benchmarks = new Dictionary<string, Func<string[], int>>
+{
+    ["sst2-finetune"] = Sst2FineTuneBenchmark.Run,
+};
+if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: TuneSharp.Bench <{string.Join("|", benchmarks.Keys)}> [options]");
+    return 2;
+}
+try
+{
+    return run(args[1..]);
+}
+catch (TuneSharp.TuneSharpException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
