@@ -1,0 +1,103 @@
+using TuneSharp.Models;
+using TuneSharp.Tasks.SequenceClassification;
+using TuneSharp.Tokenization;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Tasks.TextClassification;
+
+/// <summary>
+/// Inference with a text classifier (HF's text-classification pipeline): tokenizes, runs the model in eval mode under
+/// no_grad in length-sorted batches, and returns predictions in input order.
+/// </summary>
+public sealed class TextClassificationPipeline : IDisposable
+{
+    private readonly bool _ownsModel;
+
+    /// <param name="model">The classifier; id2label comes from its config.</param>
+    /// <param name="tokenizer">Its tokenizer (needs a pad token when batches hold more than one text).</param>
+    /// <param name="maxLength">Truncation length; null uses the tokenizer's model_max_length, capped at 512.</param>
+    public TextClassificationPipeline(ISequenceClassifier model, TextTokenizer tokenizer, int? maxLength = null)
+        : this(model, tokenizer, maxLength, ownsModel: false) { }
+
+    private TextClassificationPipeline(ISequenceClassifier model, TextTokenizer tokenizer, int? maxLength, bool ownsModel)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        MaxLength = maxLength ?? Math.Min(tokenizer.ModelMaxLength ?? 512, 512);
+        if (MaxLength < 1) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "maxLength must be at least 1.");
+        _ownsModel = ownsModel;
+        var id2label = model.Config.Id2Label;
+        Labels = Enumerable.Range(0, model.NumLabels).Select(i => id2label is not null && id2label.TryGetValue(i, out var l) ? l : $"LABEL_{i}").ToArray();
+    }
+
+    public ISequenceClassifier Model { get; }
+    public TextTokenizer Tokenizer { get; }
+    public int MaxLength { get; }
+
+    /// <summary>Label names in class-id order.</summary>
+    public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>Loads a trained folder (config.json with id2label, model.safetensors, tokenizer files).</summary>
+    public static TextClassificationPipeline FromPretrained(string modelDir, int? maxLength = null, ScalarType? dtype = null)
+    {
+        var tokenizer = TextTokenizer.FromPretrained(modelDir);
+        var (model, _) = SequenceClassifierFactory.FromPretrained(modelDir, new SequenceClassificationOptions { DType = dtype });
+        return new TextClassificationPipeline(model, tokenizer, maxLength, ownsModel: true);
+    }
+
+    /// <summary>
+    /// Predicts every text. <paramref name="topK"/> limits <see cref="TextClassificationPrediction.Scores"/> to the k best
+    /// labels (null: all labels).
+    /// </summary>
+    public IReadOnlyList<TextClassificationPrediction> Predict(IEnumerable<string> texts, int batchSize = 32, int? topK = null)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "topK must be at least 1.");
+        var list = texts.ToList();
+        if (list.Count == 0) return [];
+        var tokenized = new TokenizedTexts(Tokenizer, list, null, MaxLength);
+        var scores = new double[list.Count][];
+
+        var module = Model.Module;
+        var wasTraining = module.training;
+        module.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var batch in tokenized.ByDecreasingLength().Chunk(batchSize))
+            {
+                using var scope = NewDisposeScope();
+                var (ids, mask, types) = tokenized.Batch(batch);
+                var logits = Model.Forward(ids, mask, types);
+                var values = ToScores(logits).cpu().to_type(ScalarType.Float64).data<double>().ToArray();
+                var width = Model.NumLabels;
+                for (int k = 0; k < batch.Length; k++) scores[batch[k]] = values.AsSpan(k * width, width).ToArray();
+            }
+        }
+        finally
+        {
+            if (wasTraining) module.train();
+        }
+        return scores.Select(s => ToPrediction(s, topK)).ToList();
+    }
+
+    private Tensor ToScores(Tensor logits) => Model.ProblemType switch
+    {
+        ProblemType.SingleLabelClassification => nn.functional.softmax(logits, 1),
+        ProblemType.MultiLabelClassification => logits.sigmoid(),
+        _ => logits,
+    };
+
+    private TextClassificationPrediction ToPrediction(double[] scores, int? topK)
+    {
+        var ranked = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i]).ThenBy(i => i)
+            .Take(topK ?? scores.Length).Select(i => new LabelScore(Labels[i], scores[i])).ToList();
+        return new TextClassificationPrediction(ranked[0].Label, ranked[0].Score, ranked);
+    }
+
+    public void Dispose()
+    {
+        if (_ownsModel) Model.Module.Dispose();
+    }
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace TuneSharp.Training;
+
+/// <summary>
+/// checkpoint-STEP folders inside output_dir: written under a temporary name and renamed when complete (so a crash
+/// never leaves a half-written checkpoint under the real name), and rotated to respect save_total_limit.
+/// </summary>
+public static class CheckpointFolders
+{
+    public const string Prefix = "checkpoint-";
+    private const string TempPrefix = ".tmp-" + Prefix;
+
+    public static string PathFor(string outputDir, int step) => Path.Combine(outputDir, Prefix + step.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Writes a checkpoint with <paramref name="write"/> into a temporary folder, then renames it to checkpoint-STEP.</summary>
+    public static string Save(string outputDir, int step, Action<string> write)
+    {
+        var final = PathFor(outputDir, step);
+        var temp = Path.Combine(outputDir, TempPrefix + step.ToString(CultureInfo.InvariantCulture));
+        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        Directory.CreateDirectory(temp);
+        write(temp);
+        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+        Directory.Move(temp, final);
+        return final;
+    }
+
+    /// <summary>Complete checkpoint folders in <paramref name="outputDir"/>, oldest (lowest step) first.</summary>
+    public static List<(int Step, string Path)> List(string outputDir)
+    {
+        if (!Directory.Exists(outputDir)) return new();
+        return Directory.EnumerateDirectories(outputDir, Prefix + "*")
+            .Select(d => (Ok: int.TryParse(Path.GetFileName(d)[Prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var s), Step: s, Path: d))
+            .Where(c => c.Ok)
+            .OrderBy(c => c.Step)
+            .Select(c => (c.Step, c.Path))
+            .ToList();
+    }
+
+    /// <summary>
+    /// Deletes the oldest checkpoints until at most <paramref name="limit"/> remain, never the newest one and never
+    /// <paramref name="bestCheckpoint"/> (so with a limit of 1 and an older best, two folders stay, as in HF).
+    /// </summary>
+    /// <returns>The deleted folders.</returns>
+    public static List<string> Rotate(string outputDir, int? limit, string? bestCheckpoint)
+    {
+        var deleted = new List<string>();
+        if (limit is not { } max) return deleted;
+        var all = List(outputDir);
+        var newest = all.Count > 0 ? all[^1].Path : null;
+        var best = bestCheckpoint is null ? null : Path.GetFullPath(bestCheckpoint);
+        var remaining = all.Count;
+        foreach (var (_, path) in all)
+        {
+            if (remaining <= max) break;
+            if (path == newest || Path.GetFullPath(path) == best) continue;
+            Directory.Delete(path, recursive: true);
+            deleted.Add(path);
+            remaining--;
+        }
+        return deleted;
+    }
+}

@@ -1,0 +1,29 @@
+using System.Text.Json;
+
+namespace TuneSharp.Training;
+
+/// <summary>The metric files HF's example scripts write: train_results.json, eval_results.json, all_results.json.</summary>
+public static class ResultFiles
+{
+    public const string TrainResults = "train_results.json";
+    public const string EvalResults = "eval_results.json";
+    public const string AllResults = "all_results.json";
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Writes one metrics file (keys sorted, as HF's save_metrics does).</summary>
+    public static void Write(string dir, string fileName, IReadOnlyDictionary<string, double> metrics)
+    {
+        var sorted = new SortedDictionary<string, double>(metrics.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
+        File.WriteAllText(Path.Combine(dir, fileName), JsonSerializer.Serialize(sorted, Options));
+    }
+
+    /// <summary>Reads a metrics file.</summary>
+    public static Dictionary<string, double> Read(string dir, string fileName) =>
+        JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(Path.Combine(dir, fileName)), Options)
+        ?? new Dictionary<string, double>();
+}

@@ -1,0 +1,329 @@
+using System.Diagnostics;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Training;
+
+/// <summary>
+/// The training loop shared by every task (HF Trainer semantics): AdamW with decay/no-decay groups, a learning-rate
+/// schedule, gradient accumulation that equals large-batch training exactly, gradient clipping, periodic logging,
+/// evaluation, checkpoints, early stopping and best-model reloading. The task (<see cref="ITrainingTask"/>) supplies
+/// batches, losses, metrics and saving. Progress goes to an <see cref="ITrainerCallback"/>; nothing is printed.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly ITrainingTask _task;
+    private readonly ITrainerCallback _callback;
+
+    /// <summary>Validates <paramref name="args"/> immediately, before any work.</summary>
+    /// <exception cref="TrainingException">An impossible option.</exception>
+    public Trainer(ITrainingTask task, TrainingArguments args, ITrainerCallback? callback = null)
+    {
+        _task = task ?? throw new ArgumentNullException(nameof(task));
+        Args = args ?? throw new ArgumentNullException(nameof(args));
+        Args.Validate();
+        _callback = callback ?? NullTrainerCallback.Instance;
+    }
+
+    public TrainingArguments Args { get; }
+
+    /// <summary>Progress and history of the latest <see cref="Train"/> (also written as trainer_state.json).</summary>
+    public TrainerState State { get; private set; } = new();
+
+    /// <summary>Trains, evaluates and writes the outputs into output_dir (see the class summary for the layout).</summary>
+    /// <param name="ct">Cancelling stops after the current optimizer step and saves a checkpoint.</param>
+    public TrainResult Train(CancellationToken ct = default)
+    {
+        var plan = TrainingPlan.For(Args, _task.TrainExampleCount);
+        Args.ValidateForSteps(plan.TotalSteps);
+        Directory.CreateDirectory(Args.OutputDir);
+        State = new TrainerState
+        {
+            MaxSteps = plan.TotalSteps, NumTrainEpochs = plan.Epochs, LoggingSteps = Args.LoggingSteps,
+            EvalSteps = Args.EvalSteps, SaveSteps = Args.SaveSteps, TrainBatchSize = Args.PerDeviceTrainBatchSize,
+        };
+        var run = new TrainingRun(this, plan, ct);
+        var result = run.Execute();
+        _callback.OnTrainEnd(result);
+        return result;
+    }
+
+    /// <summary>
+    /// Evaluates the task's evaluation set in eval mode under no_grad: eval_loss, the task's metrics, eval_runtime,
+    /// eval_samples_per_second, eval_steps_per_second (and epoch during training). The model's train/eval mode is restored.
+    /// </summary>
+    /// <exception cref="TrainingException">The task has no evaluation set.</exception>
+    public Dictionary<string, double> Evaluate(CancellationToken ct = default) => EvaluateAt(null, ct);
+
+    internal Dictionary<string, double> EvaluateAt(double? epoch, CancellationToken ct)
+    {
+        if (_task.EvalExampleCount <= 0) throw new TrainingException("Cannot evaluate: the task has no evaluation examples.");
+        var model = _task.Model;
+        var wasTraining = model.training;
+        var watch = Stopwatch.StartNew();
+        Dictionary<string, double> metrics;
+        model.eval();
+        try
+        {
+            using (no_grad())
+                metrics = _task.Evaluate(Args.PerDeviceEvalBatchSize, Args.LabelSmoothingFactor, ct);
+        }
+        finally
+        {
+            if (wasTraining) model.train();
+        }
+        var seconds = Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+        var batches = (_task.EvalExampleCount + Args.PerDeviceEvalBatchSize - 1) / Args.PerDeviceEvalBatchSize;
+        metrics["eval_runtime"] = seconds;
+        metrics["eval_samples_per_second"] = _task.EvalExampleCount / seconds;
+        metrics["eval_steps_per_second"] = batches / seconds;
+        if (epoch is { } e) metrics["epoch"] = e;
+        return metrics;
+    }
+
+    /// <summary>One call of <see cref="Train"/>: the mutable loop state kept out of the trainer itself.</summary>
+    private sealed class TrainingRun
+    {
+        private readonly Trainer _trainer;
+        private readonly TrainingPlan _plan;
+        private readonly CancellationToken _ct;
+        private readonly TrainingArguments _args;
+        private readonly ITrainingTask _task;
+        private readonly ITrainerCallback _callback;
+        private readonly TrainerState _state;
+        private readonly BestMetricTracker _best;
+        private readonly LearningRateSchedule _schedule;
+        private readonly Stopwatch _watch = new();
+        private List<NamedParameter> _trainable = new();
+        private AdamW? _optimizer;
+        private double _totalLoss, _lossSinceLog;
+        private int _stepsSinceLog, _lastSavedStep = -1;
+
+        public TrainingRun(Trainer trainer, TrainingPlan plan, CancellationToken ct)
+        {
+            (_trainer, _plan, _ct) = (trainer, plan, ct);
+            (_args, _task, _callback, _state) = (trainer.Args, trainer._task, trainer._callback, trainer.State);
+            _best = new BestMetricTracker(_args);
+            _schedule = LearningRateSchedule.For(_args, plan.TotalSteps);
+        }
+
+        public TrainResult Execute()
+        {
+            manual_seed(_args.Seed); // dropout masks depend only on the seed
+            var model = _task.Model;
+            _trainable = OptimizerSetup.TrainableParameters(model);
+            using var optimizer = OptimizerSetup.CreateAdamW(_trainable, _args);
+            _optimizer = optimizer;
+            model.train();
+            _callback.OnTrainBegin(_plan.TotalSteps);
+            _watch.Start();
+
+            var stop = StopReason.Completed;
+            for (int epoch = 0; epoch < _plan.Epochs && stop == StopReason.Completed; epoch++)
+            {
+                var batches = _task.TrainBatches(epoch, _args.PerDeviceTrainBatchSize, _args.Seed, _args.GroupByLength);
+                var groups = batches.Chunk(_args.GradientAccumulationSteps).ToList();
+                for (int g = 0; g < groups.Count; g++)
+                {
+                    var loss = OptimizerStep(groups[g]);
+                    _state.GlobalStep++;
+                    _state.Epoch = epoch + (double)(g + 1) / groups.Count;
+                    AfterStep(loss);
+
+                    var finished = _state.GlobalStep >= _plan.TotalSteps;
+                    var epochEnd = g == groups.Count - 1 || finished;
+                    // Cancellation takes effect after the step: no evaluation, just the checkpoint Cancel() writes.
+                    stop = _ct.IsCancellationRequested ? StopReason.Cancelled : EvaluateAndSaveOrCancel(epochEnd, finished);
+                    if (finished || stop != StopReason.Completed) break;
+                }
+            }
+            _watch.Stop();
+            return stop == StopReason.Cancelled ? Cancel() : Finish(stop == StopReason.EarlyStopped);
+        }
+
+        /// <summary>Forward/backward over the micro-batches, exact mean gradient, clipping, scheduled AdamW step. Returns the mean loss.</summary>
+        private double OptimizerStep(int[][] microBatches)
+        {
+            using var scope = NewDisposeScope();
+            _optimizer!.zero_grad();
+            double lossSum = 0;
+            long count = 0;
+            foreach (var batch in microBatches)
+            {
+                using var batchScope = NewDisposeScope();
+                var (sum, n) = _task.ComputeLoss(batch, _args.LabelSmoothingFactor);
+                // Backward on the unscaled sum; dividing the accumulated gradients by the step's total count below gives
+                // exactly the gradient of the mean over all examples of the step, however the micro-batches are sized.
+                sum.backward();
+                lossSum += sum.item<float>();
+                count += n;
+            }
+            if (count <= 0) throw new TrainingException("The task returned batches with no examples.");
+            foreach (var p in _trainable)
+            {
+                var grad = p.Parameter.grad;
+                if (grad is not null) grad.div_(count);
+            }
+            var clip = _args.MaxGradNorm > 0 ? _args.MaxGradNorm : double.MaxValue;
+            LastGradNorm = nn.utils.clip_grad_norm_(_trainable.Select(p => p.Parameter), clip);
+            LastLearningRate = _schedule.At(_state.GlobalStep);
+            OptimizerSetup.SetLearningRate(_optimizer, LastLearningRate);
+            _optimizer.step();
+            return lossSum / count;
+        }
+
+        private double LastGradNorm { get; set; }
+        private double LastLearningRate { get; set; }
+
+        private void AfterStep(double loss)
+        {
+            _totalLoss += loss;
+            _lossSinceLog += loss;
+            _stepsSinceLog++;
+            var step = _state.GlobalStep;
+            var perSecond = step / Math.Max(_watch.Elapsed.TotalSeconds, 1e-9);
+            var eta = TimeSpan.FromSeconds(Math.Min((_plan.TotalSteps - step) / perSecond, TimeSpan.MaxValue.TotalSeconds / 2));
+            _callback.OnStep(step, loss, LastLearningRate, perSecond, eta);
+            if (step % _args.LoggingSteps != 0) return;
+            var entry = new Dictionary<string, double>
+            {
+                ["loss"] = _lossSinceLog / _stepsSinceLog,
+                ["grad_norm"] = LastGradNorm,
+                ["learning_rate"] = LastLearningRate,
+                ["epoch"] = _state.Epoch,
+                ["step"] = step,
+            };
+            _state.LogHistory.Add(entry);
+            _lossSinceLog = 0;
+            _stepsSinceLog = 0;
+            _callback.OnLog(FormattableString.Invariant($"step {step}: loss {entry["loss"]:F4}, grad_norm {LastGradNorm:F4}, learning_rate {LastLearningRate:E3}"));
+        }
+
+        private StopReason EvaluateAndSaveOrCancel(bool epochEnd, bool finished)
+        {
+            try
+            {
+                return MaybeEvaluateAndSave(epochEnd, finished);
+            }
+            catch (OperationCanceledException) when (_ct.IsCancellationRequested)
+            {
+                return StopReason.Cancelled; // cancelled during an evaluation: the step's weights are still saved
+            }
+        }
+
+        private StopReason MaybeEvaluateAndSave(bool epochEnd, bool finished)
+        {
+            var step = _state.GlobalStep;
+            var evaluate = _task.EvalExampleCount > 0 && _args.EvalStrategy switch
+            {
+                IntervalStrategy.Steps => step % _args.EvalSteps!.Value == 0,
+                IntervalStrategy.Epoch => epochEnd,
+                _ => false,
+            };
+            var stop = StopReason.Completed;
+            if (evaluate)
+            {
+                var metrics = _trainer.EvaluateAt(_state.Epoch, _ct);
+                _best.Update(step, metrics);
+                (_state.BestMetric, _state.BestStep, _state.EarlyStoppingPatienceCounter) = (_best.BestMetric, _best.BestStep, _best.PatienceCounter);
+                var entry = new Dictionary<string, double>(metrics) { ["step"] = step };
+                _state.LogHistory.Add(entry);
+                _callback.OnEvaluate(step, metrics);
+                if (_best.ShouldStop)
+                {
+                    _callback.OnLog($"early stopping at step {step}: {_args.BestMetricKey} did not improve for {_best.PatienceCounter} evaluations");
+                    stop = StopReason.EarlyStopped;
+                }
+            }
+            var save = _args.SaveStrategy switch
+            {
+                // HF also saves at the last step under the steps strategy.
+                IntervalStrategy.Steps => step % _args.SaveSteps == 0 || finished,
+                IntervalStrategy.Epoch => epochEnd,
+                _ => false,
+            };
+            if (save) SaveCheckpoint();
+            return stop;
+        }
+
+        private void SaveCheckpoint()
+        {
+            var step = _state.GlobalStep;
+            var finalPath = CheckpointFolders.PathFor(_args.OutputDir, step);
+            if (_best.BestStep == step) _state.BestModelCheckpoint = finalPath;
+            CheckpointFolders.Save(_args.OutputDir, step, dir =>
+            {
+                _task.Save(dir);
+                OptimizerStateFile.Save(dir, _optimizer!, _trainable);
+                _state.Save(dir);
+                _args.Save(dir);
+            });
+            _lastSavedStep = step;
+            _callback.OnLog($"saved {finalPath}");
+            foreach (var deleted in CheckpointFolders.Rotate(_args.OutputDir, _args.SaveTotalLimit, _state.BestModelCheckpoint))
+                _callback.OnLog($"deleted {deleted} (save_total_limit {_args.SaveTotalLimit})");
+        }
+
+        private TrainResult Cancel()
+        {
+            if (_lastSavedStep != _state.GlobalStep) SaveCheckpoint();
+            _callback.OnLog($"training cancelled at step {_state.GlobalStep}; checkpoint saved");
+            return new TrainResult
+            {
+                GlobalStep = _state.GlobalStep, TrainLoss = MeanLoss, RuntimeSeconds = _watch.Elapsed.TotalSeconds,
+                Metrics = TrainMetrics(), BestModelCheckpoint = _state.BestModelCheckpoint, BestMetric = _state.BestMetric, Cancelled = true,
+            };
+        }
+
+        private TrainResult Finish(bool stoppedEarly)
+        {
+            if (_args.LoadBestModelAtEnd && _state.BestModelCheckpoint is { } best && Directory.Exists(best))
+            {
+                _task.LoadModelWeights(best);
+                _callback.OnLog($"loaded the best model from {best} ({_args.BestMetricKey} = {_state.BestMetric})");
+            }
+            var trainMetrics = TrainMetrics();
+            _state.LogHistory.Add(new Dictionary<string, double>(trainMetrics) { ["step"] = _state.GlobalStep });
+
+            var evalMetrics = new Dictionary<string, double>();
+            if (_task.EvalExampleCount > 0)
+            {
+                evalMetrics = _trainer.EvaluateAt(_state.Epoch, _ct);
+                _state.LogHistory.Add(new Dictionary<string, double>(evalMetrics) { ["step"] = _state.GlobalStep });
+                _callback.OnEvaluate(_state.GlobalStep, evalMetrics);
+                ResultFiles.Write(_args.OutputDir, ResultFiles.EvalResults, evalMetrics);
+            }
+            _task.Save(_args.OutputDir);
+            _args.Save(_args.OutputDir);
+            _state.Save(_args.OutputDir);
+            ResultFiles.Write(_args.OutputDir, ResultFiles.TrainResults, trainMetrics);
+            ResultFiles.Write(_args.OutputDir, ResultFiles.AllResults, trainMetrics.Concat(evalMetrics.Where(p => !trainMetrics.ContainsKey(p.Key))).ToDictionary());
+            return new TrainResult
+            {
+                GlobalStep = _state.GlobalStep, TrainLoss = MeanLoss, RuntimeSeconds = _watch.Elapsed.TotalSeconds,
+                Metrics = trainMetrics, EvalMetrics = evalMetrics, BestModelCheckpoint = _state.BestModelCheckpoint,
+                BestMetric = _state.BestMetric, StoppedEarly = stoppedEarly,
+            };
+        }
+
+        private double MeanLoss => _state.GlobalStep == 0 ? 0 : _totalLoss / _state.GlobalStep;
+
+        private Dictionary<string, double> TrainMetrics()
+        {
+            var seconds = Math.Max(_watch.Elapsed.TotalSeconds, 1e-9);
+            // Examples actually processed: every step covers batch · accumulation examples except epoch-final partial groups.
+            var samples = Math.Min((long)_state.GlobalStep * _args.PerDeviceTrainBatchSize * _args.GradientAccumulationSteps,
+                (long)Math.Ceiling(_state.Epoch * _task.TrainExampleCount));
+            return new Dictionary<string, double>
+            {
+                ["train_runtime"] = seconds,
+                ["train_samples_per_second"] = samples / seconds,
+                ["train_steps_per_second"] = _state.GlobalStep / seconds,
+                ["train_loss"] = MeanLoss,
+                ["epoch"] = _state.Epoch,
+            };
+        }
+    }
+
+    private enum StopReason { Completed, EarlyStopped, Cancelled }
+}
