@@ -93,6 +93,7 @@ public sealed class BertModel : nn.Module
                 IgnoreUnexpected = [@"(^|\.)embeddings\.position_ids$"],
             });
             model.eval();
+            ModuleOwnership.DetachFromDisposeScopes(model);
             return (model, report);
         }
         finally

@@ -86,6 +86,7 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLM
                     : [@"rotary_emb\.inv_freq$"],
             });
             model.eval();
+            ModuleOwnership.DetachFromDisposeScopes(model);
             return (model, report);
         }
         finally

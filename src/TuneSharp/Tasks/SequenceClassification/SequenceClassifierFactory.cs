@@ -38,6 +38,7 @@ public static class SequenceClassifierFactory
             if (options.DType is { } dtype) model.Module.to(dtype);
             var report = LoadWeights(model, architecture, modelDir, options);
             model.Module.eval();
+            TuneSharp.Models.ModuleOwnership.DetachFromDisposeScopes(model.Module);
             return (model, report);
         }
         catch

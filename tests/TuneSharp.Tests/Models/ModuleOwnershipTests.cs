@@ -1,0 +1,25 @@
+using TuneSharp.Models;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Tests.Models;
+
+/// <summary>A model loaded while a caller's dispose scope is open survives the scope (regression: its weights were freed).</summary>
+public class ModuleOwnershipTests
+{
+    [SkippableFact]
+    public void ModelLoadedInsideADisposeScopeOutlivesIt()
+    {
+        var dir = SharedData.RequireModel("stories260K");
+        LlamaForCausalLM model;
+        using (NewDisposeScope())
+        {
+            (model, _) = LlamaForCausalLM.FromPretrained(dir);
+        }
+        using var _ = model;
+        Assert.Equal(260_032L, model.parameters().Sum(p => p.numel()));
+        Assert.All(model.parameters(), p => Assert.False(p.IsInvalid));
+        using var scope = NewDisposeScope();
+        var logits = model.Forward(tensor(new long[] { 1 }, [1, 1]));
+        Assert.Equal(512, logits.shape[2]);
+    }
+}
