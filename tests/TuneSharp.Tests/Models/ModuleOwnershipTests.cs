@@ -15,7 +15,7 @@ public class ModuleOwnershipTests
         {
             (model, _) = LlamaForCausalLM.FromPretrained(dir);
         }
-        using var _ = model;
+        using var owned = model;
         Assert.Equal(260_032L, model.parameters().Sum(p => p.numel()));
         Assert.All(model.parameters(), p => Assert.False(p.IsInvalid));
         using var scope = NewDisposeScope();
