@@ -98,6 +98,7 @@ public sealed class Trainer
         private AdamW? _optimizer;
         private double _totalLoss, _lossSinceLog;
         private int _stepsSinceLog, _lastSavedStep = -1;
+        private (int Step, Dictionary<string, double> Metrics)? _lastEval; // reused at the end when nothing changed since
 
         public TrainingRun(Trainer trainer, TrainingPlan plan, CancellationToken ct)
         {
@@ -224,6 +225,7 @@ public sealed class Trainer
             if (evaluate)
             {
                 var metrics = _trainer.EvaluateAt(_state.Epoch, _ct);
+                _lastEval = (step, metrics);
                 _best.Update(step, metrics);
                 (_state.BestMetric, _state.BestStep, _state.EarlyStoppingPatienceCounter) = (_best.BestMetric, _best.BestStep, _best.PatienceCounter);
                 var entry = new Dictionary<string, double>(metrics) { ["step"] = step };
@@ -280,13 +282,20 @@ public sealed class Trainer
             if (_args.LoadBestModelAtEnd && _state.BestModelCheckpoint is { } best && Directory.Exists(best))
             {
                 _task.LoadModelWeights(best);
+                _lastEval = null; // other weights now: evaluate again
                 _callback.OnLog($"loaded the best model from {best} ({_args.BestMetricKey} = {_state.BestMetric})");
             }
             var trainMetrics = TrainMetrics();
             _state.LogHistory.Add(new Dictionary<string, double>(trainMetrics) { ["step"] = _state.GlobalStep });
 
             var evalMetrics = new Dictionary<string, double>();
-            if (_task.EvalExampleCount > 0)
+            if (_lastEval is { } last && last.Step == _state.GlobalStep)
+            {
+                // The model was just evaluated at this very step (e.g. at the end of the last epoch): same weights, same numbers.
+                evalMetrics = last.Metrics;
+                ResultFiles.Write(_args.OutputDir, ResultFiles.EvalResults, evalMetrics);
+            }
+            else if (_task.EvalExampleCount > 0)
             {
                 evalMetrics = _trainer.EvaluateAt(_state.Epoch, _ct);
                 _state.LogHistory.Add(new Dictionary<string, double>(evalMetrics) { ["step"] = _state.GlobalStep });
