@@ -82,24 +82,13 @@ public sealed class BertModel : nn.Module
     {
         var config = PretrainedConfig.Load<BertConfig>(modelDir);
         var model = new BertModel(config);
-        if (dtype is { } type) model.to(type);
-        var weights = ModelWeights.Load(modelDir, dtype);
-        try
+        var report = PretrainedWeights.LoadInto(model, modelDir, dtype, new StateDictLoadOptions
         {
-            var report = StateDictLoader.LoadInto(model, weights, new StateDictLoadOptions
-            {
-                BaseModelPrefix = "bert",
-                // Older checkpoints persist this constant buffer; we compute positions instead.
-                IgnoreUnexpected = [@"(^|\.)embeddings\.position_ids$"],
-            });
-            model.eval();
-            ModuleOwnership.DetachFromDisposeScopes(model);
-            return (model, report);
-        }
-        finally
-        {
-            foreach (var tensor in weights.Values) tensor.Dispose();
-        }
+            BaseModelPrefix = "bert",
+            // Older checkpoints persist this constant buffer; we compute positions instead.
+            IgnoreUnexpected = [@"(^|\.)embeddings\.position_ids$"],
+        });
+        return (model, report);
     }
 
     /// <summary>Writes config.json and model.safetensors (HF names) into <paramref name="dir"/>.</summary>

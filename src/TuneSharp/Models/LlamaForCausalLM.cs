@@ -72,27 +72,16 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLM
     {
         var config = PretrainedConfig.Load<LlamaConfig>(modelDir);
         var model = new LlamaForCausalLM(config);
-        if (dtype is { } type) model.to(type);
-        var weights = ModelWeights.Load(modelDir, dtype);
-        try
+        var report = PretrainedWeights.LoadInto(model, modelDir, dtype, new StateDictLoadOptions
         {
-            var report = StateDictLoader.LoadInto(model, weights, new StateDictLoadOptions
-            {
-                BaseModelPrefix = "model",
-                // A tied checkpoint may store lm_head as an explicit copy of the embedding; the tie makes it redundant.
-                // rotary_emb.inv_freq is a buffer older checkpoints persisted; we derive it from rope_theta.
-                IgnoreUnexpected = config.TieWordEmbeddings
-                    ? [@"^lm_head\.weight$", @"rotary_emb\.inv_freq$"]
-                    : [@"rotary_emb\.inv_freq$"],
-            });
-            model.eval();
-            ModuleOwnership.DetachFromDisposeScopes(model);
-            return (model, report);
-        }
-        finally
-        {
-            foreach (var tensor in weights.Values) tensor.Dispose();
-        }
+            BaseModelPrefix = "model",
+            // A tied checkpoint may store lm_head as an explicit copy of the embedding; the tie makes it redundant.
+            // rotary_emb.inv_freq is a buffer older checkpoints persisted; we derive it from rope_theta.
+            IgnoreUnexpected = config.TieWordEmbeddings
+                ? [@"^lm_head\.weight$", @"rotary_emb\.inv_freq$"]
+                : [@"rotary_emb\.inv_freq$"],
+        });
+        return (model, report);
     }
 
     /// <summary>Writes config.json and model.safetensors as transformers expects (no lm_head.weight when tied).</summary>
