@@ -1,3 +1,4 @@
+using TorchSharp;
 using TuneSharp.Checkpoints;
 using static TorchSharp.torch;
 
