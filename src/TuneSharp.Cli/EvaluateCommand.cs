@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using TuneSharp.Data;
+using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tasks.TextClassification;
 
 namespace TuneSharp.Cli;
@@ -17,22 +18,32 @@ public static class EvaluateCommand
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64, Description = "Examples per forward pass" };
         var maxLength = new Option<int?>("--max-length") { Description = "Truncation length (default: the model's, at most 512)" };
         var output = new Option<string?>("--output") { Description = "Also write the metrics and confusion matrix as JSON to this file" };
-        var command = new Command("evaluate", "Evaluate a trained text classifier on labelled data.") { model, data, textColumn, labelColumn, batchSize, maxLength, output };
+        var labelSeparator = new Option<string>("--label-separator") { DefaultValueFactory = _ => ",", Description = "Separator of the labels of a multi-label cell" };
+        var command = new Command("evaluate", "Evaluate a trained text classifier (single-label, multi-label or regression) on labelled data.")
+        {
+            model, data, textColumn, labelColumn, batchSize, maxLength, output, labelSeparator,
+        };
         command.SetAction(parse =>
         {
             var dir = ModelSource.Resolve(io, parse.GetValue(model)!);
             using var pipeline = TextClassificationPipeline.FromPretrained(dir, parse.GetValue(maxLength));
             var labels = new LabelMap(pipeline.Labels);
+            var separator = parse.GetValue(labelSeparator);
+            if (string.IsNullOrEmpty(separator)) throw new TuneSharpException("--label-separator must not be empty.");
             var dataset = TextClassificationData.Load(new TextClassificationDataOptions
             {
                 Path = parse.GetValue(data)!, TextColumn = parse.GetValue(textColumn)!, LabelColumn = parse.GetValue(labelColumn)!, LabelMap = labels,
+                LabelFormat = LabelEncoding.DataFormat(pipeline.Model.ProblemType), LabelSeparator = separator,
             });
             var evaluation = TextClassificationEvaluator.Evaluate(pipeline.Model, pipeline.Tokenizer, dataset, parse.GetValue(batchSize), pipeline.MaxLength);
             var metrics = evaluation.ToDictionary("eval_");
             foreach (var (k, v) in metrics.OrderBy(m => m.Key)) io.Out.WriteLine($"{k} = {v:0.####}");
-            io.Out.WriteLine();
-            io.Out.WriteLine(evaluation.Report.FormatReport());
-            io.Out.WriteLine(evaluation.Report.FormatConfusionMatrix());
+            if (evaluation.Report is { } report) // single-label: per-class table and confusion matrix
+            {
+                io.Out.WriteLine();
+                io.Out.WriteLine(report.FormatReport());
+                io.Out.WriteLine(report.FormatConfusionMatrix());
+            }
             var path = parse.GetValue(output);
             if (path is not null)
             {
@@ -40,8 +51,9 @@ public static class EvaluateCommand
                 {
                     ["metrics"] = metrics,
                     ["labels"] = pipeline.Labels,
-                    ["confusion_matrix"] = ToJagged(evaluation.Report.ConfusionMatrix),
+                    ["problem_type"] = evaluation.ProblemType.ToHfString(),
                 };
+                if (evaluation.Report is { } r) json["confusion_matrix"] = ToJagged(r.ConfusionMatrix);
                 File.WriteAllText(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
                 io.Err.WriteLine($"metrics written to {path}");
             }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tasks.TextClassification;
 
 namespace TuneSharp.Cli;
@@ -28,18 +29,26 @@ public static class PredictCommand
             var target = (TextWriter?)writer ?? io.Out;
             for (var i = 0; i < texts.Count; i++)
             {
-                var p = predictions[i];
-                target.WriteLine(JsonSerializer.Serialize(new
-                {
-                    text = texts[i],
-                    label = p.Label,
-                    score = p.Score,
-                    scores = p.Scores.Select(s => new { label = s.Label, score = s.Score }),
-                }));
+                target.WriteLine(JsonSerializer.Serialize(ToJson(texts[i], predictions[i], pipeline.Model.ProblemType)));
             }
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// One output line: label and score (single-label); the labels at or above the threshold and all scores
+    /// (multi-label); the predicted value (regression).
+    /// </summary>
+    private static object ToJson(string text, TextClassificationPrediction p, ProblemType problemType)
+    {
+        var scores = p.Scores.Select(s => new { label = s.Label, score = s.Score });
+        return problemType switch
+        {
+            ProblemType.MultiLabelClassification => new { text, labels = p.PredictedLabels ?? [], scores },
+            ProblemType.Regression => new { text, value = p.Score },
+            _ => (object)new { text, label = p.Label, score = p.Score, scores },
+        };
     }
 
     private static List<string> ReadLines(string path)

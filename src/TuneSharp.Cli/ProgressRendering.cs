@@ -9,10 +9,12 @@ namespace TuneSharp.Cli;
 /// </summary>
 internal static class ProgressRendering
 {
-    public static T Run<T>(CliOutput io, Func<ITrainerCallback, T> job)
+    /// <summary>Runs <paramref name="job"/> with a trainer callback and a line reporter that both draw on the same
+    /// display, so messages appear above the live bar instead of tearing it.</summary>
+    public static T Run<T>(CliOutput io, Func<ITrainerCallback, Action<string>, T> job)
     {
         if (Console.IsErrorRedirected || !ReferenceEquals(io.Err, Console.Error))
-            return job(new PlainLogCallback(io.Err));
+            return job(new PlainLogCallback(io.Err), line => io.Err.WriteLine(line));
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         T result = default!;
@@ -23,7 +25,7 @@ internal static class ProgressRendering
             .Start(ctx =>
             {
                 var bar = ctx.AddTask("training", maxValue: 1);
-                result = job(new SpectreCallback(bar, console));
+                result = job(new SpectreCallback(bar, console), line => console.MarkupLine(Markup.Escape(line)));
             });
         return result;
     }

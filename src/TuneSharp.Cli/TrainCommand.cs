@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TuneSharp.Data;
 using TuneSharp.Recipes;
+using TuneSharp.Tasks.SequenceClassification;
 
 namespace TuneSharp.Cli;
 
@@ -23,12 +24,17 @@ public static class TrainCommand
         onBadRow.AcceptOnlyFromAmong("error", "skip");
         var maxTrain = new Option<int?>("--max-train-samples") { Description = "Train on the first N training examples only (quick runs)" };
         var maxEval = new Option<int?>("--max-eval-samples") { Description = "Evaluate on the first N validation examples only" };
+        var problemType = new Option<string>("--problem-type") { Description = "single_label_classification | multi_label_classification (labels like \"a,b\") | regression (numeric labels)", DefaultValueFactory = _ => "single_label_classification" };
+        problemType.AcceptOnlyFromAmong("single_label_classification", "multi_label_classification", "regression");
+        var labelSeparator = new Option<string>("--label-separator") { Description = "Separator of the labels of a multi-label cell", DefaultValueFactory = _ => "," };
         var training = new TrainingOptions();
 
         var command = new Command("train", "Fine-tune a pretrained model (Hugging Face TrainingArguments names as --kebab-case flags).")
         {
             task, model, train, validation, test, textColumn, pairColumn, labelColumn, split, onBadRow, maxTrain, maxEval,
         };
+        command.Options.Add(problemType);
+        command.Options.Add(labelSeparator);
         training.AddTo(command);
         command.SetAction(parse =>
         {
@@ -46,12 +52,17 @@ public static class TrainCommand
                 OnBadRow = parse.GetValue(onBadRow) == "skip" ? BadRowPolicy.Skip : BadRowPolicy.Error,
                 MaxTrainSamples = parse.GetValue(maxTrain),
                 MaxEvalSamples = parse.GetValue(maxEval),
+                ProblemType = ProblemTypes.Parse(parse.GetValue(problemType)!, "--problem-type"),
+                LabelSeparator = RequireSeparator(parse.GetValue(labelSeparator)),
                 Args = args,
             };
             return Run(io, options);
         });
         return command;
     }
+
+    private static string RequireSeparator(string? separator) =>
+        string.IsNullOrEmpty(separator) ? throw new TuneSharpException("--label-separator must not be empty.") : separator;
 
     private static int Run(CliOutput io, TextClassificationRunOptions options)
     {
@@ -66,8 +77,8 @@ public static class TrainCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            var result = ProgressRendering.Run(io, callback =>
-                TextClassificationFineTuning.Run(options, callback, line => io.Err.WriteLine(line), cancellation.Token));
+            var result = ProgressRendering.Run(io, (callback, report) =>
+                TextClassificationFineTuning.Run(options, callback, report, cancellation.Token));
             io.Out.WriteLine($"output: {Path.GetFullPath(result.OutputDir)}");
             foreach (var (name, metrics) in new[] { ("validation", result.Validation), ("test", result.Test) })
             {

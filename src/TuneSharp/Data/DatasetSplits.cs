@@ -18,9 +18,8 @@ public static class DatasetSplits
         if (!(validationFraction > 0 && validationFraction < 1))
             throw new TuneSharpException($"The validation fraction must be between 0 and 1 (exclusive); got {validationFraction.ToString(CultureInfo.InvariantCulture)}.");
 
-        // Example indexes of each class, in file order.
-        var byClass = Enumerable.Range(0, dataset.Labels.Count).Select(_ => new List<int>()).ToArray();
-        for (var i = 0; i < dataset.Count; i++) byClass[dataset.LabelId(dataset.Examples[i])].Add(i);
+        // Example indexes of each stratum (class; label set for multi-label data; one stratum for regression), in file order.
+        var byClass = Strata(dataset);
 
         var quotas = ValidationQuotas(byClass.Select(c => c.Count).ToArray(), validationFraction);
         if (quotas.Sum() == 0)
@@ -41,12 +40,17 @@ public static class DatasetSplits
         return (Subset(dataset, train), Subset(dataset, validation));
     }
 
-    /// <summary>The number of examples of every class of the label map, in id order (classes without examples count 0).</summary>
+    /// <summary>
+    /// The number of examples of every class of the label map, in id order (classes without examples count 0); for
+    /// multi-label data, the examples that have each class; empty for regression data.
+    /// </summary>
     public static IReadOnlyList<ClassCount> ClassCounts(TextClassificationDataset dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        if (dataset.Format == LabelFormat.Number) return [];
         var counts = new int[dataset.Labels.Count];
-        foreach (var example in dataset.Examples) counts[dataset.LabelId(example)]++;
+        foreach (var example in dataset.Examples)
+            foreach (var id in dataset.LabelIds(example)) counts[id]++;
         return counts.Select((count, id) => new ClassCount(id, dataset.Labels.Label(id), count)).ToList();
     }
 
@@ -108,6 +112,26 @@ public static class DatasetSplits
     private static TextClassificationDataset Subset(TextClassificationDataset dataset, List<int> indexes)
     {
         indexes.Sort();
-        return new TextClassificationDataset(indexes.Select(i => dataset.Examples[i]).ToList(), dataset.Labels, dataset.SourcePath);
+        return new TextClassificationDataset(indexes.Select(i => dataset.Examples[i]).ToList(), dataset.Labels, dataset.SourcePath,
+            labelFormat: dataset.Format, labelSeparator: dataset.LabelSeparator);
+    }
+
+    private static List<int>[] Strata(TextClassificationDataset dataset)
+    {
+        if (dataset.Format == LabelFormat.ClassName)
+        {
+            var byClass = Enumerable.Range(0, dataset.Labels.Count).Select(_ => new List<int>()).ToArray();
+            for (var i = 0; i < dataset.Count; i++) byClass[dataset.LabelId(dataset.Examples[i])].Add(i);
+            return byClass;
+        }
+        // Multi-label: one stratum per distinct label set (in first-seen order); regression: a single stratum.
+        var strata = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < dataset.Count; i++)
+        {
+            var key = dataset.Format == LabelFormat.ClassList ? string.Join(",", dataset.LabelIds(dataset.Examples[i]).Order()) : "";
+            if (!strata.TryGetValue(key, out var members)) strata[key] = members = [];
+            members.Add(i);
+        }
+        return strata.Values.ToArray();
     }
 }

@@ -5,8 +5,9 @@ public static class TextClassificationData
 {
     /// <summary>
     /// Reads the file as <paramref name="options"/> say. Every row needs non-blank text (and text pair, when one is
-    /// asked for) and a non-blank label; with a fixed <see cref="TextClassificationDataOptions.LabelMap"/>, a label
-    /// that it lacks is bad too. Bad rows throw <see cref="DataFormatException"/> or are skipped, as
+    /// asked for) and a non-blank label, read as <see cref="TextClassificationDataOptions.LabelFormat"/> says (a class
+    /// name, a separated list of class names, or a number; a cell that is not one is bad); with a fixed
+    /// <see cref="TextClassificationDataOptions.LabelMap"/>, a class name that it lacks is bad too. Bad rows throw <see cref="DataFormatException"/> or are skipped, as
     /// <see cref="TextClassificationDataOptions.OnBadRow"/> says. A file with no usable row is always an error.
     /// </summary>
     public static TextClassificationDataset Load(TextClassificationDataOptions options)
@@ -46,21 +47,51 @@ public static class TextClassificationData
             }
             if (string.IsNullOrEmpty(label))
             {
-                bad.Report(row.Line, options.LabelColumn, "empty label", $"the label is {(label is null ? "missing" : "empty")}; expected a class name or an integer class id.");
+                bad.Report(row.Line, options.LabelColumn, "empty label", $"the label is {(label is null ? "missing" : "empty")}; expected {LabelCells.Describe(options.LabelFormat, options.LabelSeparator)}.");
                 continue;
             }
-            if (options.LabelMap is { } fixedLabels && !fixedLabels.TryGetId(label, out _))
+            if (LabelProblem(label, options) is { } problem)
             {
-                bad.Report(row.Line, options.LabelColumn, "unknown label", $"label '{label}' was not seen in training (known labels: {fixedLabels.Describe()}).");
+                bad.Report(row.Line, options.LabelColumn, problem.Reason, problem.Detail);
                 continue;
             }
             examples.Add(new TextClassificationExample(text, pair, label, row.Line));
         }
         if (examples.Count == 0) throw TabularReader.NoRows(bad);
 
-        var labels = options.LabelMap ?? LabelMap.Build(examples.Select(e => e.Label));
-        return new TextClassificationDataset(examples, labels, options.Path, stream.Skipped);
+        var labels = options.LabelMap ?? BuildLabelMap(examples, options);
+        return new TextClassificationDataset(examples, labels, options.Path, stream.Skipped, options.LabelFormat, options.LabelSeparator);
     }
+
+    /// <summary>Why a (non-empty) label cell cannot be used, or null when it is fine.</summary>
+    private static (string Reason, string Detail)? LabelProblem(string label, TextClassificationDataOptions options)
+    {
+        switch (options.LabelFormat)
+        {
+            case LabelFormat.Number:
+                return LabelCells.TryParseNumber(label, out _) ? null
+                    : ("not a number", $"label '{label}' is not a number; regression labels must be numbers such as 0.5 or 3.");
+            case LabelFormat.ClassList:
+                var names = LabelCells.SplitClassList(label, options.LabelSeparator);
+                if (names is null)
+                    return ("empty label", $"label '{label}' has no class names; expected {LabelCells.Describe(options.LabelFormat, options.LabelSeparator)}.");
+                var unknown = options.LabelMap is { } known ? names.FirstOrDefault(n => !known.TryGetId(n, out _)) : null;
+                return unknown is null ? null
+                    : ("unknown label", $"label '{unknown}' (in '{label}') was not seen in training (known labels: {options.LabelMap!.Describe()}).");
+            default:
+                return options.LabelMap is { } fixedLabels && !fixedLabels.TryGetId(label, out _)
+                    ? ("unknown label", $"label '{label}' was not seen in training (known labels: {fixedLabels.Describe()}).")
+                    : null;
+        }
+    }
+
+    /// <summary>Class names of all rows (the union of the lists, for multi-label); one output "LABEL_0" for regression, as transformers names it.</summary>
+    private static LabelMap BuildLabelMap(List<TextClassificationExample> examples, TextClassificationDataOptions options) => options.LabelFormat switch
+    {
+        LabelFormat.Number => new LabelMap(["LABEL_0"]),
+        LabelFormat.ClassList => LabelMap.Build(examples.SelectMany(e => LabelCells.SplitClassList(e.Label, options.LabelSeparator)!)),
+        _ => LabelMap.Build(examples.Select(e => e.Label)),
+    };
 
     private static string EmptyText(string? text) =>
         $"the text is {(text is null ? "missing" : text.Length == 0 ? "empty" : "whitespace only")}; expected non-empty text.";

@@ -26,4 +26,10 @@ public sealed record TextClassificationDataOptions
     /// a bad row. Null builds the map from the labels in the file (<see cref="LabelMap.Build"/>).
     /// </summary>
     public LabelMap? LabelMap { get; init; }
+
+    /// <summary>How the label cell is read: one class name (default), a list of class names (multi-label) or a number (regression).</summary>
+    public LabelFormat LabelFormat { get; init; } = LabelFormat.ClassName;
+
+    /// <summary>Separator of the class names in a <see cref="LabelFormat.ClassList"/> cell. Defaults to ",".</summary>
+    public string LabelSeparator { get; init; } = LabelCells.DefaultSeparator;
 }

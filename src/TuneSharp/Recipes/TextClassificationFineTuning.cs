@@ -31,12 +31,13 @@ public static class TextClassificationFineTuning
             NumLabels = labels.Count,
             Id2Label = labels.Id2Label,
             Label2Id = labels.Label2Id,
-            ProblemType = ProblemType.SingleLabelClassification,
+            ProblemType = options.ProblemType,
             DType = options.DType,
             HiddenDropoutOverride = args.HiddenDropoutProb,
         });
         if (!loadReport.IsClean) report(loadReport.ToString());
         report(ParameterCount.Describe(classifier.Module));
+        TuneSharp.Inference.TorchThreads.ConfigureFor(ParameterCount.Count(classifier.Module).All);
 
         var tokenizer = TextTokenizer.FromPretrained(options.ModelDir);
         if (tokenizer.SpecialTokens.PadId is null && tokenizer.SpecialTokens.Eos is { } eos)
@@ -68,6 +69,7 @@ public static class TextClassificationFineTuning
         {
             Path = path, TextColumn = o.TextColumn, TextPairColumn = o.TextPairColumn, LabelColumn = o.LabelColumn,
             OnBadRow = o.OnBadRow, LabelMap = map,
+            LabelFormat = LabelEncoding.DataFormat(o.ProblemType), LabelSeparator = o.LabelSeparator,
         });
 
         var train = Load(o.TrainPath, null);
@@ -79,7 +81,8 @@ public static class TextClassificationFineTuning
         else
         {
             (train, validation) = DatasetSplits.TrainValidationSplit(train, o.ValidationSplit, o.Args.Seed);
-            report($"No validation file: held out {validation.Count:N0} training rows ({o.ValidationSplit:P0}, stratified, seed {o.Args.Seed}).");
+            var stratified = train.Format == LabelFormat.Number ? "random" : train.Format == LabelFormat.ClassList ? "stratified by label set" : "stratified";
+            report($"No validation file: held out {validation.Count:N0} training rows ({o.ValidationSplit:P0}, {stratified}, seed {o.Args.Seed}).");
         }
         var test = o.TestPath is null ? null : Load(o.TestPath, train.Labels);
         if (o.MaxTrainSamples is { } maxTrain && maxTrain < train.Count) train = Take(train, maxTrain);
@@ -89,16 +92,23 @@ public static class TextClassificationFineTuning
         {
             if (data is null) continue;
             var counts = DatasetSplits.ClassCounts(data);
-            report($"{name}: {data.Count:N0} examples ({string.Join(", ", counts.Select(c => $"{c.Label}: {c.Count:N0}"))})"
-                + (data.Skipped.Count > 0 ? $"; skipped {data.Skipped}" : ""));
+            report($"{name}: {data.Count:N0} examples ({Describe(data, counts)})" + (data.Skipped.Count > 0 ? $"; skipped {data.Skipped}" : ""));
             if (DatasetSplits.ImbalanceWarning(counts) is { } warning) report($"warning: {name}: {warning}");
         }
         return (train, validation, test);
     }
 
+    // Class counts (examples with each class, for multi-label), or the range of the targets for regression.
+    private static string Describe(TextClassificationDataset data, IReadOnlyList<ClassCount> counts)
+    {
+        if (data.Format != LabelFormat.Number) return string.Join(", ", counts.Select(c => $"{c.Label}: {c.Count:N0}"));
+        var values = data.Examples.Select(data.Value).ToList();
+        return FormattableString.Invariant($"targets {values.Min():0.###} to {values.Max():0.###}, mean {values.Average():0.###}");
+    }
+
     // Deterministic prefix of a (possibly shuffled by the split) dataset, for --max-train-samples.
     private static TextClassificationDataset Take(TextClassificationDataset data, int n) =>
-        new(data.Examples.Take(n).ToList(), data.Labels, data.SourcePath, data.Skipped);
+        new(data.Examples.Take(n).ToList(), data.Labels, data.SourcePath, data.Skipped, data.Format, data.LabelSeparator);
 
     private static void MergeIntoAllResults(string outputDir, IReadOnlyDictionary<string, double> metrics)
     {

@@ -1,4 +1,5 @@
 using TuneSharp.Data;
+using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Training;
 using static TorchSharp.torch;
 
@@ -17,6 +18,13 @@ public sealed record TextClassificationRunOptions
     public string TextColumn { get; init; } = "text";
     public string? TextPairColumn { get; init; }
     public string LabelColumn { get; init; } = "label";
+    /// <summary>
+    /// Single-label (default: one class name per row), multi-label (class names joined by <see cref="LabelSeparator"/>;
+    /// BCE loss, sigmoid scores) or regression (numeric labels, one output, MSE loss). Saved in config.json.
+    /// </summary>
+    public ProblemType ProblemType { get; init; } = ProblemType.SingleLabelClassification;
+    /// <summary>Separator of the class names in a multi-label cell ("sports,politics").</summary>
+    public string LabelSeparator { get; init; } = LabelCells.DefaultSeparator;
     public double ValidationSplit { get; init; } = 0.1;
     public BadRowPolicy OnBadRow { get; init; } = BadRowPolicy.Error;
     /// <summary>Use only the first N training rows (after the validation split), for quick runs.</summary>

@@ -5,25 +5,35 @@ using TuneSharp.Tokenization;
 
 namespace TuneSharp.Tasks.TextClassification;
 
-/// <summary>A classifier's metrics on a labelled dataset: the report (accuracy, F1, confusion matrix) and the mean loss.</summary>
-public sealed record TextClassificationEvaluation(ClassificationReport Report, double Loss, int Count)
+/// <summary>
+/// A classifier's metrics on a labelled dataset: the problem type's metrics (without prefix), the mean loss and,
+/// for single-label classifiers, the full report (per-class scores, confusion matrix).
+/// </summary>
+public sealed record TextClassificationEvaluation(ProblemType ProblemType, IReadOnlyDictionary<string, double> Metrics, double Loss, int Count,
+    ClassificationReport? Report)
 {
-    /// <summary>HF-style metric keys with <paramref name="prefix"/> (eval_accuracy, eval_f1, eval_loss, ...).</summary>
+    /// <summary>
+    /// HF-style metric keys with <paramref name="prefix"/>: eval_accuracy, eval_f1 ... (single-label), eval_f1_micro,
+    /// eval_f1_macro, eval_subset_accuracy, eval_hamming_loss ... (multi-label), eval_mse, eval_rmse, eval_mae, eval_r2,
+    /// eval_pearson, eval_spearmanr (regression); always eval_loss and eval_samples.
+    /// </summary>
     public Dictionary<string, double> ToDictionary(string prefix = "eval_")
     {
-        var d = Report.ToDictionary(prefix);
+        var d = Metrics.ToDictionary(m => prefix + m.Key, m => m.Value);
         d[prefix + "loss"] = Loss;
         d[prefix + "samples"] = Count;
         return d;
     }
 }
 
-/// <summary>Evaluates a trained single-label classifier on labelled data (used for test sets and <c>tunesharp evaluate</c>).</summary>
+/// <summary>Evaluates a trained classifier (any problem type) on labelled data (used for test sets and <c>tunesharp evaluate</c>).</summary>
 public static class TextClassificationEvaluator
 {
     /// <summary>
-    /// Predicts every example (length-sorted batches, no gradients, probabilities moved off the device batch by batch)
-    /// and compares with the labels, which must be among the model's id2label. Loss = mean cross entropy, −log p(true label).
+    /// Predicts every example (length-sorted batches, no gradients, scores moved off the device batch by batch)
+    /// and compares with the labels, which must be read in the model's problem type's label format and be among its
+    /// id2label. Loss = the training loss: cross entropy −log p(true label), mean binary cross entropy of the sigmoid
+    /// scores, or squared error.
     /// </summary>
     public static TextClassificationEvaluation Evaluate(ISequenceClassifier model, TextTokenizer tokenizer, TextClassificationDataset data,
         int batchSize = 32, int? maxLength = null, CancellationToken ct = default)
@@ -31,24 +41,12 @@ public static class TextClassificationEvaluator
         if (data.HasTextPairs) throw new TuneSharpException("Evaluating text-pair data is not supported yet (the pipeline takes single texts).");
         ct.ThrowIfCancellationRequested();
         var pipeline = new TextClassificationPipeline(model, tokenizer, maxLength);
-        var predictions = pipeline.Predict(data.Examples.Select(e => e.Text), batchSize);
-        var labelIds = new Dictionary<string, int>();
-        for (var i = 0; i < pipeline.Labels.Count; i++) labelIds[pipeline.Labels[i]] = i;
+        var encoding = LabelEncoding.For(model.ProblemType, pipeline.Labels);
+        var targets = encoding.Encode(data);
+        var scores = pipeline.Scores(data.Examples.Select(e => e.Text), batchSize);
 
-        var predicted = new int[data.Count];
-        var truth = new int[data.Count];
-        double loss = 0;
-        for (var i = 0; i < data.Count; i++)
-        {
-            var example = data.Examples[i];
-            if (!labelIds.TryGetValue(example.Label, out truth[i]))
-                throw new TuneSharpException($"{data.SourcePath}: line {example.Line}: label '{example.Label}' is not one the model was trained on ({string.Join(", ", pipeline.Labels)}).");
-            predicted[i] = labelIds[predictions[i].Label];
-            var pTrue = predictions[i].Scores.First(s => s.Label == example.Label).Score;
-            loss -= Math.Log(Math.Max(pTrue, double.Epsilon));
-        }
-        var id2label = Enumerable.Range(0, pipeline.Labels.Count).ToDictionary(i => i, i => pipeline.Labels[i]);
-        var report = ClassificationMetrics.Compute(predicted, truth, pipeline.Labels.Count, id2label);
-        return new TextClassificationEvaluation(report, data.Count == 0 ? 0 : loss / data.Count, data.Count);
+        var loss = data.Count == 0 ? 0 : Enumerable.Range(0, data.Count).Sum(i => encoding.Loss(scores[i], targets[i])) / data.Count;
+        var metrics = encoding.Metrics(scores, targets);
+        return new TextClassificationEvaluation(model.ProblemType, metrics.Values, loss, data.Count, metrics.Report);
     }
 }

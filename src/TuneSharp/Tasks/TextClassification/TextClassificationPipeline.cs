@@ -37,10 +37,16 @@ public sealed class TextClassificationPipeline : IDisposable
     /// <summary>Label names in class-id order.</summary>
     public IReadOnlyList<string> Labels { get; }
 
-    /// <summary>Loads a trained folder (config.json with id2label, model.safetensors, tokenizer files).</summary>
+    /// <summary>
+    /// Loads a trained folder (config.json with id2label and problem_type, model.safetensors, tokenizer files). A tokenizer
+    /// without a pad token pads with its EOS token.
+    /// </summary>
     public static TextClassificationPipeline FromPretrained(string modelDir, int? maxLength = null, ScalarType? dtype = null)
     {
         var tokenizer = TextTokenizer.FromPretrained(modelDir);
+        // Decoders (Llama) ship without a pad token and were fine-tuned padding with EOS, as the training recipe does;
+        // padding is masked out, so any token works, and EOS keeps batches identical to training.
+        if (tokenizer.SpecialTokens.PadId is null && tokenizer.SpecialTokens.Eos is { } eos) tokenizer.SetPadToken(eos);
         var (model, _) = SequenceClassifierFactory.FromPretrained(modelDir, new SequenceClassificationOptions { DType = dtype });
         return new TextClassificationPipeline(model, tokenizer, maxLength, ownsModel: true);
     }
@@ -52,12 +58,23 @@ public sealed class TextClassificationPipeline : IDisposable
     public IReadOnlyList<TextClassificationPrediction> Predict(IEnumerable<string> texts, int batchSize = 32, int? topK = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "topK must be at least 1.");
+        return Scores(texts, batchSize).Select(s => ToPrediction(s, topK)).ToList();
+    }
+
+    /// <summary>
+    /// The scores of every text, one row per text with one score per label in class-id order: softmax probabilities
+    /// (single-label), sigmoid probabilities (multi-label) or the predicted value (regression).
+    /// </summary>
+    public double[][] Scores(IEnumerable<string> texts, int batchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var list = texts.ToList();
         if (list.Count == 0) return [];
         var tokenized = new TokenizedTexts(Tokenizer, list, null, MaxLength);
         var scores = new double[list.Count][];
+        var encoding = LabelEncoding.For(Model.ProblemType, Labels);
 
         var module = Model.Module;
         var wasTraining = module.training;
@@ -70,7 +87,7 @@ public sealed class TextClassificationPipeline : IDisposable
                 using var scope = NewDisposeScope();
                 var (ids, mask, types) = tokenized.Batch(batch);
                 var logits = Model.Forward(ids, mask, types);
-                var values = ToScores(logits).cpu().to_type(ScalarType.Float64).data<double>().ToArray();
+                var values = encoding.Scores(logits).cpu().to_type(ScalarType.Float64).data<double>().ToArray();
                 var width = Model.NumLabels;
                 for (int k = 0; k < batch.Length; k++) scores[batch[k]] = values.AsSpan(k * width, width).ToArray();
             }
@@ -79,21 +96,21 @@ public sealed class TextClassificationPipeline : IDisposable
         {
             if (wasTraining) module.train();
         }
-        return scores.Select(s => ToPrediction(s, topK)).ToList();
+        return scores;
     }
-
-    private Tensor ToScores(Tensor logits) => Model.ProblemType switch
-    {
-        ProblemType.SingleLabelClassification => nn.functional.softmax(logits, 1),
-        ProblemType.MultiLabelClassification => logits.sigmoid(),
-        _ => logits,
-    };
 
     private TextClassificationPrediction ToPrediction(double[] scores, int? topK)
     {
         var ranked = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i]).ThenBy(i => i)
-            .Take(topK ?? scores.Length).Select(i => new LabelScore(Labels[i], scores[i])).ToList();
-        return new TextClassificationPrediction(ranked[0].Label, ranked[0].Score, ranked);
+            .Select(i => new LabelScore(Labels[i], scores[i])).ToList();
+        // Multi-label: every class whose sigmoid reaches the threshold, before top-k trims the score list.
+        IReadOnlyList<string>? predicted = Model.ProblemType == ProblemType.MultiLabelClassification
+            ? ranked.Where(s => s.Score >= LabelEncoding.MultiLabelThreshold).Select(s => s.Label).ToList()
+            : null;
+        return new TextClassificationPrediction(ranked[0].Label, ranked[0].Score, ranked.Take(topK ?? scores.Length).ToList())
+        {
+            PredictedLabels = predicted,
+        };
     }
 
     public void Dispose()

@@ -8,4 +8,11 @@ public sealed record LabelScore(string Label, double Score);
 /// (all of them, or the top k). Scores are softmax probabilities (single-label), independent sigmoid probabilities
 /// (multi-label) or the raw output (regression).
 /// </summary>
-public sealed record TextClassificationPrediction(string Label, double Score, IReadOnlyList<LabelScore> Scores);
+public sealed record TextClassificationPrediction(string Label, double Score, IReadOnlyList<LabelScore> Scores)
+{
+    /// <summary>
+    /// Multi-label models only: every label whose sigmoid score is at least <see cref="LabelEncoding.MultiLabelThreshold"/>
+    /// (possibly none), best first. Null for single-label and regression models.
+    /// </summary>
+    public IReadOnlyList<string>? PredictedLabels { get; init; }
+}

@@ -8,28 +8,29 @@ using static TorchSharp.torch;
 namespace TuneSharp.Tasks.TextClassification;
 
 /// <summary>
-/// Single-label text (or text-pair) classification for the <see cref="Trainer"/>: tokenizes every example once
-/// (truncated, unpadded), pads each batch to its longest example, computes cross entropy (with label smoothing) and
-/// evaluates accuracy / precision / recall / F1 plus eval_loss.
+/// Text (or text-pair) classification for the <see cref="Trainer"/>, single-label, multi-label or regression as the
+/// model's problem_type says: tokenizes every example once (truncated, unpadded), pads each batch to its longest
+/// example, computes the problem type's loss (cross entropy with label smoothing, BCE with logits, MSE) and evaluates
+/// its metrics plus eval_loss. What depends on the problem type lives in a <see cref="LabelEncoding"/>.
 /// </summary>
 public sealed class TextClassificationTask : ITrainingTask
 {
     private readonly ISequenceClassifier _model;
     private readonly TextTokenizer _tokenizer;
     private readonly string? _tokenizerDir;
-    private readonly LabelMap _labels;
+    private readonly LabelEncoding _encoding;
     private readonly TokenizedTexts _train;
-    private readonly long[] _trainLabels;
+    private readonly float[][] _trainTargets;
     private readonly TokenizedTexts? _eval;
-    private readonly int[] _evalLabels;
+    private readonly float[][] _evalTargets;
 
-    /// <param name="model">A single-label classifier with one output per label of <paramref name="train"/>.</param>
+    /// <param name="model">A classifier with one output per label of <paramref name="train"/> (one output for regression); its problem_type decides the loss and metrics.</param>
     /// <param name="tokenizer">The model's tokenizer (it must have a pad token).</param>
-    /// <param name="train">Training examples; their label map defines the class ids.</param>
+    /// <param name="train">Training examples, read in the label format of the model's problem type; their label map defines the class ids.</param>
     /// <param name="eval">Evaluation examples (labels looked up in the training label map), or null.</param>
     /// <param name="maxLength">Truncation length in tokens.</param>
     /// <param name="tokenizerDir">Folder the tokenizer was loaded from; its files are copied into saved models.</param>
-    /// <exception cref="TuneSharpException">The model does not fit the labels, or an evaluation label is unknown.</exception>
+    /// <exception cref="TuneSharpException">The model does not fit the labels, the data's label format does not fit the problem type, or an evaluation label is unknown.</exception>
     public TextClassificationTask(ISequenceClassifier model, TextTokenizer tokenizer, TextClassificationDataset train,
         TextClassificationDataset? eval = null, int maxLength = 128, string? tokenizerDir = null)
     {
@@ -37,20 +38,17 @@ public sealed class TextClassificationTask : ITrainingTask
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         ArgumentNullException.ThrowIfNull(train);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
-        if (model.ProblemType != ProblemType.SingleLabelClassification)
+        var labels = train.Labels;
+        if (model.NumLabels != labels.Count)
             throw new SequenceClassificationException(
-                $"Text classification trains single-label classifiers, but the model's problem_type is \"{model.ProblemType.ToHfString()}\".");
-        _labels = train.Labels;
-        if (model.NumLabels != _labels.Count)
-            throw new SequenceClassificationException(
-                $"The model has {model.NumLabels} outputs but the training data has {_labels.Count} labels ({_labels.Describe()}); build the head with NumLabels = {_labels.Count}.");
+                $"The model has {model.NumLabels} outputs but the training data has {labels.Count} labels ({labels.Describe()}); build the head with NumLabels = {labels.Count}.");
+        _encoding = LabelEncoding.For(model.ProblemType, labels.Labels);
         _tokenizerDir = tokenizerDir;
 
         _train = Tokenize(train, maxLength);
-        _trainLabels = train.Examples.Select(e => (long)_labels.Id(e.Label)).ToArray();
+        _trainTargets = _encoding.Encode(train);
         _eval = eval is null || eval.Count == 0 ? null : Tokenize(eval, maxLength);
-        _evalLabels = eval?.Examples.Select(e => _labels.TryGetId(e.Label, out var id) ? id
-            : throw new TuneSharpException($"Evaluation example at line {e.Line} has label '{e.Label}', which the training data does not have ({_labels.Describe()}).")).ToArray() ?? [];
+        _evalTargets = _eval is null ? [] : _encoding.Encode(eval!);
     }
 
     /// <summary>The classifier being trained.</summary>
@@ -69,31 +67,32 @@ public sealed class TextClassificationTask : ITrainingTask
     public BatchLoss ComputeLoss(int[] batch, double labelSmoothing)
     {
         var (ids, mask, types) = _train.Batch(batch);
-        var labels = tensor(batch.Select(i => _trainLabels[i]).ToArray(), ScalarType.Int64);
+        var targets = _encoding.Targets(batch.Select(i => _trainTargets[i]));
         var logits = _model.Forward(ids, mask, types);
         // The loss is a mean over the batch; times the batch size it is the sum the trainer accumulates.
-        var mean = SequenceClassificationLoss.Compute(logits, labels, _model.ProblemType, labelSmoothing);
+        var mean = SequenceClassificationLoss.Compute(logits, targets, _model.ProblemType, labelSmoothing);
         return new BatchLoss(mean * batch.Length, batch.Length);
     }
 
     public Dictionary<string, double> Evaluate(int batchSize, double labelSmoothing, CancellationToken ct)
     {
         if (_eval is null) throw new TrainingException("This text-classification task has no evaluation examples.");
-        var predictions = new int[_eval.Count];
+        var scores = new double[_eval.Count][];
         double lossSum = 0;
         foreach (var batch in _eval.ByDecreasingLength().Chunk(batchSize))
         {
             ct.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var (ids, mask, types) = _eval.Batch(batch);
-            var labels = tensor(batch.Select(i => (long)_evalLabels[i]).ToArray(), ScalarType.Int64);
+            var targets = _encoding.Targets(batch.Select(i => _evalTargets[i]));
             var logits = _model.Forward(ids, mask, types);
-            lossSum += SequenceClassificationLoss.Compute(logits, labels, _model.ProblemType, labelSmoothing).item<float>() * (double)batch.Length;
-            // Only the argmax leaves the device, batch by batch.
-            var argmax = logits.argmax(1).cpu().data<long>().ToArray();
-            for (int k = 0; k < batch.Length; k++) predictions[batch[k]] = (int)argmax[k];
+            lossSum += SequenceClassificationLoss.Compute(logits, targets, _model.ProblemType, labelSmoothing).item<float>() * (double)batch.Length;
+            // Only the scores leave the device, batch by batch.
+            var values = _encoding.Scores(logits).cpu().to_type(ScalarType.Float64).data<double>().ToArray();
+            var width = _encoding.Labels.Count;
+            for (int k = 0; k < batch.Length; k++) scores[batch[k]] = values.AsSpan(k * width, width).ToArray();
         }
-        var metrics = ClassificationMetrics.Compute(predictions, _evalLabels, _labels.Count, _labels.Id2Label).ToDictionary("eval_");
+        var metrics = _encoding.Metrics(scores, _evalTargets).Values.ToDictionary(m => "eval_" + m.Key, m => m.Value);
         metrics["eval_loss"] = lossSum / _eval.Count;
         return metrics;
     }
