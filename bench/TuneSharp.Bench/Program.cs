@@ -5,6 +5,7 @@ using TuneSharp.Bench;
 var benchmarks = new Dictionary<string, Func<string[], int>>
 {
     ["sst2-finetune"] = Sst2FineTuneBenchmark.Run,
+    ["training-throughput"] = TrainingThroughputBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {
