@@ -19,6 +19,12 @@ public sealed class BestMetricTracker
     /// <summary>Whether early stopping asks to stop now.</summary>
     public bool ShouldStop => _args.EarlyStoppingEnabled && PatienceCounter >= _args.EarlyStoppingPatience!.Value;
 
+    /// <summary>Continues from a saved run's best value, its step and the early-stopping counter (resuming).</summary>
+    public void Restore(double? bestMetric, int? bestStep, int patienceCounter)
+    {
+        (BestMetric, BestStep, PatienceCounter) = (bestMetric, bestStep, patienceCounter);
+    }
+
     /// <summary>Records an evaluation; returns true when it is the new best.</summary>
     /// <exception cref="TrainingException">The metrics lack metric_for_best_model.</exception>
     public bool Update(int step, IReadOnlyDictionary<string, double> metrics)

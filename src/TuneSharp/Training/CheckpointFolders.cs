@@ -38,6 +38,41 @@ public static class CheckpointFolders
             .ToList();
     }
 
+    /// <summary>The resume_from_checkpoint value that means "the highest checkpoint-N in output_dir".</summary>
+    public const string Latest = "latest";
+
+    /// <summary>Files a checkpoint must hold to resume from it (the model weights are checked by the task when loading).</summary>
+    public static IReadOnlyList<string> RequiredForResume { get; } = [TrainerState.FileName, OptimizerStateFile.FileName];
+
+    /// <summary>
+    /// The folder that resume_from_checkpoint names: <paramref name="value"/> itself, or for "latest" the highest
+    /// checkpoint-N in <paramref name="outputDir"/>. The folder must exist and hold <see cref="RequiredForResume"/>.
+    /// </summary>
+    /// <exception cref="TrainingException">No such folder, no checkpoint in output_dir, or a required file is missing (named).</exception>
+    public static string ResolveForResume(string value, string outputDir)
+    {
+        string dir;
+        if (string.Equals(value, Latest, StringComparison.OrdinalIgnoreCase))
+        {
+            var all = List(outputDir);
+            if (all.Count == 0)
+                throw new TrainingException(
+                    $"resume_from_checkpoint is \"{Latest}\" but output_dir '{outputDir}' holds no {Prefix}N folder to resume from.");
+            dir = all[^1].Path;
+        }
+        else
+        {
+            dir = value;
+            if (!Directory.Exists(dir))
+                throw new TrainingException($"resume_from_checkpoint: the checkpoint folder '{dir}' does not exist.");
+        }
+        var missing = RequiredForResume.Where(f => !File.Exists(Path.Combine(dir, f))).ToList();
+        if (missing.Count > 0)
+            throw new TrainingException(
+                $"resume_from_checkpoint: '{dir}' is not a complete checkpoint; missing {string.Join(", ", missing)}.");
+        return dir;
+    }
+
     /// <summary>
     /// Deletes the oldest checkpoints until at most <paramref name="limit"/> remain, never the newest one and never
     /// <paramref name="bestCheckpoint"/> (so with a limit of 1 and an older best, two folders stay, as in HF).

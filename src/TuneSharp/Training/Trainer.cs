@@ -30,7 +30,12 @@ public sealed class Trainer
     /// <summary>Progress and history of the latest <see cref="Train"/> (also written as trainer_state.json).</summary>
     public TrainerState State { get; private set; } = new();
 
-    /// <summary>Trains, evaluates and writes the outputs into output_dir (see the class summary for the layout).</summary>
+    /// <summary>
+    /// Trains, evaluates and writes the outputs into output_dir (see the class summary for the layout). With
+    /// resume_from_checkpoint set, continues that checkpoint's run exactly (weights, AdamW state, history, random
+    /// generator, position in the epoch) instead of starting from the model's current weights.
+    /// </summary>
+    /// <exception cref="TrainingException">The checkpoint to resume from is missing, incomplete or from another model.</exception>
     /// <param name="ct">Cancelling stops after the current optimizer step and saves a checkpoint.</param>
     public TrainResult Train(CancellationToken ct = default)
     {
@@ -97,7 +102,7 @@ public sealed class Trainer
         private List<NamedParameter> _trainable = new();
         private AdamW? _optimizer;
         private double _totalLoss, _lossSinceLog;
-        private int _stepsSinceLog, _lastSavedStep = -1;
+        private int _stepsSinceLog, _lastSavedStep = -1, _firstStep;
         private (int Step, Dictionary<string, double> Metrics)? _lastEval; // reused at the end when nothing changed since
 
         public TrainingRun(Trainer trainer, TrainingPlan plan, CancellationToken ct)
@@ -110,21 +115,34 @@ public sealed class Trainer
 
         public TrainResult Execute()
         {
-            manual_seed(_args.Seed); // dropout masks depend only on the seed
+            manual_seed(_args.Seed); // dropout masks depend only on the seed (a resume then restores the saved generator state)
             var model = _task.Model;
             _trainable = OptimizerSetup.TrainableParameters(model);
             using var optimizer = OptimizerSetup.CreateAdamW(_trainable, _args);
             _optimizer = optimizer;
+            if (_args.ResumeFromCheckpoint is { } resumeFrom) Resume(resumeFrom);
+            _firstStep = _state.GlobalStep;
             model.train();
             _callback.OnTrainBegin(_plan.TotalSteps);
             _watch.Start();
 
             var stop = StopReason.Completed;
-            for (int epoch = 0; epoch < _plan.Epochs && stop == StopReason.Completed; epoch++)
+            if (_args.ResumeFromCheckpoint is not null && EvaluationPending())
+            {
+                // The interrupted run was cancelled right after this step, before its evaluation: do it now, as the
+                // uninterrupted run did (evaluation draws no random numbers, so the generator state is unaffected).
+                stop = EvaluateAndSaveOrCancel(AtEpochEnd, _state.GlobalStep >= _plan.TotalSteps);
+            }
+
+            // Batches of an epoch depend only on (seed, epoch), so skipping the optimizer steps already done in the
+            // current epoch reproduces exactly the remaining batches of the interrupted run, in the same order.
+            var startEpoch = _state.GlobalStep / _plan.StepsPerEpoch;
+            var stepsDoneInEpoch = _state.GlobalStep % _plan.StepsPerEpoch;
+            for (int epoch = startEpoch; epoch < _plan.Epochs && _state.GlobalStep < _plan.TotalSteps && stop == StopReason.Completed; epoch++)
             {
                 var batches = _task.TrainBatches(epoch, _args.PerDeviceTrainBatchSize, _args.Seed, _args.GroupByLength);
                 var groups = batches.Chunk(_args.GradientAccumulationSteps).ToList();
-                for (int g = 0; g < groups.Count; g++)
+                for (int g = epoch == startEpoch ? stepsDoneInEpoch : 0; g < groups.Count; g++)
                 {
                     var loss = OptimizerStep(groups[g]);
                     _state.GlobalStep++;
@@ -141,6 +159,47 @@ public sealed class Trainer
             _watch.Stop();
             return stop == StopReason.Cancelled ? Cancel() : Finish(stop == StopReason.EarlyStopped);
         }
+
+        /// <summary>
+        /// Continues from a checkpoint: model weights, AdamW state, progress and history, best metric and early-stopping
+        /// counter, running loss sums and the random generator (the learning rate follows from the step).
+        /// </summary>
+        private void Resume(string resumeFrom)
+        {
+            var dir = CheckpointFolders.ResolveForResume(resumeFrom, _args.OutputDir);
+            var saved = TrainerState.Load(dir);
+            _task.LoadModelWeights(dir);
+            OptimizerStateFile.Load(dir, _optimizer!, _trainable);
+            if (File.Exists(Path.Combine(dir, RngStateFile.FileName))) RngStateFile.Load(dir);
+            else _callback.OnLog($"warning: {dir} has no {RngStateFile.FileName}; dropout masks will differ from an uninterrupted run");
+
+            _state.GlobalStep = saved.GlobalStep;
+            _state.Epoch = saved.Epoch;
+            _state.LogHistory = saved.LogHistory;
+            (_state.BestMetric, _state.BestStep, _state.BestModelCheckpoint) = (saved.BestMetric, saved.BestStep, saved.BestModelCheckpoint);
+            _state.EarlyStoppingPatienceCounter = saved.EarlyStoppingPatienceCounter;
+            _best.Restore(saved.BestMetric, saved.BestStep, saved.EarlyStoppingPatienceCounter);
+            (_totalLoss, _lossSinceLog, _stepsSinceLog) = (saved.TrainLossSum, saved.LossSinceLastLog, saved.StepsSinceLastLog);
+            _lastSavedStep = saved.GlobalStep; // cancelling before the next step need not save the same weights again
+            _callback.OnLog($"resumed from {dir} at step {saved.GlobalStep} (epoch {saved.Epoch.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)})");
+        }
+
+        private bool AtEpochEnd => _state.GlobalStep % _plan.StepsPerEpoch == 0 || _state.GlobalStep >= _plan.TotalSteps;
+
+        /// <summary>Whether the current step was due an evaluation that is not in the log history (cancelled before it).</summary>
+        private bool EvaluationPending()
+        {
+            var step = _state.GlobalStep;
+            var due = step > 0 && IsEvaluationDue(step, AtEpochEnd);
+            return due && !_state.LogHistory.Any(e => e.ContainsKey("eval_loss") && e.TryGetValue("step", out var s) && s == step);
+        }
+
+        private bool IsEvaluationDue(int step, bool epochEnd) => _task.EvalExampleCount > 0 && _args.EvalStrategy switch
+        {
+            IntervalStrategy.Steps => step % _args.EvalSteps!.Value == 0,
+            IntervalStrategy.Epoch => epochEnd,
+            _ => false,
+        };
 
         /// <summary>Forward/backward over the micro-batches, exact mean gradient, clipping, scheduled AdamW step. Returns the mean loss.</summary>
         private double OptimizerStep(int[][] microBatches)
@@ -182,7 +241,7 @@ public sealed class Trainer
             _lossSinceLog += loss;
             _stepsSinceLog++;
             var step = _state.GlobalStep;
-            var perSecond = step / Math.Max(_watch.Elapsed.TotalSeconds, 1e-9);
+            var perSecond = (step - _firstStep) / Math.Max(_watch.Elapsed.TotalSeconds, 1e-9);
             var eta = TimeSpan.FromSeconds(Math.Min((_plan.TotalSteps - step) / perSecond, TimeSpan.MaxValue.TotalSeconds / 2));
             _callback.OnStep(step, loss, LastLearningRate, perSecond, eta);
             if (step % _args.LoggingSteps != 0) return;
@@ -215,12 +274,7 @@ public sealed class Trainer
         private StopReason MaybeEvaluateAndSave(bool epochEnd, bool finished)
         {
             var step = _state.GlobalStep;
-            var evaluate = _task.EvalExampleCount > 0 && _args.EvalStrategy switch
-            {
-                IntervalStrategy.Steps => step % _args.EvalSteps!.Value == 0,
-                IntervalStrategy.Epoch => epochEnd,
-                _ => false,
-            };
+            var evaluate = IsEvaluationDue(step, epochEnd);
             var stop = StopReason.Completed;
             if (evaluate)
             {
@@ -257,6 +311,8 @@ public sealed class Trainer
             {
                 _task.Save(dir);
                 OptimizerStateFile.Save(dir, _optimizer!, _trainable);
+                RngStateFile.Save(dir);
+                SyncRunningSums();
                 _state.Save(dir);
                 _args.Save(dir);
             });
@@ -304,6 +360,7 @@ public sealed class Trainer
             }
             _task.Save(_args.OutputDir);
             _args.Save(_args.OutputDir);
+            SyncRunningSums();
             _state.Save(_args.OutputDir);
             ResultFiles.Write(_args.OutputDir, ResultFiles.TrainResults, trainMetrics);
             ResultFiles.Write(_args.OutputDir, ResultFiles.AllResults, trainMetrics.Concat(evalMetrics.Where(p => !trainMetrics.ContainsKey(p.Key))).ToDictionary());
@@ -314,6 +371,9 @@ public sealed class Trainer
                 BestMetric = _state.BestMetric, StoppedEarly = stoppedEarly,
             };
         }
+
+        private void SyncRunningSums() =>
+            (_state.TrainLossSum, _state.LossSinceLastLog, _state.StepsSinceLastLog) = (_totalLoss, _lossSinceLog, _stepsSinceLog);
 
         private double MeanLoss => _state.GlobalStep == 0 ? 0 : _totalLoss / _state.GlobalStep;
 

@@ -30,6 +30,16 @@ public sealed class TrainerState
     public int EarlyStoppingPatienceCounter { get; set; }
     public List<Dictionary<string, double>> LogHistory { get; set; } = new();
 
+    // Running sums that are not in HF's file: kept so a resumed run reports exactly the numbers of an uninterrupted one
+    // (HF restarts them at zero, so its first log entry and train_loss after a resume cover only the resumed part).
+
+    /// <summary>Sum of the mean losses of every optimizer step so far (train_loss = this / global_step).</summary>
+    public double TrainLossSum { get; set; }
+    /// <summary>Sum of the step losses since the last logging entry.</summary>
+    public double LossSinceLastLog { get; set; }
+    /// <summary>Optimizer steps since the last logging entry.</summary>
+    public int StepsSinceLastLog { get; set; }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

@@ -57,6 +57,12 @@ public sealed record TrainingArguments
     public int MaxLength { get; init; } = 128;
     /// <summary>Replaces the model's hidden dropout when set (the task applies it when building the model).</summary>
     public double? HiddenDropoutProb { get; init; }
+    /// <summary>
+    /// Continue an interrupted run from a checkpoint folder, or "latest" for the highest checkpoint-N in
+    /// <see cref="OutputDir"/>: weights, optimizer state, trainer state, random generator and data position are
+    /// restored, so the run continues exactly as if it had not stopped. Null starts from scratch.
+    /// </summary>
+    public string? ResumeFromCheckpoint { get; init; }
 
     /// <summary>The metrics key of <see cref="MetricForBestModel"/>: "loss" → "eval_loss", "accuracy" → "eval_accuracy".</summary>
     [JsonIgnore]

@@ -28,6 +28,8 @@ internal static class TrainingArgumentsValidator
         Check(a.WarmupSteps >= 0, $"warmup_steps must be non-negative, got {a.WarmupSteps}.");
         Check(a.LabelSmoothingFactor >= 0 && a.LabelSmoothingFactor < 1, $"label_smoothing_factor must be in [0, 1), got {Format(a.LabelSmoothingFactor)}.");
         Check(a.LoggingSteps >= 1, $"logging_steps must be at least 1, got {a.LoggingSteps}.");
+        Check(a.ResumeFromCheckpoint is null || !string.IsNullOrWhiteSpace(a.ResumeFromCheckpoint),
+            "resume_from_checkpoint must be a checkpoint folder or \"latest\", got an empty value.");
         Check(a.MaxLength >= 1, $"max_length must be at least 1, got {a.MaxLength}.");
         Check(a.HiddenDropoutProb is null || (a.HiddenDropoutProb >= 0 && a.HiddenDropoutProb < 1),
             $"hidden_dropout_prob must be in [0, 1), got {a.HiddenDropoutProb}.");
