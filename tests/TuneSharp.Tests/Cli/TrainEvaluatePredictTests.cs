@@ -100,6 +100,42 @@ public class TrainEvaluatePredictTests : IDisposable
     }
 
     [Fact]
+    public void ResumingFromTheFirstEpochsCheckpointEndsWithTheSameWeights()
+    {
+        // Run A trains 2 epochs (a checkpoint per epoch, dropout on); run B resumes A's epoch-1 checkpoint into a
+        // new folder's copy and must end bit-identical: same optimizer state, RNG, schedule and remaining batches.
+        var a = _tmp.File("run-a");
+        var (code, _, stderr) = CliRunner.Run(TrainArgs(a, ("--num-train-epochs", "2"), ("--hidden-dropout-prob", "0.1")));
+        Assert.True(code == 0, stderr);
+        var checkpoints = Directory.GetDirectories(a, "checkpoint-*").Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(["checkpoint-15", "checkpoint-30"], checkpoints); // 240 examples / batch 16 = 15 steps an epoch
+
+        // B starts from a differently initialised base model, so only a real resume can reproduce A's weights.
+        var otherBase = _tmp.File("other-base");
+        Directory.CreateDirectory(otherBase);
+        manual_seed(99);
+        using (var bert = new BertModel(TinyTextClassification.Config(dropout: 0.0))) bert.SavePretrained(otherBase);
+        TinyTextClassification.Tokenizer(otherBase);
+        var b = _tmp.File("run-b");
+        Directory.CreateDirectory(b);
+        CopyDirectory(Path.Combine(a, "checkpoint-15"), Path.Combine(b, "checkpoint-15"));
+        (code, _, stderr) = CliRunner.Run(TrainArgs(b, ("--model", otherBase), ("--num-train-epochs", "2"), ("--hidden-dropout-prob", "0.1"), ("--resume-from-checkpoint", "latest")));
+        Assert.True(code == 0, stderr);
+
+        var weightsA = TuneSharp.Checkpoints.SafeTensors.Load(Path.Combine(a, "model.safetensors"));
+        var weightsB = TuneSharp.Checkpoints.SafeTensors.Load(Path.Combine(b, "model.safetensors"));
+        Assert.Equal(weightsA.Keys.Order(), weightsB.Keys.Order());
+        foreach (var (name, tensor) in weightsA)
+            Assert.True(tensor.shape.SequenceEqual(weightsB[name].shape) && tensor.eq(weightsB[name]).all().item<bool>(), $"{name} differs after resume");
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+
+    [Fact]
     public void ImpossibleOptionsAreRejectedBeforeAnyWork()
     {
         var output = _tmp.File("never");
