@@ -41,7 +41,7 @@ public sealed class Trainer
     {
         var plan = TrainingPlan.For(Args, _task.TrainExampleCount);
         Args.ValidateForSteps(plan.TotalSteps);
-        Directory.CreateDirectory(Args.OutputDir);
+        using var outputLock = OutputDirLock.Acquire(Args.OutputDir);
         State = new TrainerState
         {
             MaxSteps = plan.TotalSteps, NumTrainEpochs = plan.Epochs, LoggingSteps = Args.LoggingSteps,
