@@ -224,12 +224,41 @@ public sealed class Trainer
                 var grad = p.Parameter.grad;
                 if (grad is not null) grad.div_(count);
             }
-            var clip = _args.MaxGradNorm > 0 ? _args.MaxGradNorm : double.MaxValue;
+            // max_grad_norm 0 means no clipping, but the norm is still computed for logging; libtorch takes the bound as a float.
+            var clip = _args.MaxGradNorm > 0 ? _args.MaxGradNorm : float.MaxValue;
             LastGradNorm = nn.utils.clip_grad_norm_(_trainable.Select(p => p.Parameter), clip);
             LastLearningRate = _schedule.At(_state.GlobalStep);
+            if (!double.IsFinite(lossSum) || !double.IsFinite(LastGradNorm))
+            {
+                SkipNonFiniteStep(lossSum / count);
+                return double.NaN;
+            }
+            _consecutiveNonFinite = 0;
             OptimizerSetup.SetLearningRate(_optimizer, LastLearningRate);
             _optimizer.step();
             return lossSum / count;
+        }
+
+        private int _consecutiveNonFinite;
+
+        /// <summary>
+        /// A NaN/∞ loss or gradient: the optimizer does not step, so weights and AdamW moments stay as they were. The
+        /// step still counts (its batches are consumed and the schedule moves on), which keeps the learning rate, the
+        /// data order and a later resume consistent with the plan. Too many in a row means the run has diverged.
+        /// </summary>
+        private void SkipNonFiniteStep(double loss)
+        {
+            _optimizer!.zero_grad();
+            _consecutiveNonFinite++;
+            var step = _state.GlobalStep + 1;
+            _callback.OnLog(FormattableString.Invariant(
+                $"warning: step {step} skipped: non-finite {(double.IsFinite(loss) ? "gradient" : "loss")} (loss {loss}, grad_norm {LastGradNorm}); {_consecutiveNonFinite} in a row"));
+            if (_consecutiveNonFinite >= _args.MaxConsecutiveNonfiniteSteps)
+            {
+                var lastGood = _state.BestModelCheckpoint ?? (_lastSavedStep > 0 ? $"checkpoint-{_lastSavedStep}" : "none yet");
+                throw new TrainingException(FormattableString.Invariant(
+                    $"Training diverged: {_consecutiveNonFinite} consecutive steps up to step {step} had a non-finite loss or gradient (max_consecutive_nonfinite_steps = {_args.MaxConsecutiveNonfiniteSteps}). The last checkpoint written ({lastGood}) holds finite weights; try a lower learning_rate, warmup, or max_grad_norm."));
+            }
         }
 
         private double LastGradNorm { get; set; }
@@ -237,18 +266,22 @@ public sealed class Trainer
 
         private void AfterStep(double loss)
         {
-            _totalLoss += loss;
-            _lossSinceLog += loss;
-            _stepsSinceLog++;
+            if (double.IsFinite(loss)) // a skipped non-finite step adds nothing to the running losses
+            {
+                _totalLoss += loss;
+                _lossSinceLog += loss;
+                _stepsSinceLog++;
+            }
             var step = _state.GlobalStep;
             var perSecond = (step - _firstStep) / Math.Max(_watch.Elapsed.TotalSeconds, 1e-9);
             var eta = TimeSpan.FromSeconds(Math.Min((_plan.TotalSteps - step) / perSecond, TimeSpan.MaxValue.TotalSeconds / 2));
             _callback.OnStep(step, loss, LastLearningRate, perSecond, eta);
-            if (step % _args.LoggingSteps != 0) return;
+            // Nothing finite to report since the last entry (every step skipped): no entry rather than a NaN in the history.
+            if (step % _args.LoggingSteps != 0 || _stepsSinceLog == 0) return;
             var entry = new Dictionary<string, double>
             {
                 ["loss"] = _lossSinceLog / _stepsSinceLog,
-                ["grad_norm"] = LastGradNorm,
+                ["grad_norm"] = double.IsFinite(LastGradNorm) ? LastGradNorm : -1,
                 ["learning_rate"] = LastLearningRate,
                 ["epoch"] = _state.Epoch,
                 ["step"] = step,

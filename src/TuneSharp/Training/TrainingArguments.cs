@@ -51,6 +51,9 @@ public sealed record TrainingArguments
     public int? EarlyStoppingPatience { get; init; }
     /// <summary>How much the metric must improve to count as an improvement.</summary>
     public double EarlyStoppingThreshold { get; init; }
+    /// <summary>A step whose loss or gradient is NaN/∞ is skipped (weights and optimizer state untouched); this many
+    /// skipped steps in a row stop the run with an error, so a diverged run never writes a broken model.</summary>
+    public int MaxConsecutiveNonfiniteSteps { get; init; } = 5;
     /// <summary>Batch examples of similar length together (less padding), HF's mega-batch approach.</summary>
     public bool GroupByLength { get; init; }
     /// <summary>Tokenizer truncation length.</summary>

@@ -53,6 +53,7 @@ internal static class TrainingArgumentsValidator
             p.Add($"early_stopping_patience must be non-negative (0 or unset disables it), got {a.EarlyStoppingPatience}.");
         if (a.EarlyStoppingEnabled)
             Check(a.EvalStrategy != IntervalStrategy.No, "early_stopping_patience needs evaluations: set eval_strategy to \"steps\" or \"epoch\".");
+        Check(a.MaxConsecutiveNonfiniteSteps >= 1, $"max_consecutive_nonfinite_steps must be at least 1, got {a.MaxConsecutiveNonfiniteSteps}.");
         Check(Finite(a.EarlyStoppingThreshold) && a.EarlyStoppingThreshold >= 0, $"early_stopping_threshold must be non-negative, got {Format(a.EarlyStoppingThreshold)}.");
         return p;
     }
