@@ -47,6 +47,8 @@ public static class TextClassificationFineTuning
         }
 
         var task = new TextClassificationTask(classifier, tokenizer, train, validation, args.MaxLength, options.ModelDir);
+        if (task.TruncatedExamples is var (truncTrain, truncEval) && truncTrain + truncEval > 0)
+            report($"{truncTrain:N0} training and {truncEval:N0} validation examples are longer than max_length {args.MaxLength} tokens and were truncated.");
         var trainer = new Trainer(task, args, callback);
         var result = trainer.Train(ct);
 

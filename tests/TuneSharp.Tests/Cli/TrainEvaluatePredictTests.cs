@@ -136,6 +136,17 @@ public class TrainEvaluatePredictTests : IDisposable
     }
 
     [Fact]
+    public void TruncationIsCounted()
+    {
+        // Texts are 2..9 words plus [CLS]/[SEP]; at max_length 4 every text of 3+ words loses tokens.
+        var (code, _, stderr) = CliRunner.Run(TrainArgs(_tmp.File("short"), ("--max-length", "4"), ("--num-train-epochs", "1")));
+        Assert.True(code == 0, stderr);
+        var train = TinyTextClassification.Dataset(240, seed: 3).Examples.Count(e => e.Text.Split(' ').Length > 2);
+        var dev = TinyTextClassification.Dataset(60, seed: 4).Examples.Count(e => e.Text.Split(' ').Length > 2);
+        Assert.Contains($"{train:N0} training and {dev:N0} validation examples are longer than max_length 4 tokens and were truncated", stderr);
+    }
+
+    [Fact]
     public void ImpossibleOptionsAreRejectedBeforeAnyWork()
     {
         var output = _tmp.File("never");

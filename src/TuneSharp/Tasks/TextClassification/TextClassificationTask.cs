@@ -58,6 +58,9 @@ public sealed class TextClassificationTask : ITrainingTask
     public int TrainExampleCount => _train.Count;
     public int EvalExampleCount => _eval?.Count ?? 0;
 
+    /// <summary>Training and evaluation examples longer than the maximum length (truncated), for reporting.</summary>
+    public (int Train, int Eval) TruncatedExamples => (_train.TruncatedCount, _eval?.TruncatedCount ?? 0);
+
     /// <summary>Token count of each training example (after truncation, with special tokens).</summary>
     public IReadOnlyList<int> TrainLengths => _train.Lengths;
 

@@ -25,11 +25,15 @@ internal sealed class TokenizedTexts
             var encoding = tokenizer.Encode(texts[i], pairs?[i], options);
             _inputIds[i] = encoding.InputIds;
             _tokenTypeIds[i] = encoding.TokenTypeIds;
+            if (encoding.NumTruncatedTokens > 0) TruncatedCount++;
         }
         Lengths = _inputIds.Select(ids => ids.Length).ToArray();
     }
 
     public int Count => _inputIds.Length;
+
+    /// <summary>How many texts were longer than the maximum length and lost tokens to truncation.</summary>
+    public int TruncatedCount { get; }
 
     /// <summary>Token count of each text.</summary>
     public IReadOnlyList<int> Lengths { get; }
