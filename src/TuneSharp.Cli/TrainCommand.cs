@@ -35,6 +35,8 @@ public static class TrainCommand
         };
         command.Options.Add(problemType);
         command.Options.Add(labelSeparator);
+        var peft = new PeftFlags();
+        peft.AddTo(command);
         training.AddTo(command);
         command.SetAction(parse =>
         {
@@ -54,6 +56,7 @@ public static class TrainCommand
                 MaxEvalSamples = parse.GetValue(maxEval),
                 ProblemType = ProblemTypes.Parse(parse.GetValue(problemType)!, "--problem-type"),
                 LabelSeparator = RequireSeparator(parse.GetValue(labelSeparator)),
+                Peft = peft.Build(parse),
                 Args = args,
             };
             return Run(io, options);
@@ -92,6 +95,55 @@ public static class TrainCommand
         finally
         {
             Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    /// <summary>--method and its settings (freeze / bitfit / LoRA); a setting of another method than the chosen one is an error.</summary>
+    private sealed class PeftFlags
+    {
+        private readonly Option<string> _method = new("--method") { Description = "full | freeze | bitfit | lora (LoRA runs save only the PEFT adapter)", DefaultValueFactory = _ => "full" };
+        private readonly Option<int> _loraR = new("--lora-r") { Description = "LoRA rank", DefaultValueFactory = _ => 8 };
+        private readonly Option<double> _loraAlpha = new("--lora-alpha") { Description = "LoRA alpha (scale alpha/r)", DefaultValueFactory = _ => 16 };
+        private readonly Option<double> _loraDropout = new("--lora-dropout") { Description = "Dropout on the LoRA input", DefaultValueFactory = _ => 0.0 };
+        private readonly Option<string?> _loraTargets = new("--lora-target-modules") { Description = "Module names (query,value), a regex, or all-linear; default per architecture" };
+        private readonly Option<bool> _useRslora = new("--use-rslora") { Description = "Scale LoRA by alpha/sqrt(r)" };
+        private readonly Option<int> _freezeLayers = new("--freeze-layers") { Description = "Freeze the first N transformer layers" };
+        private readonly Option<bool> _freezeEmbeddings = new("--freeze-embeddings") { Description = "Freeze the embeddings" };
+        private readonly Option<bool> _trainOnlyHead = new("--train-only-head") { Description = "Freeze everything but the classification head" };
+
+        public void AddTo(Command command)
+        {
+            _method.AcceptOnlyFromAmong([.. TuneSharp.Peft.PeftMethods.Names]);
+            foreach (var option in new Option[] { _method, _loraR, _loraAlpha, _loraDropout, _loraTargets, _useRslora, _freezeLayers, _freezeEmbeddings, _trainOnlyHead })
+                command.Options.Add(option);
+        }
+
+        public TuneSharp.Peft.PeftOptions Build(ParseResult parse)
+        {
+            var method = TuneSharp.Peft.PeftMethods.Parse(parse.GetValue(_method)!);
+            RequireMethod(parse, method, TuneSharp.Peft.PeftMethod.Lora, _loraR, _loraAlpha, _loraDropout, _loraTargets, _useRslora);
+            RequireMethod(parse, method, TuneSharp.Peft.PeftMethod.Freeze, _freezeLayers, _freezeEmbeddings, _trainOnlyHead);
+            return new TuneSharp.Peft.PeftOptions
+            {
+                Method = method,
+                Freeze = new TuneSharp.Peft.Freeze.FreezeOptions
+                {
+                    FreezeLayers = parse.GetValue(_freezeLayers), FreezeEmbeddings = parse.GetValue(_freezeEmbeddings), TrainOnlyHead = parse.GetValue(_trainOnlyHead),
+                },
+                Lora = new TuneSharp.Peft.Lora.LoraOptions
+                {
+                    R = parse.GetValue(_loraR), Alpha = parse.GetValue(_loraAlpha), Dropout = parse.GetValue(_loraDropout),
+                    TargetModules = parse.GetValue(_loraTargets), UseRslora = parse.GetValue(_useRslora),
+                },
+            };
+        }
+
+        private static void RequireMethod(ParseResult parse, TuneSharp.Peft.PeftMethod chosen, TuneSharp.Peft.PeftMethod needed, params Option[] options)
+        {
+            if (chosen == needed) return;
+            foreach (var option in options)
+                if (parse.GetResult(option) is { Implicit: false })
+                    throw new TuneSharpException($"{option.Name} applies only to --method {TuneSharp.Peft.PeftMethods.ToName(needed)} (the method is {TuneSharp.Peft.PeftMethods.ToName(chosen)}).");
         }
     }
 }

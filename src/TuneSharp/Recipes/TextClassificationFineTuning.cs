@@ -36,6 +36,10 @@ public static class TextClassificationFineTuning
             HiddenDropoutOverride = args.HiddenDropoutProb,
         });
         if (!loadReport.IsClean) report(loadReport.ToString());
+        // Freeze / BitFit / LoRA set requires_grad before training; LoRA runs save only the adapter.
+        var lora = TuneSharp.Peft.PeftSetup.Apply(classifier, options.Peft, options.ModelDir);
+        if (lora is not null)
+            report($"LoRA: r={lora.Options.R}, alpha={lora.Options.Alpha}, {lora.Layers.Count} adapted layers ({lora.Options.TargetModules}), training also {string.Join(", ", lora.ModulesToSave)}.");
         report(ParameterCount.Describe(classifier.Module));
         TuneSharp.Inference.TorchThreads.ConfigureFor(ParameterCount.Count(classifier.Module).All);
 
@@ -49,7 +53,9 @@ public static class TextClassificationFineTuning
         var task = new TextClassificationTask(classifier, tokenizer, train, validation, args.MaxLength, options.ModelDir);
         if (task.TruncatedExamples is var (truncTrain, truncEval) && truncTrain + truncEval > 0)
             report($"{truncTrain:N0} training and {truncEval:N0} validation examples are longer than max_length {args.MaxLength} tokens and were truncated.");
-        var trainer = new Trainer(task, args, callback);
+        ITrainingTask trainingTask = lora is null ? task
+            : new TuneSharp.Peft.Lora.LoraTrainingTask(task, lora, dir => TokenizerFiles.Copy(tokenizer, options.ModelDir, dir));
+        var trainer = new Trainer(trainingTask, args, callback);
         var result = trainer.Train(ct);
 
         var validationMetrics = result.EvalMetrics.Count > 0 || result.Cancelled ? result.EvalMetrics : trainer.Evaluate(ct);

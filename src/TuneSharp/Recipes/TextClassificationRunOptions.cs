@@ -33,6 +33,8 @@ public sealed record TextClassificationRunOptions
     public int? MaxEvalSamples { get; init; }
     /// <summary>Weights dtype (null: as stored, converted to fp32 for training).</summary>
     public ScalarType? DType { get; init; }
+    /// <summary>Which parameters train: full fine-tuning (default), freeze, bitfit or LoRA (then only the adapter is saved).</summary>
+    public TuneSharp.Peft.PeftOptions Peft { get; init; } = new();
     public required TrainingArguments Args { get; init; }
 }
 

@@ -127,11 +127,17 @@ public sealed class HubClientErrorTests
     public async Task CallerCancellation_IsNotTurnedIntoAHubError()
     {
         using var temp = new TempDir();
-        using var hub = new FakeHub(FakeHub.TinyModelFiles(1000)) { ListingDelay = TimeSpan.FromSeconds(1) };
+        using var hub = new FakeHub(FakeHub.TinyModelFiles(1000)) { ListingDelay = TimeSpan.FromSeconds(5) };
         using var client = new HubClient(HubTestSupport.Options(hub.Endpoint, temp.Path));
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cancel = new CancellationTokenSource();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SnapshotDownloadAsync(FakeHub.RepoId, ct: cancel.Token));
+        // Cancel once the request is in flight (not after a fixed delay, which a loaded machine may not meet).
+        var download = client.SnapshotDownloadAsync(FakeHub.RepoId, ct: cancel.Token);
+        var waitUntil = DateTime.UtcNow.AddSeconds(10);
+        while (hub.ListingRequestCount == 0 && DateTime.UtcNow < waitUntil) await Task.Delay(10);
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => download);
         Assert.Equal(1, hub.ListingRequestCount);
     }
 

@@ -1,0 +1,39 @@
+using TuneSharp.Tasks.SequenceClassification;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Peft;
+
+/// <summary>
+/// Where things are in TuneSharp's models, by Hugging Face parameter names: the classification heads, the
+/// embeddings, the numbered transformer layers, and the default LoRA targets of each architecture.
+/// </summary>
+public static class PeftLayout
+{
+    /// <summary>Module names of sequence-classification heads (BERT <c>classifier</c>, Llama <c>score</c>), as PEFT's SEQ_CLS task.</summary>
+    public static IReadOnlyList<string> ClassificationHeadNames { get; } = ["classifier", "score"];
+
+    /// <summary>The classification heads that <paramref name="model"/> has (module paths).</summary>
+    public static IReadOnlyList<string> HeadsOf(nn.Module model)
+    {
+        var names = model.named_modules().Select(m => m.name).ToHashSet();
+        return ClassificationHeadNames.Where(names.Contains).ToList();
+    }
+
+    /// <summary>True when <paramref name="name"/> is <paramref name="modulePath"/> itself or something inside it.</summary>
+    public static bool IsUnder(string name, string modulePath) =>
+        name == modulePath || name.StartsWith(modulePath + ".", StringComparison.Ordinal);
+
+    /// <summary>PEFT's default LoRA target modules for a model_type.</summary>
+    /// <exception cref="PeftException">No default is known for that model type.</exception>
+    public static IReadOnlyList<string> DefaultLoraTargets(string modelType) => modelType switch
+    {
+        "bert" => ["query", "value"],
+        "llama" => ["q_proj", "v_proj"],
+        _ => throw new PeftException($"There are no default LoRA target modules for model_type \"{modelType}\"; set the target modules explicitly (e.g. \"all-linear\")."),
+    };
+
+    /// <summary>The model_type of a TuneSharp classifier (from its config).</summary>
+    public static string ModelTypeOf(nn.Module model) => model is ISequenceClassifier classifier
+        ? classifier.Config.ModelType
+        : throw new PeftException($"{model.GetType().Name} is not a sequence classifier; pass its model_type explicitly.");
+}

@@ -1,0 +1,38 @@
+namespace TuneSharp.Peft;
+
+/// <summary>How much of a model is fine-tuned.</summary>
+public enum PeftMethod
+{
+    /// <summary>Every parameter trains (ordinary fine-tuning).</summary>
+    Full,
+
+    /// <summary>Parts of the model are frozen (<see cref="Freeze.FreezeOptions"/>).</summary>
+    Freeze,
+
+    /// <summary>Only biases and the head train (<see cref="BitFit.BitFitting"/>).</summary>
+    BitFit,
+
+    /// <summary>Low-rank adapters on chosen Linear layers, plus the head (<see cref="Lora.LoraModel"/>).</summary>
+    Lora,
+}
+
+/// <summary>Parsing of the CLI / config spelling of <see cref="PeftMethod"/>.</summary>
+public static class PeftMethods
+{
+    /// <summary>The accepted names: full, freeze, bitfit, lora.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["full", "freeze", "bitfit", "lora"];
+
+    /// <summary>Parses "full" / "freeze" / "bitfit" / "lora" (any case).</summary>
+    /// <exception cref="PeftException">Any other text.</exception>
+    public static PeftMethod Parse(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "full" => PeftMethod.Full,
+        "freeze" => PeftMethod.Freeze,
+        "bitfit" => PeftMethod.BitFit,
+        "lora" => PeftMethod.Lora,
+        _ => throw new PeftException($"Unknown fine-tuning method \"{text}\"; expected one of: {string.Join(", ", Names)}."),
+    };
+
+    /// <summary>The lower-case name.</summary>
+    public static string ToName(this PeftMethod method) => method.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using TuneSharp.Models;
+using TuneSharp.Peft.Lora;
+using TuneSharp.Tasks.SequenceClassification;
+using TuneSharp.Tests.Cli;
+using TuneSharp.Tests.Tasks.TextClassification;
+using TuneSharp.Tests.Training;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Tests.Peft;
+
+/// <summary><c>tunesharp train --method ...</c> on a tiny BERT base and the synthetic "good"/"bad" data.</summary>
+[Collection(TorchRandomCollection.Name)]
+public class PeftCliTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    private readonly string _model;
+    private readonly string _train;
+    private readonly string _dev;
+
+    public PeftCliTests()
+    {
+        _model = Path.Combine(_tmp.Path, "base");
+        Directory.CreateDirectory(_model);
+        manual_seed(1);
+        using (var bert = new BertModel(TinyTextClassification.Config(dropout: 0.0))) bert.SavePretrained(_model);
+        TinyTextClassification.Tokenizer(_model);
+        _train = WriteTsv("train.tsv", TinyTextClassification.Dataset(120, seed: 3));
+        _dev = WriteTsv("dev.tsv", TinyTextClassification.Dataset(40, seed: 77));
+    }
+
+    private string WriteTsv(string name, TuneSharp.Data.TextClassificationDataset data)
+    {
+        var path = _tmp.File(name);
+        File.WriteAllLines(path, new[] { "text\tlabel" }.Concat(data.Examples.Select(e => $"{e.Text}\t{e.Label}")));
+        return path;
+    }
+
+    private (int Code, string Out, string Err) Train(string output, int epochs, params string[] extra) => CliRunner.Run(
+        ["train", "--model", _model, "--train", _train, "--validation", _dev, "--output", output, "--num-train-epochs", $"{epochs}",
+         "--learning-rate", "0.01", "--per-device-train-batch-size", "16", "--seed", "3", "--max-length", "32", .. extra]);
+
+    [Fact]
+    public void LoraRunSavesOnlyAPeftAdapterThatReproducesTheValidationMetrics()
+    {
+        var output = _tmp.File("lora");
+        var (code, stdout, stderr) = Train(output, 6, "--method", "lora", "--lora-r", "4", "--lora-alpha", "8", "--lora-target-modules", "query,key,value", "--use-rslora");
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("trainable params: ", stdout + stderr);
+        Assert.True(File.Exists(Path.Combine(output, AdapterWeights.FileName)));
+        Assert.True(File.Exists(Path.Combine(output, "vocab.txt")));
+        Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(output, AdapterConfig.FileName)))!.AsObject();
+        Assert.Equal(4, config["r"]!.GetValue<int>());
+        Assert.Equal(8, config["lora_alpha"]!.GetValue<int>());
+        Assert.True(config["use_rslora"]!.GetValue<bool>());
+        Assert.Equal(["key", "query", "value"], config["target_modules"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(Path.GetFullPath(_model), Path.GetFullPath(config["base_model_name_or_path"]!.GetValue<string>()));
+
+        // Base + adapter reproduces the run's final validation accuracy (the head and adapters came from the run).
+        var runAccuracy = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "all_results.json")))!["eval_accuracy"]!.GetValue<double>();
+        Assert.True(runAccuracy >= 0.9, $"LoRA run validation accuracy {runAccuracy}");
+        var (classifier, _) = LoraModel.FromPretrained(_model, output, new SequenceClassificationOptions { NumLabels = 2 });
+        using var module = classifier.Module;
+        var data = TinyTextClassification.Dataset(40, seed: 77);
+        var tokenizer = TinyTextClassification.Tokenizer(_tmp.Path);
+        var encodings = tokenizer.EncodeBatch(data.Examples.Select(e => e.Text).ToList(), null,
+            new TuneSharp.Tokenization.EncodeOptions { MaxLength = 32, Padding = TuneSharp.Tokenization.PaddingStrategy.Longest });
+        var (ids, mask, types) = TuneSharp.Tokenization.EncodingTensors.ToTensors(encodings);
+        using var noGrad = no_grad();
+        var predicted = classifier.Forward(ids, mask, types).argmax(1).data<long>().ToArray();
+        var accuracy = predicted.Zip(data.Examples).Count(p => (p.First == 1) == (p.Second.Label == "pos")) / (double)data.Count;
+        Assert.Equal(runAccuracy, accuracy, 12);
+    }
+
+    [Fact]
+    public void FreezeAndBitFitRunsTrainAndSaveFullModels()
+    {
+        foreach (var flags in new[] { new[] { "--method", "freeze", "--freeze-embeddings", "--freeze-layers", "1" }, ["--method", "bitfit"], ["--method", "freeze", "--train-only-head"] })
+        {
+            var output = _tmp.File(string.Join("_", flags).Replace("-", ""));
+            var (code, stdout, stderr) = Train(output, 1, flags);
+            Assert.True(code == 0, string.Join(" ", flags) + ": " + stderr + stdout);
+            Assert.True(File.Exists(Path.Combine(output, "model.safetensors")));
+        }
+    }
+
+    [Fact]
+    public void FlagsOfAnotherMethodAreRejected()
+    {
+        var (code, _, stderr) = Train(_tmp.File("x"), 1, "--lora-r", "4");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--lora-r", stderr);
+        Assert.Contains("--method lora", stderr);
+        (code, _, stderr) = Train(_tmp.File("y"), 1, "--method", "lora", "--lora-target-modules", "q_proj");
+        Assert.NotEqual(0, code);
+        Assert.Contains("not found in the base model", stderr);
+        (code, _, stderr) = Train(_tmp.File("z"), 1, "--method", "freeze");
+        Assert.NotEqual(0, code);
+        Assert.Contains("freeze", stderr);
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}
