@@ -37,7 +37,7 @@ public static class TextClassificationFineTuning
         });
         if (!loadReport.IsClean) report(loadReport.ToString());
         // Freeze / BitFit / LoRA set requires_grad before training; LoRA runs save only the adapter.
-        var lora = TuneSharp.Peft.PeftSetup.Apply(classifier, options.Peft, options.ModelDir);
+        var lora = TuneSharp.Peft.PeftSetup.Apply(classifier, options.Peft, Path.GetFullPath(options.ModelDir));
         if (lora is not null)
             report($"LoRA: r={lora.Options.R}, alpha={lora.Options.Alpha}, {lora.Layers.Count} adapted layers ({lora.Options.TargetModules}), training also {string.Join(", ", lora.ModulesToSave)}.");
         report(ParameterCount.Describe(classifier.Module));
@@ -54,7 +54,11 @@ public static class TextClassificationFineTuning
         if (task.TruncatedExamples is var (truncTrain, truncEval) && truncTrain + truncEval > 0)
             report($"{truncTrain:N0} training and {truncEval:N0} validation examples are longer than max_length {args.MaxLength} tokens and were truncated.");
         ITrainingTask trainingTask = lora is null ? task
-            : new TuneSharp.Peft.Lora.LoraTrainingTask(task, lora, dir => TokenizerFiles.Copy(tokenizer, options.ModelDir, dir));
+            : new TuneSharp.Peft.Lora.LoraTrainingTask(task, lora, dir =>
+            {
+                TokenizerFiles.Copy(tokenizer, options.ModelDir, dir);
+                classifier.Config.Save(dir); // labels and problem type, so predict/evaluate can open the adapter folder alone
+            });
         var trainer = new Trainer(trainingTask, args, callback);
         var result = trainer.Train(ct);
 

@@ -74,6 +74,27 @@ public class PeftCliTests : IDisposable
     }
 
     [Fact]
+    public void EvaluateAndPredictOpenTheAdapterFolderDirectly()
+    {
+        var output = _tmp.File("lora-eval");
+        var (code, stdout, stderr) = Train(output, 6, "--method", "lora", "--lora-r", "4", "--lora-alpha", "8");
+        Assert.True(code == 0, stderr + stdout);
+        var runAccuracy = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "all_results.json")))!["eval_accuracy"]!.GetValue<double>();
+
+        var metrics = _tmp.File("lora-metrics.json");
+        var eval = TuneSharp.Tests.Cli.CliRunner.Run("evaluate", "--model", output, "--data", _dev, "--output", metrics);
+        Assert.True(eval.ExitCode == 0, eval.Err);
+        Assert.Equal(runAccuracy, JsonNode.Parse(File.ReadAllText(metrics))!["metrics"]!["eval_accuracy"]!.GetValue<double>(), 12);
+
+        var inputs = _tmp.File("lora-inputs.txt");
+        File.WriteAllLines(inputs, ["w1 good w2", "w3 bad"]);
+        var predict = TuneSharp.Tests.Cli.CliRunner.Run("predict", "--model", output, "--input", inputs);
+        Assert.True(predict.ExitCode == 0, predict.Err);
+        var labels = predict.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!["label"]!.GetValue<string>());
+        Assert.Equal(["pos", "neg"], labels);
+    }
+
+    [Fact]
     public void FreezeAndBitFitRunsTrainAndSaveFullModels()
     {
         foreach (var flags in new[] { new[] { "--method", "freeze", "--freeze-embeddings", "--freeze-layers", "1" }, ["--method", "bitfit"], ["--method", "freeze", "--train-only-head"] })

@@ -38,7 +38,7 @@ public sealed class TextClassificationPipeline : IDisposable
     public IReadOnlyList<string> Labels { get; }
 
     /// <summary>
-    /// Loads a trained folder (config.json with id2label and problem_type, model.safetensors, tokenizer files). A tokenizer
+    /// Loads a trained folder (config.json with id2label and problem_type, model.safetensors or a LoRA adapter, tokenizer files). A tokenizer
     /// without a pad token pads with its EOS token.
     /// </summary>
     public static TextClassificationPipeline FromPretrained(string modelDir, int? maxLength = null, ScalarType? dtype = null)
@@ -47,7 +47,8 @@ public sealed class TextClassificationPipeline : IDisposable
         // Decoders (Llama) ship without a pad token and were fine-tuned padding with EOS, as the training recipe does;
         // padding is masked out, so any token works, and EOS keeps batches identical to training.
         if (tokenizer.SpecialTokens.PadId is null && tokenizer.SpecialTokens.Eos is { } eos) tokenizer.SetPadToken(eos);
-        var (model, _) = SequenceClassifierFactory.FromPretrained(modelDir, new SequenceClassificationOptions { DType = dtype });
+        // A LoRA output folder holds only the adapter; the loader applies it to its base model.
+        var model = TuneSharp.Peft.PeftClassifierLoader.Load(modelDir, dtype);
         return new TextClassificationPipeline(model, tokenizer, maxLength, ownsModel: true);
     }
 
