@@ -40,5 +40,6 @@ public static class CliApp
         yield return TrainCommand.Create(io);
         yield return EvaluateCommand.Create(io);
         yield return PredictCommand.Create(io);
+        yield return MergeCommand.Create(io);
     }
 }
