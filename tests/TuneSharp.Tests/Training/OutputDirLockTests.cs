@@ -45,6 +45,14 @@ public class OutputDirLockTests
         holder.Kill(); // SIGKILL: the process cannot clean up; the file stays, the kernel drops the lock
         holder.WaitForExit();
         Assert.True(File.Exists(path));
-        using var taken = OutputDirLock.Acquire(tmp.Path);
+        // flock's forked child shares the locked descriptor until it closes it just before exec; allow for that moment.
+        OutputDirLock? taken = null;
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (taken is null)
+        {
+            try { taken = OutputDirLock.Acquire(tmp.Path); }
+            catch (TrainingException) when (DateTime.UtcNow < until) { Thread.Sleep(50); }
+        }
+        taken.Dispose();
     }
 }
