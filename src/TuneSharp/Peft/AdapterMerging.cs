@@ -16,18 +16,7 @@ public static class AdapterMerging
     {
         if (!PeftClassifierLoader.IsAdapterFolder(adapterDir))
             throw new PeftException($"'{adapterDir}' is not an adapter folder: adapter_config.json is missing.");
-        var options = new SequenceClassificationOptions();
-        if (File.Exists(Path.Combine(adapterDir, PretrainedConfig.FileName)))
-        {
-            var trained = PretrainedConfig.Load(adapterDir);
-            options = options with
-            {
-                NumLabels = SequenceClassificationConfig.NumLabels(trained),
-                Id2Label = trained.Id2Label,
-                Label2Id = trained.Label2Id,
-                ProblemType = SequenceClassificationConfig.ProblemTypeOf(trained),
-            };
-        }
+        var options = PeftClassifierLoader.TrainedHeadOptions(adapterDir);
         var (classifier, lora) = LoraModel.FromPretrained(baseModelDir, adapterDir, options);
         using var module = classifier.Module;
         Directory.CreateDirectory(outputDir);

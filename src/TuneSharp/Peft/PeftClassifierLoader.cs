@@ -28,20 +28,23 @@ public static class PeftClassifierLoader
             throw new PeftException($"{Path.Combine(dir, AdapterConfigFileName)}: base_model_name_or_path is empty; the adapter cannot be applied without its base model.");
         if (!Directory.Exists(baseModel))
             throw new PeftException($"{Path.Combine(dir, AdapterConfigFileName)}: base model folder '{baseModel}' (base_model_name_or_path) does not exist.");
-        var options = new SequenceClassificationOptions { DType = dtype };
-        if (File.Exists(Path.Combine(dir, PretrainedConfig.FileName)))
-        {
-            // The labels and problem type of the trained head live in the adapter folder's config.json.
-            var trained = PretrainedConfig.Load(dir);
-            options = options with
-            {
-                NumLabels = SequenceClassificationConfig.NumLabels(trained),
-                Id2Label = trained.Id2Label,
-                Label2Id = trained.Label2Id,
-                ProblemType = SequenceClassificationConfig.ProblemTypeOf(trained),
-            };
-        }
+        var options = TrainedHeadOptions(dir, dtype);
         var (classifier, _) = LoraModel.FromPretrained(baseModel, dir, options);
         return classifier;
+    }
+
+    /// <summary>The trained head's labels and problem type, from the config.json saved beside an adapter (defaults when absent).</summary>
+    internal static SequenceClassificationOptions TrainedHeadOptions(string adapterDir, ScalarType? dtype = null)
+    {
+        var options = new SequenceClassificationOptions { DType = dtype };
+        if (!File.Exists(Path.Combine(adapterDir, PretrainedConfig.FileName))) return options;
+        var trained = PretrainedConfig.Load(adapterDir);
+        return options with
+        {
+            NumLabels = SequenceClassificationConfig.NumLabels(trained),
+            Id2Label = trained.Id2Label,
+            Label2Id = trained.Label2Id,
+            ProblemType = SequenceClassificationConfig.ProblemTypeOf(trained),
+        };
     }
 }
