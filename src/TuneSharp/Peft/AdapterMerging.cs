@@ -1,6 +1,6 @@
 using TuneSharp.Models;
 using TuneSharp.Peft.Lora;
-using TuneSharp.Tasks.SequenceClassification;
+using TuneSharp.Tasks.TextClassification;
 using TuneSharp.Tokenization;
 
 namespace TuneSharp.Peft;
@@ -15,21 +15,14 @@ public static class AdapterMerging
     public static void Merge(string baseModelDir, string adapterDir, string outputDir)
     {
         if (!PeftClassifierLoader.IsAdapterFolder(adapterDir))
-            throw new PeftException($"'{adapterDir}' is not an adapter folder: adapter_config.json is missing.");
+            throw new PeftException($"'{adapterDir}' is not an adapter folder: {AdapterConfig.FileName} is missing.");
         var options = PeftClassifierLoader.TrainedHeadOptions(adapterDir);
         var (classifier, lora) = LoraModel.FromPretrained(baseModelDir, adapterDir, options);
         using var module = classifier.Module;
         Directory.CreateDirectory(outputDir);
         lora.SaveMerged(classifier, outputDir);
         // Tokenizer files: the adapter folder's copy when it has one (it was trained with it), else the base model's.
-        var tokenizerDir = File.Exists(Path.Combine(adapterDir, "tokenizer_config.json")) || Directory.GetFiles(adapterDir, "vocab*").Length > 0
-            || File.Exists(Path.Combine(adapterDir, "tokenizer.json")) || File.Exists(Path.Combine(adapterDir, "tokenizer.model"))
-            ? adapterDir : baseModelDir;
-        var tokenizer = TextTokenizer.FromPretrained(tokenizerDir);
-        foreach (var name in tokenizer.SourceFiles)
-        {
-            var from = Path.Combine(tokenizerDir, name);
-            if (File.Exists(from)) File.Copy(from, Path.Combine(outputDir, name), overwrite: true);
-        }
+        var tokenizerDir = TextTokenizer.ExistsIn(adapterDir) ? adapterDir : baseModelDir;
+        TokenizerFiles.Copy(TextTokenizer.FromPretrained(tokenizerDir), tokenizerDir, outputDir);
     }
 }

@@ -13,9 +13,7 @@ namespace TuneSharp.Peft;
 public static class PeftClassifierLoader
 {
     /// <summary>True when <paramref name="dir"/> holds a PEFT adapter rather than full weights.</summary>
-    public static bool IsAdapterFolder(string dir) => File.Exists(Path.Combine(dir, AdapterConfigFileName));
-
-    private const string AdapterConfigFileName = "adapter_config.json";
+    public static bool IsAdapterFolder(string dir) => File.Exists(Path.Combine(dir, AdapterConfig.FileName));
 
     /// <summary>Loads the classifier in eval mode, applying the adapter to its base model when the folder holds one.</summary>
     public static ISequenceClassifier Load(string dir, ScalarType? dtype = null)
@@ -25,9 +23,9 @@ public static class PeftClassifierLoader
 
         var (_, _, baseModel) = AdapterConfig.Load(dir);
         if (string.IsNullOrEmpty(baseModel))
-            throw new PeftException($"{Path.Combine(dir, AdapterConfigFileName)}: base_model_name_or_path is empty; the adapter cannot be applied without its base model.");
+            throw new PeftException($"{Path.Combine(dir, AdapterConfig.FileName)}: base_model_name_or_path is empty; the adapter cannot be applied without its base model.");
         if (!Directory.Exists(baseModel))
-            throw new PeftException($"{Path.Combine(dir, AdapterConfigFileName)}: base model folder '{baseModel}' (base_model_name_or_path) does not exist.");
+            throw new PeftException($"{Path.Combine(dir, AdapterConfig.FileName)}: base model folder '{baseModel}' (base_model_name_or_path) does not exist.");
         var options = TrainedHeadOptions(dir, dtype);
         var (classifier, _) = LoraModel.FromPretrained(baseModel, dir, options);
         return classifier;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using TuneSharp.Data;
 using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tasks.TextClassification;
@@ -40,8 +39,8 @@ public static class TextClassificationFineTuning
         var lora = TuneSharp.Peft.PeftSetup.Apply(classifier, options.Peft, Path.GetFullPath(options.ModelDir));
         if (lora is not null)
             report($"LoRA: r={lora.Options.R}, alpha={lora.Options.Alpha}, {lora.Layers.Count} adapted layers ({lora.Options.TargetModules}), training also {string.Join(", ", lora.ModulesToSave)}.");
-        report(ParameterCount.Describe(classifier.Module));
-        TuneSharp.Inference.TorchThreads.ConfigureFor(ParameterCount.Count(classifier.Module).All);
+        report(TuneSharp.Peft.PeftSummary.Describe(classifier.Module));
+        TuneSharp.Inference.TorchThreads.ConfigureFor(TuneSharp.Peft.PeftSummary.Count(classifier.Module).All);
 
         var tokenizer = TextTokenizer.FromPretrained(options.ModelDir);
         if (tokenizer.SpecialTokens.PadId is null && tokenizer.SpecialTokens.Eos is { } eos)
@@ -62,14 +61,15 @@ public static class TextClassificationFineTuning
         var trainer = new Trainer(trainingTask, args, callback);
         var result = trainer.Train(ct);
 
-        var validationMetrics = result.EvalMetrics.Count > 0 || result.Cancelled ? result.EvalMetrics : trainer.Evaluate(ct);
+        // The validation set is never empty (loading or splitting refuses that), so the trainer's final evaluation is it.
+        var validationMetrics = result.EvalMetrics;
         IReadOnlyDictionary<string, double>? testMetrics = null;
         if (test is not null && !result.Cancelled)
         {
             testMetrics = TextClassificationEvaluator.Evaluate(classifier, tokenizer, test, args.PerDeviceEvalBatchSize, args.MaxLength, ct)
                 .ToDictionary("test_");
-            WriteJson(Path.Combine(args.OutputDir, "test_results.json"), testMetrics);
-            MergeIntoAllResults(args.OutputDir, testMetrics);
+            ResultFiles.Write(args.OutputDir, ResultFiles.TestResults, testMetrics);
+            ResultFiles.Merge(args.OutputDir, ResultFiles.AllResults, testMetrics);
         }
         return new TextClassificationRunResult(result, validationMetrics, testMetrics, args.OutputDir);
     }
@@ -121,17 +121,4 @@ public static class TextClassificationFineTuning
     // Deterministic prefix of a (possibly shuffled by the split) dataset, for --max-train-samples.
     private static TextClassificationDataset Take(TextClassificationDataset data, int n) =>
         new(data.Examples.Take(n).ToList(), data.Labels, data.SourcePath, data.Skipped, data.Format, data.LabelSeparator);
-
-    private static void MergeIntoAllResults(string outputDir, IReadOnlyDictionary<string, double> metrics)
-    {
-        var path = Path.Combine(outputDir, ResultFiles.AllResults);
-        var all = File.Exists(path)
-            ? JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(path)) ?? new()
-            : new Dictionary<string, double>();
-        foreach (var (k, v) in metrics) all[k] = v;
-        WriteJson(path, all);
-    }
-
-    private static void WriteJson(string path, IReadOnlyDictionary<string, double> values) =>
-        File.WriteAllText(path, JsonSerializer.Serialize(values.OrderBy(kv => kv.Key).ToDictionary(), new JsonSerializerOptions { WriteIndented = true }));
 }

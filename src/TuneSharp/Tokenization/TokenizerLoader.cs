@@ -12,6 +12,14 @@ internal static class TokenizerLoader
         "tokenizer.json", WordPieceTokenizer.VocabFileName, "vocab.json + merges.txt", SentencePieceTokenizer.ModelFileName,
     };
 
+    /// <summary>True when <paramref name="modelDir"/> holds any tokenizer file <see cref="Load"/> understands.</summary>
+    public static bool HasTokenizerFiles(string modelDir)
+    {
+        bool Has(string name) => File.Exists(Path.Combine(modelDir, name));
+        return Has("tokenizer.json") || Has(WordPieceTokenizer.VocabFileName) || (Has("vocab.json") && Has("merges.txt"))
+            || Has(SentencePieceTokenizer.ModelFileName);
+    }
+
     public static TextTokenizer Load(string modelDir)
     {
         ArgumentNullException.ThrowIfNull(modelDir);

@@ -8,6 +8,7 @@ public static class ResultFiles
     public const string TrainResults = "train_results.json";
     public const string EvalResults = "eval_results.json";
     public const string AllResults = "all_results.json";
+    public const string TestResults = "test_results.json";
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -20,6 +21,14 @@ public static class ResultFiles
     {
         var sorted = new SortedDictionary<string, double>(metrics.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
         File.WriteAllText(Path.Combine(dir, fileName), JsonSerializer.Serialize(sorted, Options));
+    }
+
+    /// <summary>Adds <paramref name="metrics"/> to a metrics file (created if absent), replacing keys it already has.</summary>
+    public static void Merge(string dir, string fileName, IReadOnlyDictionary<string, double> metrics)
+    {
+        var all = File.Exists(Path.Combine(dir, fileName)) ? Read(dir, fileName) : new Dictionary<string, double>();
+        foreach (var (key, value) in metrics) all[key] = value;
+        Write(dir, fileName, all);
     }
 
     /// <summary>Reads a metrics file.</summary>

@@ -136,6 +136,22 @@ public class TrainEvaluatePredictTests : IDisposable
     }
 
     [Fact]
+    public void TestSetIsEvaluatedIntoTestResults()
+    {
+        var output = _tmp.File("with-test");
+        var (code, stdout, stderr) = CliRunner.Run(TrainArgs(output, ("--num-train-epochs", "1"), ("--test", _dev)));
+        Assert.True(code == 0, stderr);
+        using var test = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "test_results.json")));
+        using var all = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "all_results.json")));
+        // The test file here is the validation file, so its accuracy is the validation accuracy, and all_results has both.
+        var testAccuracy = test.RootElement.GetProperty("test_accuracy").GetDouble();
+        Assert.Equal(all.RootElement.GetProperty("eval_accuracy").GetDouble(), testAccuracy, 12);
+        Assert.Equal(testAccuracy, all.RootElement.GetProperty("test_accuracy").GetDouble(), 12);
+        Assert.Equal(60, test.RootElement.GetProperty("test_samples").GetDouble());
+        Assert.Contains("test: ", stdout);
+    }
+
+    [Fact]
     public void TruncationIsCounted()
     {
         // Texts are 2..9 words plus [CLS]/[SEP]; at max_length 4 every text of 3+ words loses tokens.

@@ -74,30 +74,7 @@ public sealed class TextClassificationPipeline : IDisposable
         var list = texts.ToList();
         if (list.Count == 0) return [];
         var tokenized = new TokenizedTexts(Tokenizer, list, null, MaxLength);
-        var scores = new double[list.Count][];
-        var encoding = LabelEncoding.For(Model.ProblemType, Labels);
-
-        var module = Model.Module;
-        var wasTraining = module.training;
-        module.eval();
-        try
-        {
-            using var noGrad = no_grad();
-            foreach (var batch in tokenized.ByDecreasingLength().Chunk(batchSize))
-            {
-                using var scope = NewDisposeScope();
-                var (ids, mask, types) = tokenized.Batch(batch);
-                var logits = Model.Forward(ids, mask, types);
-                var values = encoding.Scores(logits).cpu().to_type(ScalarType.Float64).data<double>().ToArray();
-                var width = Model.NumLabels;
-                for (int k = 0; k < batch.Length; k++) scores[batch[k]] = values.AsSpan(k * width, width).ToArray();
-            }
-        }
-        finally
-        {
-            if (wasTraining) module.train();
-        }
-        return scores;
+        return BatchedScoring.Run(Model, tokenized, batchSize, LabelEncoding.For(Model.ProblemType, Labels));
     }
 
     private TextClassificationPrediction ToPrediction(double[] scores, int? topK)

@@ -80,21 +80,12 @@ public sealed class TextClassificationTask : ITrainingTask
     public Dictionary<string, double> Evaluate(int batchSize, double labelSmoothing, CancellationToken ct)
     {
         if (_eval is null) throw new TrainingException("This text-classification task has no evaluation examples.");
-        var scores = new double[_eval.Count][];
         double lossSum = 0;
-        foreach (var batch in _eval.ByDecreasingLength().Chunk(batchSize))
+        var scores = BatchedScoring.Run(_model, _eval, batchSize, _encoding, (batch, logits) =>
         {
-            ct.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            var (ids, mask, types) = _eval.Batch(batch);
             var targets = _encoding.Targets(batch.Select(i => _evalTargets[i]));
-            var logits = _model.Forward(ids, mask, types);
             lossSum += SequenceClassificationLoss.Compute(logits, targets, _model.ProblemType, labelSmoothing).item<float>() * (double)batch.Length;
-            // Only the scores leave the device, batch by batch.
-            var values = _encoding.Scores(logits).cpu().to_type(ScalarType.Float64).data<double>().ToArray();
-            var width = _encoding.Labels.Count;
-            for (int k = 0; k < batch.Length; k++) scores[batch[k]] = values.AsSpan(k * width, width).ToArray();
-        }
+        }, ct);
         var metrics = _encoding.Metrics(scores, _evalTargets).Values.ToDictionary(m => "eval_" + m.Key, m => m.Value);
         metrics["eval_loss"] = lossSum / _eval.Count;
         return metrics;

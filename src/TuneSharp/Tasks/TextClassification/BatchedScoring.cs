@@ -1,0 +1,42 @@
+using TuneSharp.Tasks.SequenceClassification;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Tasks.TextClassification;
+
+/// <summary>
+/// The one inference loop behind evaluation and prediction: length-sorted batches, eval mode without gradients, each
+/// batch in its own dispose scope, and only the scores (softmax, sigmoid or values) leaving the device, so all logits
+/// are never held at once. Rows come back in input order.
+/// </summary>
+internal static class BatchedScoring
+{
+    /// <param name="onBatch">called with each batch's example indices and logits (e.g. to add up a loss) while they are alive.</param>
+    public static double[][] Run(ISequenceClassifier model, TokenizedTexts texts, int batchSize, LabelEncoding encoding,
+        Action<int[], Tensor>? onBatch = null, CancellationToken ct = default)
+    {
+        var scores = new double[texts.Count][];
+        var module = model.Module;
+        var wasTraining = module.training;
+        module.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            var width = encoding.Labels.Count;
+            foreach (var batch in texts.ByDecreasingLength().Chunk(batchSize))
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var (ids, mask, types) = texts.Batch(batch);
+                var logits = model.Forward(ids, mask, types);
+                onBatch?.Invoke(batch, logits);
+                var values = encoding.Scores(logits).cpu().to_type(ScalarType.Float64).data<double>().ToArray();
+                for (int k = 0; k < batch.Length; k++) scores[batch[k]] = values.AsSpan(k * width, width).ToArray();
+            }
+        }
+        finally
+        {
+            if (wasTraining) module.train();
+        }
+        return scores;
+    }
+}
