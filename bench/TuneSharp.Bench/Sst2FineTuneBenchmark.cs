@@ -14,10 +14,10 @@ internal static class Sst2FineTuneBenchmark
     public static int Run(string[] args)
     {
         var shared = BenchPaths.Shared;
-        int? maxTrain = Option(args, "--max-train-samples") is { } m ? int.Parse(m) : null;
-        var epochs = double.Parse(Option(args, "--epochs") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
-        var lr = double.Parse(Option(args, "--lr") ?? "1e-4", System.Globalization.CultureInfo.InvariantCulture);
-        var batch = int.Parse(Option(args, "--batch") ?? "32");
+        int? maxTrain = BenchArgs.Option(args, "--max-train-samples") is { } m ? int.Parse(m) : null;
+        var epochs = double.Parse(BenchArgs.Option(args, "--epochs") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+        var lr = double.Parse(BenchArgs.Option(args, "--lr") ?? "1e-4", System.Globalization.CultureInfo.InvariantCulture);
+        var batch = int.Parse(BenchArgs.Option(args, "--batch") ?? "32");
         var output = Directory.CreateTempSubdirectory("tunesharp-bench-sst2-").FullName;
         var trainingArgs = new TrainingArguments
         {
@@ -54,11 +54,5 @@ internal static class Sst2FineTuneBenchmark
             "fp32, dynamic padding, length-grouped batches, AdamW, linear schedule with 6% warmup.");
         try { Directory.Delete(output, true); } catch (IOException) { }
         return 0;
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

@@ -16,9 +16,9 @@ internal static class TrainingThroughputBenchmark
     public static int Run(string[] args)
     {
         var shared = BenchPaths.Shared;
-        var seq = int.Parse(Option(args, "--seq") ?? "128");
-        var batch = int.Parse(Option(args, "--batch") ?? "32");
-        var steps = int.Parse(Option(args, "--steps") ?? "20");
+        var seq = int.Parse(BenchArgs.Option(args, "--seq") ?? "128");
+        var batch = int.Parse(BenchArgs.Option(args, "--batch") ?? "32");
+        var steps = int.Parse(BenchArgs.Option(args, "--steps") ?? "20");
         set_num_threads(Environment.ProcessorCount);
 
         var peakFp32 = GemmPeak.Measure(ScalarType.Float32);
@@ -73,11 +73,5 @@ internal static class TrainingThroughputBenchmark
         ResultsFile.Write($"training_throughput_s{seq}_b{batch}", "Training throughput of all-MiniLM-L6-v2 (fp32)", figures,
             "MFU = (6·N_non-embedding·tokens + 12·L·d·T·tokens) / s ÷ fp32 GEMM peak measured in the same run ([4096,384]×[384,1536]).");
         return 0;
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }
