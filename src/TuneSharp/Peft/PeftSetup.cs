@@ -5,31 +5,35 @@ using TuneSharp.Tasks.SequenceClassification;
 
 namespace TuneSharp.Peft;
 
+/// <summary>
+/// A classifier ready for training with a fine-tuning method: <see cref="Classifier"/> is what the task calls
+/// (the original classifier, or a wrapper that adds virtual tokens for prompt tuning) and <see cref="Adapter"/>
+/// is what gets saved instead of the full model (null for full / freeze / BitFit, which save the whole model).
+/// </summary>
+public sealed record PeftApplied(ISequenceClassifier Classifier, IPeftAdapter? Adapter);
+
 /// <summary>Applies a <see cref="PeftOptions"/> to a classifier before training.</summary>
 public static class PeftSetup
 {
-    /// <summary>
-    /// Sets requires_grad (and adds LoRA adapters) as <paramref name="options"/> asks. Returns the
-    /// <see cref="LoraModel"/> for LoRA (its adapter is what gets saved), null for the other methods.
-    /// </summary>
+    /// <summary>Sets requires_grad (and adds adapters) as <paramref name="options"/> asks.</summary>
     /// <exception cref="PeftException">The options do not fit the model.</exception>
-    public static LoraModel? Apply(ISequenceClassifier classifier, PeftOptions options, string? baseModelNameOrPath = null)
+    public static PeftApplied Apply(ISequenceClassifier classifier, PeftOptions options, string? baseModelNameOrPath = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         switch (options.Method)
         {
             case PeftMethod.Full:
-                return null;
+                return new(classifier, null);
             case PeftMethod.Freeze:
                 if (options.Freeze is { FreezeEmbeddings: false, FreezeLayers: 0, TrainOnlyHead: false })
                     throw new PeftException("Method \"freeze\" needs something to freeze: FreezeEmbeddings, FreezeLayers > 0 or TrainOnlyHead.");
                 Freezing.Apply(classifier.Module, options.Freeze);
-                return null;
+                return new(classifier, null);
             case PeftMethod.BitFit:
                 BitFitting.Apply(classifier.Module);
-                return null;
+                return new(classifier, null);
             case PeftMethod.Lora:
-                return LoraModel.Apply(classifier, options.Lora, baseModelNameOrPath);
+                return new(classifier, LoraModel.Apply(classifier, options.Lora, baseModelNameOrPath));
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Method, "Unknown method.");
         }

@@ -35,10 +35,9 @@ public static class TextClassificationFineTuning
             HiddenDropoutOverride = args.HiddenDropoutProb,
         });
         if (!loadReport.IsClean) report(loadReport.ToString());
-        // Freeze / BitFit / LoRA set requires_grad before training; LoRA runs save only the adapter.
-        var lora = TuneSharp.Peft.PeftSetup.Apply(classifier, options.Peft, Path.GetFullPath(options.ModelDir));
-        if (lora is not null)
-            report($"LoRA: r={lora.Options.R}, alpha={lora.Options.Alpha}, {lora.Layers.Count} adapted layers ({lora.Options.TargetModules}), training also {string.Join(", ", lora.ModulesToSave)}.");
+        // Freeze / BitFit set requires_grad; adapter methods (LoRA, bottleneck adapters, prompt tuning) save only the adapter.
+        var (adapted, adapter) = TuneSharp.Peft.PeftSetup.Apply(classifier, options.Peft, Path.GetFullPath(options.ModelDir));
+        if (adapter is not null) report(adapter.Describe());
         report(TuneSharp.Peft.PeftSummary.Describe(classifier.Module));
         TuneSharp.Inference.TorchThreads.ConfigureFor(TuneSharp.Peft.PeftSummary.Count(classifier.Module).All);
 
@@ -49,11 +48,11 @@ public static class TextClassificationFineTuning
             report($"The tokenizer has no pad token; padding with its EOS token '{eos}'.");
         }
 
-        var task = new TextClassificationTask(classifier, tokenizer, train, validation, args.MaxLength, options.ModelDir);
+        var task = new TextClassificationTask(adapted, tokenizer, train, validation, args.MaxLength, options.ModelDir);
         if (task.TruncatedExamples is var (truncTrain, truncEval) && truncTrain + truncEval > 0)
             report($"{truncTrain:N0} training and {truncEval:N0} validation examples are longer than max_length {args.MaxLength} tokens and were truncated.");
-        ITrainingTask trainingTask = lora is null ? task
-            : new TuneSharp.Peft.Lora.LoraTrainingTask(task, lora, dir =>
+        ITrainingTask trainingTask = adapter is null ? task
+            : new TuneSharp.Peft.PeftTrainingTask(task, adapter, dir =>
             {
                 TokenizerFiles.Copy(tokenizer, options.ModelDir, dir);
                 classifier.Config.Save(dir); // labels and problem type, so predict/evaluate can open the adapter folder alone
@@ -66,7 +65,7 @@ public static class TextClassificationFineTuning
         IReadOnlyDictionary<string, double>? testMetrics = null;
         if (test is not null && !result.Cancelled)
         {
-            testMetrics = TextClassificationEvaluator.Evaluate(classifier, tokenizer, test, args.PerDeviceEvalBatchSize, args.MaxLength, ct)
+            testMetrics = TextClassificationEvaluator.Evaluate(adapted, tokenizer, test, args.PerDeviceEvalBatchSize, args.MaxLength, ct)
                 .ToDictionary("test_");
             ResultFiles.Write(args.OutputDir, ResultFiles.TestResults, testMetrics);
             ResultFiles.Merge(args.OutputDir, ResultFiles.AllResults, testMetrics);

@@ -44,10 +44,10 @@ public class PeftSetupTests
     {
         using var dir = new TempDir();
         using var model = TinyTextClassification.Model(initSeed: 11);
-        var lora = PeftSetup.Apply(model, new PeftOptions { Method = PeftMethod.Lora, Lora = new LoraOptions { R = 4 } })!;
+        var lora = (LoraModel)PeftSetup.Apply(model, new PeftOptions { Method = PeftMethod.Lora, Lora = new LoraOptions { R = 4 } }).Adapter!;
         var inner = TinyTextClassification.Task(model, dir.Path, TinyTextClassification.Dataset(32, seed: 1), TinyTextClassification.Dataset(16, seed: 2));
         var tokenizerDir = dir.Path;
-        var task = new LoraTrainingTask(inner, lora, d => File.Copy(Path.Combine(tokenizerDir, "vocab.txt"), Path.Combine(d, "vocab.txt"), overwrite: true));
+        var task = new PeftTrainingTask(inner, lora, d => File.Copy(Path.Combine(tokenizerDir, "vocab.txt"), Path.Combine(d, "vocab.txt"), overwrite: true));
         var output = Path.Combine(dir.Path, "out");
         var trainer = new Trainer(task, new TrainingArguments
         {

@@ -9,7 +9,7 @@ namespace TuneSharp.Peft.Lora;
 /// <see cref="LoraLinear"/>, all base weights are frozen, and the modules to save (by default the classification
 /// head) stay trainable. The model object stays the same, so the trainer and tasks use it unchanged.
 /// </summary>
-public sealed class LoraModel
+public sealed class LoraModel : IPeftAdapter
 {
     private readonly LoraTargets _targets;
 
@@ -36,8 +36,18 @@ public sealed class LoraModel
     /// <summary>Module paths trained fully and saved with the adapter.</summary>
     public IReadOnlyList<string> ModulesToSave { get; }
 
-    /// <summary>Written to adapter_config.json's base_model_name_or_path.</summary>
+    /// <inheritdoc/>
     public string? BaseModelNameOrPath { get; set; }
+
+    /// <inheritdoc/>
+    public string PeftType => "LORA";
+
+    /// <inheritdoc/>
+    public string Describe() =>
+        $"LoRA: r={Options.R}, alpha={Options.Alpha}, {Layers.Count} adapted layers ({Options.TargetModules}), training also {string.Join(", ", ModulesToSave)}.";
+
+    /// <inheritdoc/>
+    public void LoadAdapterWeights(string dir) => AdapterWeights.LoadInto(dir, this);
 
     /// <summary>True while the adapters are folded into the base weights.</summary>
     public bool IsMerged => Layers.Count > 0 && Layers[0].IsMerged;

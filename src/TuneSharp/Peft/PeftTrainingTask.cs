@@ -1,20 +1,20 @@
 using TuneSharp.Training;
 using static TorchSharp.torch;
 
-namespace TuneSharp.Peft.Lora;
+namespace TuneSharp.Peft;
 
 /// <summary>
-/// A training task whose checkpoints and final model are the LoRA adapter only (PEFT layout: adapter_config.json,
+/// A training task whose checkpoints and final model are the adapter only (adapter_config.json,
 /// adapter_model.safetensors) plus whatever <paramref name="writeExtraFiles"/> adds (e.g. tokenizer files), as
 /// transformers' Trainer saves a PeftModel. Everything else is delegated to the wrapped task.
 /// </summary>
-/// <param name="inner">The task training the model that <paramref name="lora"/> adapts.</param>
-/// <param name="lora">The adapters and modules to save.</param>
+/// <param name="inner">The task training the model that <paramref name="adapter"/> adapts.</param>
+/// <param name="adapter">The adapter and modules to save.</param>
 /// <param name="writeExtraFiles">Called with each save folder after the adapter is written; may be null.</param>
-public sealed class LoraTrainingTask(ITrainingTask inner, LoraModel lora, Action<string>? writeExtraFiles = null) : ITrainingTask
+public sealed class PeftTrainingTask(ITrainingTask inner, IPeftAdapter adapter, Action<string>? writeExtraFiles = null) : ITrainingTask
 {
-    /// <summary>The adapted model.</summary>
-    public LoraModel Lora => lora;
+    /// <summary>The adapter being trained.</summary>
+    public IPeftAdapter Adapter => adapter;
 
     public nn.Module Model => inner.Model;
     public int TrainExampleCount => inner.TrainExampleCount;
@@ -31,10 +31,10 @@ public sealed class LoraTrainingTask(ITrainingTask inner, LoraModel lora, Action
     /// <summary>Writes the adapter (not the base model) and the extra files.</summary>
     public void Save(string dir)
     {
-        lora.SaveAdapter(dir);
+        adapter.SaveAdapter(dir);
         writeExtraFiles?.Invoke(dir);
     }
 
     /// <summary>Loads the adapter and head weights saved by <see cref="Save"/> back into the live parameters.</summary>
-    public void LoadModelWeights(string dir) => AdapterWeights.LoadInto(dir, lora);
+    public void LoadModelWeights(string dir) => adapter.LoadAdapterWeights(dir);
 }
