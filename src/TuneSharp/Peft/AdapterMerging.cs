@@ -5,7 +5,10 @@ using TuneSharp.Tokenization;
 
 namespace TuneSharp.Peft;
 
-/// <summary>Folds a LoRA adapter into its base model and writes a plain model folder (<c>tunesharp merge</c>).</summary>
+/// <summary>
+/// Folds a LoRA adapter into its base model and writes a plain model folder (<c>tunesharp merge</c>). Only LoRA can
+/// be merged: its update is linear (W + scale·B·A); bottleneck adapters and prompt tuning change the computation itself.
+/// </summary>
 public static class AdapterMerging
 {
     /// <summary>
@@ -16,6 +19,9 @@ public static class AdapterMerging
     {
         if (!PeftClassifierLoader.IsAdapterFolder(adapterDir))
             throw new PeftException($"'{adapterDir}' is not an adapter folder: {AdapterConfig.FileName} is missing.");
+        var peftType = AdapterFiles.ReadPeftType(adapterDir);
+        if (peftType != "LORA")
+            throw new PeftException($"{Path.Combine(adapterDir, AdapterFiles.ConfigFileName)}: peft_type is \"{peftType}\"; only LoRA adapters can be merged into the base weights (other methods are not a weight update). Use the adapter folder directly with predict/evaluate.");
         var options = PeftClassifierLoader.TrainedHeadOptions(adapterDir);
         var (classifier, lora) = LoraModel.FromPretrained(baseModelDir, adapterDir, options);
         using var module = classifier.Module;

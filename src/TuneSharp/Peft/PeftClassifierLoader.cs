@@ -1,4 +1,5 @@
 using TuneSharp.Models;
+using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Peft.Lora;
 using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;
@@ -7,28 +8,59 @@ namespace TuneSharp.Peft;
 
 /// <summary>
 /// Opens a trained classifier folder whatever the method that produced it: a full model (config.json +
-/// model.safetensors) or a LoRA adapter folder (adapter_config.json + adapter_model.safetensors, whose
+/// model.safetensors) or an adapter folder (adapter_config.json + adapter_model.safetensors, whose
 /// base_model_name_or_path names the base model; config.json beside it carries the labels and problem type).
 /// </summary>
 public static class PeftClassifierLoader
 {
+    /// <summary>The adapter types this loader opens (adapter_config.json's peft_type).</summary>
+    public static IReadOnlyList<string> SupportedPeftTypes { get; } = ["LORA", BottleneckConfig.PeftType];
+
     /// <summary>True when <paramref name="dir"/> holds a PEFT adapter rather than full weights.</summary>
-    public static bool IsAdapterFolder(string dir) => File.Exists(Path.Combine(dir, AdapterConfig.FileName));
+    public static bool IsAdapterFolder(string dir) => AdapterFiles.IsAdapterFolder(dir);
 
     /// <summary>Loads the classifier in eval mode, applying the adapter to its base model when the folder holds one.</summary>
     public static ISequenceClassifier Load(string dir, ScalarType? dtype = null)
     {
         if (!IsAdapterFolder(dir))
             return SequenceClassifierFactory.FromPretrained(dir, new SequenceClassificationOptions { DType = dtype }).Model;
+        return LoadAdapter(dir, BaseModelDir(dir), dtype).Classifier;
+    }
 
-        var (_, _, baseModel) = AdapterConfig.Load(dir);
+    /// <summary>
+    /// Loads <paramref name="baseModelDir"/> with the adapter of <paramref name="adapterDir"/> applied (any supported
+    /// peft_type), in eval mode; the head's labels come from the adapter folder's config.json.
+    /// </summary>
+    /// <exception cref="PeftException">An unsupported peft_type, or an adapter that does not fit the base model.</exception>
+    public static (ISequenceClassifier Classifier, IPeftAdapter Adapter) LoadAdapter(string adapterDir, string baseModelDir, ScalarType? dtype = null)
+    {
+        var options = TrainedHeadOptions(adapterDir, dtype);
+        var peftType = AdapterFiles.ReadPeftType(adapterDir);
+        switch (peftType)
+        {
+            case "LORA":
+                var (loraClassifier, lora) = LoraModel.FromPretrained(baseModelDir, adapterDir, options);
+                return (loraClassifier, lora);
+            case BottleneckConfig.PeftType:
+                var (adapterClassifier, adapter) = BottleneckAdapterModel.FromPretrained(baseModelDir, adapterDir, options);
+                return (adapterClassifier, adapter);
+            default:
+                throw new PeftException($"{Path.Combine(adapterDir, AdapterFiles.ConfigFileName)}: peft_type \"{peftType}\" is not supported; TuneSharp opens {string.Join(", ", SupportedPeftTypes)} adapters.");
+        }
+    }
+
+    /// <summary>The base model folder an adapter names (base_model_name_or_path), checked to exist.</summary>
+    /// <exception cref="PeftException">The field is empty or the folder does not exist.</exception>
+    public static string BaseModelDir(string adapterDir)
+    {
+        var config = AdapterFiles.ReadConfig(adapterDir);
+        var path = Path.Combine(adapterDir, AdapterFiles.ConfigFileName);
+        var baseModel = config["base_model_name_or_path"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
         if (string.IsNullOrEmpty(baseModel))
-            throw new PeftException($"{Path.Combine(dir, AdapterConfig.FileName)}: base_model_name_or_path is empty; the adapter cannot be applied without its base model.");
+            throw new PeftException($"{path}: base_model_name_or_path is empty; the adapter cannot be applied without its base model.");
         if (!Directory.Exists(baseModel))
-            throw new PeftException($"{Path.Combine(dir, AdapterConfig.FileName)}: base model folder '{baseModel}' (base_model_name_or_path) does not exist.");
-        var options = TrainedHeadOptions(dir, dtype);
-        var (classifier, _) = LoraModel.FromPretrained(baseModel, dir, options);
-        return classifier;
+            throw new PeftException($"{path}: base model folder '{baseModel}' (base_model_name_or_path) does not exist.");
+        return baseModel;
     }
 
     /// <summary>The trained head's labels and problem type, from the config.json saved beside an adapter (defaults when absent).</summary>

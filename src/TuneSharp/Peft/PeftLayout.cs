@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;
 
@@ -31,6 +33,25 @@ public static class PeftLayout
         "llama" => ["q_proj", "v_proj"],
         _ => throw new PeftException($"There are no default LoRA target modules for model_type \"{modelType}\"; set the target modules explicitly (e.g. \"all-linear\")."),
     };
+
+    /// <summary>
+    /// The output projections that bottleneck adapters follow, as whole-path regular expressions: the attention
+    /// output projection (Houlsby only) and the feed-forward output projection of every layer.
+    /// </summary>
+    /// <exception cref="PeftException">No placement is known for that model type.</exception>
+    public static Regex BottleneckSites(string modelType, BottleneckVariant variant)
+    {
+        var (attention, feedForward) = modelType switch
+        {
+            "bert" => (@"attention\.output\.dense", @"output\.dense"),
+            "llama" => (@"self_attn\.o_proj", @"mlp\.down_proj"),
+            _ => throw new PeftException($"Bottleneck adapters do not know where to go in model_type \"{modelType}\"; supported: bert, llama."),
+        };
+        var sites = variant == BottleneckVariant.Houlsby ? $"(?:{attention}|{feedForward})" : feedForward;
+        // "<anything>.layers.<n>." / ".layer.<n>." then the site: anchors the FFN "output.dense" to the layer itself,
+        // so BERT's "attention.output.dense" is not taken for a feed-forward projection.
+        return new Regex($@"^(?:.*\.)?layers?\.\d+\.{sites}$", RegexOptions.CultureInvariant);
+    }
 
     /// <summary>The model_type of a TuneSharp classifier (from its config).</summary>
     public static string ModelTypeOf(nn.Module model) => model is ISequenceClassifier classifier

@@ -14,15 +14,18 @@ public enum PeftMethod
 
     /// <summary>Low-rank adapters on chosen Linear layers, plus the head (<see cref="Lora.LoraModel"/>).</summary>
     Lora,
+
+    /// <summary>Bottleneck adapters after the attention and/or feed-forward sub-layers, plus the head (<see cref="Bottleneck.BottleneckAdapterModel"/>).</summary>
+    Adapter,
 }
 
 /// <summary>Parsing of the CLI / config spelling of <see cref="PeftMethod"/>.</summary>
 public static class PeftMethods
 {
-    /// <summary>The accepted names: full, freeze, bitfit, lora.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["full", "freeze", "bitfit", "lora"];
+    /// <summary>The accepted names.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["full", "freeze", "bitfit", "lora", "adapter"];
 
-    /// <summary>Parses "full" / "freeze" / "bitfit" / "lora" (any case).</summary>
+    /// <summary>Parses one of <see cref="Names"/> (any case).</summary>
     /// <exception cref="PeftException">Any other text.</exception>
     public static PeftMethod Parse(string text) => text.Trim().ToLowerInvariant() switch
     {
@@ -30,6 +33,7 @@ public static class PeftMethods
         "freeze" => PeftMethod.Freeze,
         "bitfit" => PeftMethod.BitFit,
         "lora" => PeftMethod.Lora,
+        "adapter" => PeftMethod.Adapter,
         _ => throw new PeftException($"Unknown fine-tuning method \"{text}\"; expected one of: {string.Join(", ", Names)}."),
     };
 

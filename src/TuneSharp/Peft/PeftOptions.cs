@@ -1,3 +1,4 @@
+using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Peft.Freeze;
 using TuneSharp.Peft.Lora;
 
@@ -14,4 +15,26 @@ public sealed record PeftOptions
 
     /// <summary>Settings for <see cref="PeftMethod.Lora"/>.</summary>
     public LoraOptions Lora { get; init; } = new();
+
+    /// <summary>Settings for <see cref="PeftMethod.Adapter"/>.</summary>
+    public BottleneckOptions Adapter { get; init; } = new();
+
+    /// <summary>Checks the chosen method's settings, so impossible values fail before any data or model is loaded.</summary>
+    /// <exception cref="PeftException">An out-of-range setting, or freeze with nothing to freeze.</exception>
+    public void Validate()
+    {
+        switch (Method)
+        {
+            case PeftMethod.Freeze when Freeze is { FreezeEmbeddings: false, FreezeLayers: 0, TrainOnlyHead: false }:
+                throw new PeftException("Method \"freeze\" needs something to freeze: FreezeEmbeddings, FreezeLayers > 0 or TrainOnlyHead.");
+            case PeftMethod.Freeze when Freeze.FreezeLayers < 0:
+                throw new PeftException($"FreezeLayers must be >= 0, not {Freeze.FreezeLayers}.");
+            case PeftMethod.Lora:
+                Lora.Validate();
+                break;
+            case PeftMethod.Adapter:
+                Adapter.Validate();
+                break;
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using TuneSharp.Peft.BitFit;
+using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Peft.Freeze;
 using TuneSharp.Peft.Lora;
 using TuneSharp.Tasks.SequenceClassification;
@@ -20,13 +21,12 @@ public static class PeftSetup
     public static PeftApplied Apply(ISequenceClassifier classifier, PeftOptions options, string? baseModelNameOrPath = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         switch (options.Method)
         {
             case PeftMethod.Full:
                 return new(classifier, null);
             case PeftMethod.Freeze:
-                if (options.Freeze is { FreezeEmbeddings: false, FreezeLayers: 0, TrainOnlyHead: false })
-                    throw new PeftException("Method \"freeze\" needs something to freeze: FreezeEmbeddings, FreezeLayers > 0 or TrainOnlyHead.");
                 Freezing.Apply(classifier.Module, options.Freeze);
                 return new(classifier, null);
             case PeftMethod.BitFit:
@@ -34,6 +34,8 @@ public static class PeftSetup
                 return new(classifier, null);
             case PeftMethod.Lora:
                 return new(classifier, LoraModel.Apply(classifier, options.Lora, baseModelNameOrPath));
+            case PeftMethod.Adapter:
+                return new(classifier, BottleneckAdapterModel.Apply(classifier, options.Adapter, baseModelNameOrPath));
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Method, "Unknown method.");
         }

@@ -20,6 +20,7 @@ public static class TextClassificationFineTuning
     {
         var args = options.Args;
         args.Validate(); // before any work: impossible options fail fast
+        options.Peft.Validate();
 
         var (train, validation, test) = LoadData(options, report);
 

@@ -36,9 +36,11 @@ public class PeftCliTests : IDisposable
         return path;
     }
 
-    private (int Code, string Out, string Err) Train(string output, int epochs, params string[] extra) => CliRunner.Run(
+    private (int Code, string Out, string Err) Train(string output, int epochs, params string[] extra) => TrainWithLearningRate(output, epochs, 0.01, extra);
+
+    private (int Code, string Out, string Err) TrainWithLearningRate(string output, int epochs, double learningRate, params string[] extra) => CliRunner.Run(
         ["train", "--model", _model, "--train", _train, "--validation", _dev, "--output", output, "--num-train-epochs", $"{epochs}",
-         "--learning-rate", "0.01", "--per-device-train-batch-size", "16", "--seed", "3", "--max-length", "32", .. extra]);
+         "--learning-rate", FormattableString.Invariant($"{learningRate}"), "--per-device-train-batch-size", "16", "--seed", "3", "--max-length", "32", .. extra]);
 
     [Fact]
     public void LoraRunSavesOnlyAPeftAdapterThatReproducesTheValidationMetrics()
@@ -95,6 +97,31 @@ public class PeftCliTests : IDisposable
     }
 
     [Fact]
+    public void AdapterRunSavesABottleneckAdapterThatEvaluateReopens()
+    {
+        var output = _tmp.File("bottleneck");
+        // Adapters act on the small sub-layer outputs of this random 16-wide model, so they need a larger step than LoRA here.
+        var (code, stdout, stderr) = TrainWithLearningRate(output, 12, 0.05, "--method", "adapter", "--adapter-variant", "houlsby", "--adapter-reduction-factor", "2", "--adapter-non-linearity", "gelu");
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("Bottleneck adapters (Houlsby): 4 adapters, 8 wide", stdout + stderr);
+        Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(output, TuneSharp.Peft.AdapterFiles.ConfigFileName)))!.AsObject();
+        Assert.Equal("BOTTLENECK", config["peft_type"]!.GetValue<string>());
+        Assert.Equal("gelu", config["non_linearity"]!.GetValue<string>());
+
+        var runAccuracy = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "all_results.json")))!["eval_accuracy"]!.GetValue<double>();
+        Assert.True(runAccuracy >= 0.9, $"adapter run validation accuracy {runAccuracy}" + stdout + stderr);
+        var metrics = _tmp.File("bottleneck-metrics.json");
+        var eval = TuneSharp.Tests.Cli.CliRunner.Run("evaluate", "--model", output, "--data", _dev, "--output", metrics);
+        Assert.True(eval.ExitCode == 0, eval.Err);
+        Assert.Equal(runAccuracy, JsonNode.Parse(File.ReadAllText(metrics))!["metrics"]!["eval_accuracy"]!.GetValue<double>(), 12);
+
+        var merge = TuneSharp.Tests.Cli.CliRunner.Run("merge", "--model", _model, "--adapter", output, "--output", _tmp.File("bottleneck-merged"));
+        Assert.NotEqual(0, merge.ExitCode);
+        Assert.Contains("only LoRA adapters can be merged", merge.Err);
+    }
+
+    [Fact]
     public void MergedModelPredictsLikeTheAdapter()
     {
         var output = _tmp.File("lora-merge");
@@ -141,6 +168,12 @@ public class PeftCliTests : IDisposable
         (code, _, stderr) = Train(_tmp.File("y"), 1, "--method", "lora", "--lora-target-modules", "q_proj");
         Assert.NotEqual(0, code);
         Assert.Contains("not found in the base model", stderr);
+        (code, _, stderr) = Train(_tmp.File("w"), 1, "--method", "lora", "--adapter-reduction-factor", "8");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--adapter-reduction-factor applies only to --method adapter", stderr);
+        (code, _, stderr) = Train(_tmp.File("v"), 1, "--method", "adapter", "--adapter-reduction-factor", "0");
+        Assert.NotEqual(0, code);
+        Assert.Contains("reduction factor must be at least 1", stderr);
         (code, _, stderr) = Train(_tmp.File("z"), 1, "--method", "freeze");
         Assert.NotEqual(0, code);
         Assert.Contains("freeze", stderr);

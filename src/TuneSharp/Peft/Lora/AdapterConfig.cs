@@ -10,7 +10,7 @@ namespace TuneSharp.Peft.Lora;
 public static class AdapterConfig
 {
     /// <summary>The file name PEFT uses.</summary>
-    public const string FileName = "adapter_config.json";
+    public const string FileName = AdapterFiles.ConfigFileName;
 
     /// <summary>Writes adapter_config.json for <paramref name="options"/> and the modules the adapter was applied to.</summary>
     public static void Save(string dir, LoraOptions options, LoraTargets targets, IEnumerable<string> adaptedPaths,
@@ -47,10 +47,7 @@ public static class AdapterConfig
     public static (LoraOptions Options, LoraTargets Targets, string? BaseModel) Load(string dir)
     {
         var path = Path.Combine(dir, FileName);
-        if (!File.Exists(path)) throw new PeftException($"{dir} is not a PEFT adapter folder: {FileName} is missing.");
-        JsonObject json;
-        try { json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new PeftException($"{path}: expected a JSON object."); }
-        catch (JsonException e) { throw new PeftException($"{path} is not valid JSON: {e.Message}"); }
+        var json = AdapterFiles.ReadConfig(dir);
 
         var peftType = json["peft_type"]?.GetValue<string>();
         if (peftType != "LORA") throw new PeftException($"{path}: peft_type is \"{peftType}\"; only \"LORA\" adapters are supported.");
