@@ -34,6 +34,7 @@ internal static class ResultsFile
     private static string Format(object v) => v switch
     {
         double d => d.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture),
+        System.Collections.IEnumerable and not string => "(in the JSON file; table below)",
         _ => v.ToString() ?? "",
     };
 }
