@@ -6,6 +6,7 @@ using TuneSharp.Peft;
 using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Peft.Freeze;
 using TuneSharp.Peft.Lora;
+using TuneSharp.Peft.PromptTuning;
 using TuneSharp.Recipes;
 using TuneSharp.Training;
 
@@ -35,6 +36,12 @@ internal static class PeftComparisonBenchmark
             new PeftOptions { Method = PeftMethod.Lora, Lora = new LoraOptions { R = 8, Alpha = 16, TargetModules = "all-linear" } }),
         new("adapter", "Houlsby, reduction 16, relu", 1e-3,
             new PeftOptions { Method = PeftMethod.Adapter, Adapter = new BottleneckOptions { Variant = BottleneckVariant.Houlsby, ReductionFactor = 16 } }),
+        new("prompt-tuning", "20 virtual tokens, TEXT init", 1e-2,
+            new PeftOptions
+            {
+                Method = PeftMethod.PromptTuning,
+                PromptTuning = new PromptTuningOptions { NumVirtualTokens = 20, Init = PromptTuningInit.Text, InitText = "Is the sentiment of this movie review positive or negative?" },
+            }),
     ];
 
     private const string ResultMarker = "PEFT-COMPARISON-RESULT ";

@@ -3,6 +3,7 @@ using TuneSharp.Peft;
 using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Peft.Freeze;
 using TuneSharp.Peft.Lora;
+using TuneSharp.Peft.PromptTuning;
 
 namespace TuneSharp.Cli;
 
@@ -12,7 +13,7 @@ namespace TuneSharp.Cli;
 /// </summary>
 internal sealed class PeftFlags
 {
-    private readonly Option<string> _method = new("--method") { Description = "full | freeze | bitfit | lora | adapter (adapter methods save only the adapter folder)", DefaultValueFactory = _ => "full" };
+    private readonly Option<string> _method = new("--method") { Description = "full | freeze | bitfit | lora | adapter | prompt-tuning (lora, adapter and prompt-tuning save only the adapter folder)", DefaultValueFactory = _ => "full" };
     private readonly Option<int> _loraR = new("--lora-r") { Description = "LoRA rank", DefaultValueFactory = _ => 8 };
     private readonly Option<double> _loraAlpha = new("--lora-alpha") { Description = "LoRA alpha (scale alpha/r)", DefaultValueFactory = _ => 16 };
     private readonly Option<double> _loraDropout = new("--lora-dropout") { Description = "Dropout on the LoRA input", DefaultValueFactory = _ => 0.0 };
@@ -24,14 +25,18 @@ internal sealed class PeftFlags
     private readonly Option<string> _adapterVariant = new("--adapter-variant") { Description = "houlsby (after attention and feed-forward) | pfeiffer (after feed-forward)", DefaultValueFactory = _ => "houlsby" };
     private readonly Option<int> _adapterReduction = new("--adapter-reduction-factor") { Description = "hidden size / bottleneck size", DefaultValueFactory = _ => 16 };
     private readonly Option<string> _adapterActivation = new("--adapter-non-linearity") { Description = "Activation inside the adapter", DefaultValueFactory = _ => "relu" };
+    private readonly Option<int> _virtualTokens = new("--num-virtual-tokens") { Description = "Prompt tuning: number of trained virtual tokens", DefaultValueFactory = _ => 20 };
+    private readonly Option<string> _promptInit = new("--prompt-tuning-init") { Description = "random | text | sample_vocab", DefaultValueFactory = _ => "random" };
+    private readonly Option<string?> _promptInitText = new("--prompt-tuning-init-text") { Description = "Text whose tokens start the prompt (with --prompt-tuning-init text)" };
 
     public void AddTo(Command command)
     {
         _method.AcceptOnlyFromAmong([.. PeftMethods.Names]);
         _adapterVariant.AcceptOnlyFromAmong("houlsby", "pfeiffer");
         _adapterActivation.AcceptOnlyFromAmong([.. BottleneckOptions.NonLinearities]);
+        _promptInit.AcceptOnlyFromAmong("random", "text", "sample_vocab");
         foreach (var option in new Option[] { _method, _loraR, _loraAlpha, _loraDropout, _loraTargets, _useRslora, _freezeLayers, _freezeEmbeddings,
-                     _trainOnlyHead, _adapterVariant, _adapterReduction, _adapterActivation })
+                     _trainOnlyHead, _adapterVariant, _adapterReduction, _adapterActivation, _virtualTokens, _promptInit, _promptInitText })
             command.Options.Add(option);
     }
 
@@ -41,6 +46,7 @@ internal sealed class PeftFlags
         RequireMethod(parse, method, PeftMethod.Lora, _loraR, _loraAlpha, _loraDropout, _loraTargets, _useRslora);
         RequireMethod(parse, method, PeftMethod.Freeze, _freezeLayers, _freezeEmbeddings, _trainOnlyHead);
         RequireMethod(parse, method, PeftMethod.Adapter, _adapterVariant, _adapterReduction, _adapterActivation);
+        RequireMethod(parse, method, PeftMethod.PromptTuning, _virtualTokens, _promptInit, _promptInitText);
         return new PeftOptions
         {
             Method = method,
@@ -58,6 +64,12 @@ internal sealed class PeftFlags
                 Variant = BottleneckOptions.ParseVariant(parse.GetValue(_adapterVariant)!),
                 ReductionFactor = parse.GetValue(_adapterReduction),
                 NonLinearity = parse.GetValue(_adapterActivation)!,
+            },
+            PromptTuning = new PromptTuningOptions
+            {
+                NumVirtualTokens = parse.GetValue(_virtualTokens),
+                Init = parse.GetValue(_promptInit) switch { "text" => PromptTuningInit.Text, "sample_vocab" => PromptTuningInit.SampleVocab, _ => PromptTuningInit.Random },
+                InitText = parse.GetValue(_promptInitText),
             },
         };
     }

@@ -53,20 +53,36 @@ public sealed class BertModel : nn.Module
     /// tokens from 0 (<see cref="AttentionMasks.PositionIdsFromMask"/>), keeping pads at their plain index, so
     /// the padding side does not change results. Pass <paramref name="positionIds"/> to override.
     /// </remarks>
-    public BertModelOutput forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null, Tensor? positionIds = null)
+    public BertModelOutput forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null, Tensor? positionIds = null) =>
+        Encode(inputIds, null, attentionMask, tokenTypeIds, positionIds);
+
+    /// <summary>
+    /// Encodes a batch given as word embeddings [B, T, hidden] instead of ids (transformers' <c>inputs_embeds</c>):
+    /// position and token-type embeddings are added to them, then LayerNorm and dropout, as for ids. Used by prompt
+    /// tuning, whose virtual tokens have no ids. Masks, token types and positions as in <see cref="forward"/>.
+    /// </summary>
+    public BertModelOutput ForwardEmbeddings(Tensor inputsEmbeds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null, Tensor? positionIds = null) =>
+        Encode(null, inputsEmbeds, attentionMask, tokenTypeIds, positionIds);
+
+    /// <summary>The word embedding table (<c>embeddings.word_embeddings</c>), [vocab, hidden].</summary>
+    public Embedding WordEmbeddings => embeddings.WordEmbeddings;
+
+    // Exactly one of inputIds / inputsEmbeds is set.
+    private BertModelOutput Encode(Tensor? inputIds, Tensor? inputsEmbeds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? positionIds)
     {
         using var scope = NewDisposeScope();
-        var (batch, length) = (inputIds.shape[0], inputIds.shape[1]);
+        var shape = (inputIds ?? inputsEmbeds!).shape;
+        var (batch, length) = (shape[0], shape[1]);
         if (length > Config.MaxPositionEmbeddings)
             throw new ArgumentException($"The input has {length} tokens but this BERT has only {Config.MaxPositionEmbeddings} position embeddings (max_position_embeddings); truncate the input.");
-        var device = inputIds.device;
+        var device = (inputIds ?? inputsEmbeds!).device;
         tokenTypeIds ??= zeros(batch, length, dtype: ScalarType.Int64, device: device);
         var plainPositions = arange(length, dtype: ScalarType.Int64, device: device).expand(batch, length);
         positionIds ??= attentionMask is null
             ? plainPositions
             : where(attentionMask.ne(0), AttentionMasks.PositionIdsFromMask(attentionMask), plainPositions);
 
-        var hidden = embeddings.forward(inputIds, tokenTypeIds, positionIds);
+        var hidden = embeddings.forward(inputIds, inputsEmbeds, tokenTypeIds, positionIds);
         var additiveMask = attentionMask is null ? null : AttentionMasks.Padding(attentionMask.to(device), hidden.dtype);
         hidden = encoder.forward(hidden, additiveMask);
         var pooled = pooler?.call(hidden);
@@ -118,10 +134,16 @@ internal sealed class BertEmbeddings : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor inputIds, Tensor tokenTypeIds, Tensor positionIds)
+    /// <summary>The word embedding table.</summary>
+    public Embedding WordEmbeddings => word_embeddings;
+
+    /// <summary>Embeds <paramref name="inputIds"/>, or takes <paramref name="inputsEmbeds"/> as the word embeddings, then adds positions and token types.</summary>
+    public Tensor forward(Tensor? inputIds, Tensor? inputsEmbeds, Tensor tokenTypeIds, Tensor positionIds)
     {
         using var scope = NewDisposeScope();
-        var sum = word_embeddings.call(inputIds) + token_type_embeddings.call(tokenTypeIds) + position_embeddings.call(positionIds);
+        // Same additions in the same order for both inputs, so embeddings of ids give bit-identical results.
+        var words = inputsEmbeds ?? word_embeddings.call(inputIds!);
+        var sum = words + token_type_embeddings.call(tokenTypeIds) + position_embeddings.call(positionIds);
         return dropout.call(LayerNorm.call(sum)).MoveToOuterDisposeScope();
     }
 }

@@ -116,9 +116,22 @@ public sealed class LlamaModel : nn.Module
     public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
     {
         using var scope = NewDisposeScope();
-        var (batch, length) = (inputIds.shape[0], inputIds.shape[1]);
+        return Decode(embed_tokens.call(inputIds), attentionMask, positionIds, cache).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Final hidden states for a batch given as token embeddings [B, T, hidden] instead of ids (transformers'
+    /// <c>inputs_embeds</c>); everything else as <see cref="forward"/>. Used by prompt tuning, whose virtual tokens have no ids.
+    /// </summary>
+    public Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null) =>
+        Decode(inputsEmbeds, attentionMask, positionIds, cache);
+
+    private Tensor Decode(Tensor inputsEmbeds, Tensor? attentionMask, Tensor? positionIds, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, length) = (inputsEmbeds.shape[0], inputsEmbeds.shape[1]);
         var past = cache?.Length ?? 0;
-        var device = inputIds.device;
+        var device = inputsEmbeds.device;
         if (attentionMask is not null && attentionMask.shape[1] != past + length)
             throw new ArgumentException($"attention_mask has {attentionMask.shape[1]} columns; it must cover the {past} cached and {length} new tokens ({past + length}).");
 
@@ -127,7 +140,7 @@ public sealed class LlamaModel : nn.Module
             ? arange(past, past + length, dtype: ScalarType.Int64, device: device).expand(batch, length)
             : AttentionMasks.PositionIdsFromMask(attentionMask.to(device)).narrow(1, past, length);
 
-        var hidden = embed_tokens.call(inputIds);
+        var hidden = inputsEmbeds;
         var (cos, sin) = rotary.CosSin(positionIds, hidden.dtype);
 
         // One new token without padding attends to everything cached: no mask needed.

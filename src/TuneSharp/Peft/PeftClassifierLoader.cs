@@ -1,6 +1,7 @@
 using TuneSharp.Models;
 using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Peft.Lora;
+using TuneSharp.Peft.PromptTuning;
 using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ namespace TuneSharp.Peft;
 public static class PeftClassifierLoader
 {
     /// <summary>The adapter types this loader opens (adapter_config.json's peft_type).</summary>
-    public static IReadOnlyList<string> SupportedPeftTypes { get; } = ["LORA", BottleneckConfig.PeftType];
+    public static IReadOnlyList<string> SupportedPeftTypes { get; } = ["LORA", BottleneckConfig.PeftType, PromptTuningConfig.PeftType];
 
     /// <summary>True when <paramref name="dir"/> holds a PEFT adapter rather than full weights.</summary>
     public static bool IsAdapterFolder(string dir) => AdapterFiles.IsAdapterFolder(dir);
@@ -44,6 +45,9 @@ public static class PeftClassifierLoader
             case BottleneckConfig.PeftType:
                 var (adapterClassifier, adapter) = BottleneckAdapterModel.FromPretrained(baseModelDir, adapterDir, options);
                 return (adapterClassifier, adapter);
+            case PromptTuningConfig.PeftType:
+                var (promptClassifier, prompt) = PromptTuningModel.FromPretrained(baseModelDir, adapterDir, options);
+                return (promptClassifier, prompt);
             default:
                 throw new PeftException($"{Path.Combine(adapterDir, AdapterFiles.ConfigFileName)}: peft_type \"{peftType}\" is not supported; TuneSharp opens {string.Join(", ", SupportedPeftTypes)} adapters.");
         }

@@ -17,13 +17,16 @@ public enum PeftMethod
 
     /// <summary>Bottleneck adapters after the attention and/or feed-forward sub-layers, plus the head (<see cref="Bottleneck.BottleneckAdapterModel"/>).</summary>
     Adapter,
+
+    /// <summary>Trained virtual tokens in front of the input, plus the head (<see cref="PromptTuning.PromptTuningModel"/>).</summary>
+    PromptTuning,
 }
 
 /// <summary>Parsing of the CLI / config spelling of <see cref="PeftMethod"/>.</summary>
 public static class PeftMethods
 {
     /// <summary>The accepted names.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["full", "freeze", "bitfit", "lora", "adapter"];
+    public static IReadOnlyList<string> Names { get; } = ["full", "freeze", "bitfit", "lora", "adapter", "prompt-tuning"];
 
     /// <summary>Parses one of <see cref="Names"/> (any case).</summary>
     /// <exception cref="PeftException">Any other text.</exception>
@@ -34,9 +37,10 @@ public static class PeftMethods
         "bitfit" => PeftMethod.BitFit,
         "lora" => PeftMethod.Lora,
         "adapter" => PeftMethod.Adapter,
+        "prompt-tuning" or "prompt_tuning" => PeftMethod.PromptTuning,
         _ => throw new PeftException($"Unknown fine-tuning method \"{text}\"; expected one of: {string.Join(", ", Names)}."),
     };
 
     /// <summary>The lower-case name.</summary>
-    public static string ToName(this PeftMethod method) => method.ToString().ToLowerInvariant();
+    public static string ToName(this PeftMethod method) => method == PeftMethod.PromptTuning ? "prompt-tuning" : method.ToString().ToLowerInvariant();
 }

@@ -1,6 +1,7 @@
 using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Peft.Freeze;
 using TuneSharp.Peft.Lora;
+using TuneSharp.Peft.PromptTuning;
 
 namespace TuneSharp.Peft;
 
@@ -19,6 +20,9 @@ public sealed record PeftOptions
     /// <summary>Settings for <see cref="PeftMethod.Adapter"/>.</summary>
     public BottleneckOptions Adapter { get; init; } = new();
 
+    /// <summary>Settings for <see cref="PeftMethod.PromptTuning"/>.</summary>
+    public PromptTuningOptions PromptTuning { get; init; } = new();
+
     /// <summary>Checks the chosen method's settings, so impossible values fail before any data or model is loaded.</summary>
     /// <exception cref="PeftException">An out-of-range setting, or freeze with nothing to freeze.</exception>
     public void Validate()
@@ -34,6 +38,9 @@ public sealed record PeftOptions
                 break;
             case PeftMethod.Adapter:
                 Adapter.Validate();
+                break;
+            case PeftMethod.PromptTuning:
+                PromptTuning.Validate();
                 break;
         }
     }

@@ -2,7 +2,9 @@ using TuneSharp.Peft.BitFit;
 using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Peft.Freeze;
 using TuneSharp.Peft.Lora;
+using TuneSharp.Peft.PromptTuning;
 using TuneSharp.Tasks.SequenceClassification;
+using TuneSharp.Tokenization;
 
 namespace TuneSharp.Peft;
 
@@ -17,8 +19,12 @@ public sealed record PeftApplied(ISequenceClassifier Classifier, IPeftAdapter? A
 public static class PeftSetup
 {
     /// <summary>Sets requires_grad (and adds adapters) as <paramref name="options"/> asks.</summary>
+    /// <param name="classifier">A fresh base classifier.</param>
+    /// <param name="options">The method and its settings.</param>
+    /// <param name="baseModelNameOrPath">Written into adapter folders as base_model_name_or_path.</param>
+    /// <param name="tokenizer">The model's tokenizer: prompt tuning's TEXT initialisation needs it.</param>
     /// <exception cref="PeftException">The options do not fit the model.</exception>
-    public static PeftApplied Apply(ISequenceClassifier classifier, PeftOptions options, string? baseModelNameOrPath = null)
+    public static PeftApplied Apply(ISequenceClassifier classifier, PeftOptions options, string? baseModelNameOrPath = null, TextTokenizer? tokenizer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -36,6 +42,9 @@ public static class PeftSetup
                 return new(classifier, LoraModel.Apply(classifier, options.Lora, baseModelNameOrPath));
             case PeftMethod.Adapter:
                 return new(classifier, BottleneckAdapterModel.Apply(classifier, options.Adapter, baseModelNameOrPath));
+            case PeftMethod.PromptTuning:
+                var prompt = PromptTuningModel.Apply(classifier, options.PromptTuning, tokenizer, baseModelNameOrPath);
+                return new(prompt.Classifier, prompt); // the task must call the classifier that adds the virtual tokens
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Method, "Unknown method.");
         }

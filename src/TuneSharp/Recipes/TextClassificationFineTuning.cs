@@ -36,18 +36,22 @@ public static class TextClassificationFineTuning
             HiddenDropoutOverride = args.HiddenDropoutProb,
         });
         if (!loadReport.IsClean) report(loadReport.ToString());
-        // Freeze / BitFit set requires_grad; adapter methods (LoRA, bottleneck adapters, prompt tuning) save only the adapter.
-        var (adapted, adapter) = TuneSharp.Peft.PeftSetup.Apply(classifier, options.Peft, Path.GetFullPath(options.ModelDir));
-        if (adapter is not null) report(adapter.Describe());
-        report(TuneSharp.Peft.PeftSummary.Describe(classifier.Module));
-        TuneSharp.Inference.TorchThreads.ConfigureFor(TuneSharp.Peft.PeftSummary.Count(classifier.Module).All);
-
         var tokenizer = TextTokenizer.FromPretrained(options.ModelDir);
         if (tokenizer.SpecialTokens.PadId is null && tokenizer.SpecialTokens.Eos is { } eos)
         {
             tokenizer.SetPadToken(eos); // decoders ship without a pad token; padding is masked out anyway
             report($"The tokenizer has no pad token; padding with its EOS token '{eos}'.");
         }
+
+        // Freeze / BitFit set requires_grad; adapter methods (LoRA, bottleneck adapters, prompt tuning) save only the adapter.
+        var (adapted, adapter) = TuneSharp.Peft.PeftSetup.Apply(classifier, options.Peft, Path.GetFullPath(options.ModelDir), tokenizer);
+        if (adapter is not null) report(adapter.Describe());
+        if (adapter is TuneSharp.Peft.PromptTuning.PromptTuningModel prompt && classifier.Config is TuneSharp.Models.BertConfig bert
+            && args.MaxLength + prompt.Options.NumVirtualTokens > bert.MaxPositionEmbeddings)
+            throw new TuneSharp.Peft.PeftException($"max_length {args.MaxLength} plus {prompt.Options.NumVirtualTokens} virtual tokens exceeds the model's " +
+                $"{bert.MaxPositionEmbeddings} position embeddings; use a max length of at most {bert.MaxPositionEmbeddings - prompt.Options.NumVirtualTokens}.");
+        report(TuneSharp.Peft.PeftSummary.Describe(classifier.Module));
+        TuneSharp.Inference.TorchThreads.ConfigureFor(TuneSharp.Peft.PeftSummary.Count(classifier.Module).All);
 
         var task = new TextClassificationTask(adapted, tokenizer, train, validation, args.MaxLength, options.ModelDir);
         if (task.TruncatedExamples is var (truncTrain, truncEval) && truncTrain + truncEval > 0)

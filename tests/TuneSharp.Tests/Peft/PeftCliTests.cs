@@ -122,6 +122,31 @@ public class PeftCliTests : IDisposable
     }
 
     [Fact]
+    public void PromptTuningRunSavesAPeftPromptAdapterThatEvaluateAndPredictReopen()
+    {
+        var output = _tmp.File("prompt");
+        var (code, stdout, stderr) = TrainWithLearningRate(output, 10, 0.05, "--method", "prompt-tuning", "--num-virtual-tokens", "4",
+            "--prompt-tuning-init", "text", "--prompt-tuning-init-text", "good or bad");
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("Prompt tuning: 4 virtual tokens, TEXT init from \"good or bad\"", stdout + stderr);
+        Assert.Contains($"trainable params: {4 * 16 + 2 * 16 + 2:N0} ||", stdout + stderr); // 4 virtual tokens × 16 wide + the head
+        Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(output, TuneSharp.Peft.AdapterFiles.ConfigFileName)))!.AsObject();
+        Assert.Equal("PROMPT_TUNING", config["peft_type"]!.GetValue<string>());
+        Assert.Equal(4, config["num_virtual_tokens"]!.GetValue<int>());
+
+        var runAccuracy = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "all_results.json")))!["eval_accuracy"]!.GetValue<double>();
+        var metrics = _tmp.File("prompt-metrics.json");
+        var eval = TuneSharp.Tests.Cli.CliRunner.Run("evaluate", "--model", output, "--data", _dev, "--output", metrics);
+        Assert.True(eval.ExitCode == 0, eval.Err);
+        Assert.Equal(runAccuracy, JsonNode.Parse(File.ReadAllText(metrics))!["metrics"]!["eval_accuracy"]!.GetValue<double>(), 12);
+
+        var (failed, _, error) = TrainWithLearningRate(_tmp.File("prompt-long"), 1, 0.05, "--method", "prompt-tuning", "--num-virtual-tokens", "40");
+        Assert.NotEqual(0, failed); // the tiny BERT has 64 positions: max length 32 + 40 virtual tokens do not fit
+        Assert.Contains("use a max length of at most 24", error);
+    }
+
+    [Fact]
     public void MergedModelPredictsLikeTheAdapter()
     {
         var output = _tmp.File("lora-merge");

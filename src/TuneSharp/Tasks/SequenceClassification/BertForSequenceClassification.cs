@@ -55,12 +55,25 @@ public sealed class BertForSequenceClassification : nn.Module, ISequenceClassifi
     {
         using var scope = NewDisposeScope();
         using var output = bert.forward(inputIds, attentionMask, tokenTypeIds);
-        var logits = classifier.call(dropout.call(output.PoolerOutput!));
-        return logits.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+        return Classify(output).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc cref="forward"/>
     public Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds) => forward(inputIds, attentionMask, tokenTypeIds);
+
+    /// <summary>The word embeddings (<c>bert.embeddings.word_embeddings</c>).</summary>
+    public Embedding InputEmbeddings => bert.WordEmbeddings;
+
+    /// <inheritdoc/>
+    public Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds)
+    {
+        using var scope = NewDisposeScope();
+        using var output = bert.ForwardEmbeddings(inputsEmbeds, attentionMask, tokenTypeIds);
+        return Classify(output).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Classify(BertModelOutput output) =>
+        classifier.call(dropout.call(output.PoolerOutput!)).to_type(ScalarType.Float32);
 
     /// <summary>config.json (architectures ["BertForSequenceClassification"], id2label, label2id, problem_type) and model.safetensors.</summary>
     public void SavePretrained(string dir) => ClassifierFiles.Save(this, Config, ArchitectureName, dir);

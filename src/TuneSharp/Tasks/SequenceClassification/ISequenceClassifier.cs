@@ -1,3 +1,4 @@
+using TorchSharp.Modules;
 using TuneSharp.Models;
 using static TorchSharp.torch;
 
@@ -28,6 +29,16 @@ public interface ISequenceClassifier
     /// <paramref name="tokenTypeIds"/> [B, T] segment ids for models that have them (ignored otherwise).
     /// </summary>
     Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds);
+
+    /// <summary>The word embedding table that turns input ids into the vectors the first layer sees ([vocab, hidden]).</summary>
+    Embedding InputEmbeddings { get; }
+
+    /// <summary>
+    /// <see cref="Forward"/> on word embeddings [B, T, hidden] (in the model dtype) instead of ids, as transformers'
+    /// <c>inputs_embeds</c>: <c>ForwardEmbeddings(InputEmbeddings(ids), ...)</c> gives exactly <c>Forward(ids, ...)</c>.
+    /// Prompt tuning uses it to put trained vectors that have no token id in front of the input.
+    /// </summary>
+    Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds);
 
     /// <summary>Writes config.json and model.safetensors with transformers' names for this architecture.</summary>
     void SavePretrained(string dir);

@@ -56,14 +56,25 @@ public sealed class LlamaForSequenceClassification : nn.Module, ISequenceClassif
     public Tensor forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds = null)
     {
         using var scope = NewDisposeScope();
-        var hidden = model.forward(inputIds, attentionMask);
-        // Pool first, then project: the same numbers as HF's score-every-token-then-gather, without [B, T, L] logits.
-        var logits = score.call(LastTokenPooling.Pool(hidden, attentionMask));
-        return logits.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+        return Classify(model.forward(inputIds, attentionMask), attentionMask).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc cref="forward"/>
     public Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds) => forward(inputIds, attentionMask, tokenTypeIds);
+
+    /// <summary>The token embeddings (<c>model.embed_tokens</c>).</summary>
+    public Embedding InputEmbeddings => model.EmbedTokens;
+
+    /// <inheritdoc/>
+    public Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds)
+    {
+        using var scope = NewDisposeScope();
+        return Classify(model.ForwardEmbeddings(inputsEmbeds, attentionMask), attentionMask).MoveToOuterDisposeScope();
+    }
+
+    // Pool first, then project: the same numbers as HF's score-every-token-then-gather, without [B, T, L] logits.
+    private Tensor Classify(Tensor hidden, Tensor? attentionMask) =>
+        score.call(LastTokenPooling.Pool(hidden, attentionMask)).to_type(ScalarType.Float32);
 
     /// <summary>config.json (architectures ["LlamaForSequenceClassification"], id2label, label2id, problem_type) and model.safetensors.</summary>
     public void SavePretrained(string dir) => ClassifierFiles.Save(this, Config, ArchitectureName, dir);

@@ -1,0 +1,84 @@
+using TorchSharp.Modules;
+using TuneSharp.Models;
+using TuneSharp.Tasks.SequenceClassification;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Peft.PromptTuning;
+
+/// <summary>
+/// A classifier with trained virtual tokens in front of every input, as PEFT's
+/// <c>PeftModelForSequenceClassification.forward</c> for prompt tuning: the ids are embedded with the (frozen) word
+/// embeddings, the prompt is put before them (before [CLS] / &lt;s&gt; too), the attention mask is prefixed with ones
+/// and the token type ids with zeros, and the inner classifier runs on the embeddings. Positions are then counted
+/// over the whole sequence, prompt included, and a decoder's last-real-token pooling still finds the input's last token.
+/// </summary>
+/// <remarks>
+/// <see cref="Module"/> is the inner classifier's module, which owns the prompt as its <c>prompt_encoder</c>
+/// submodule: the trainer's optimizer, train()/eval() and device moves all see it without knowing about prompt tuning.
+/// </remarks>
+public sealed class PromptTunedClassifier : ISequenceClassifier
+{
+    private readonly ISequenceClassifier _inner;
+    private readonly Embedding _prompt;
+
+    internal PromptTunedClassifier(ISequenceClassifier inner, Embedding prompt)
+    {
+        _inner = inner;
+        _prompt = prompt;
+    }
+
+    /// <summary>The classifier under the prompt (its module is <see cref="Module"/>).</summary>
+    public ISequenceClassifier Inner => _inner;
+
+    /// <summary>Number of virtual tokens put in front of each input.</summary>
+    public int NumVirtualTokens => (int)_prompt.weight!.shape[0];
+
+    /// <inheritdoc/>
+    public PretrainedConfig Config => _inner.Config;
+
+    /// <inheritdoc/>
+    public nn.Module Module => _inner.Module;
+
+    /// <inheritdoc/>
+    public int NumLabels => _inner.NumLabels;
+
+    /// <inheritdoc/>
+    public ProblemType ProblemType => _inner.ProblemType;
+
+    /// <inheritdoc/>
+    public Embedding InputEmbeddings => _inner.InputEmbeddings;
+
+    /// <summary>Logits [B, NumLabels] (float32) for the input with the virtual tokens in front; see <see cref="ISequenceClassifier.Forward"/>.</summary>
+    /// <exception cref="PeftException">Input plus virtual tokens exceed a BERT model's position embeddings.</exception>
+    public Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds)
+    {
+        using var scope = NewDisposeScope();
+        return ForwardEmbeddings(_inner.InputEmbeddings.call(inputIds), attentionMask, tokenTypeIds).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>As <see cref="Forward"/> for inputs given as word embeddings [B, T, hidden]; the prompt goes in front of them.</summary>
+    /// <exception cref="PeftException">Input plus virtual tokens exceed a BERT model's position embeddings.</exception>
+    public Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, length) = (inputsEmbeds.shape[0], inputsEmbeds.shape[1]);
+        var virtualTokens = NumVirtualTokens;
+        if (_inner.Config is BertConfig bert && length + virtualTokens > bert.MaxPositionEmbeddings)
+            throw new PeftException(
+                $"The input has {length} tokens and prompt tuning adds {virtualTokens} virtual tokens, but this model has only " +
+                $"{bert.MaxPositionEmbeddings} positions (max_position_embeddings); use a max length of at most {bert.MaxPositionEmbeddings - virtualTokens}.");
+        var device = inputsEmbeds.device;
+        // PEFT keeps the prompt in float32 and casts it to the embeddings' dtype for the forward pass.
+        var prompt = _prompt.weight!.to(inputsEmbeds.dtype).unsqueeze(0).expand(batch, -1, -1);
+        var embeds = cat([prompt, inputsEmbeds], 1);
+        var mask = cat([ones(batch, virtualTokens, dtype: attentionMask.dtype, device: device), attentionMask.to(device)], 1);
+        var types = tokenTypeIds is null ? null
+            : cat([zeros(batch, virtualTokens, dtype: tokenTypeIds.dtype, device: device), tokenTypeIds.to(device)], 1);
+        return _inner.ForwardEmbeddings(embeds, mask, types).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Not possible: a plain transformers classifier folder has no place for the prompt.</summary>
+    /// <exception cref="PeftException">Always; save the adapter with <see cref="PromptTuningModel.SaveAdapter"/> instead.</exception>
+    public void SavePretrained(string dir) =>
+        throw new PeftException("A prompt-tuned classifier cannot be saved as a plain transformers model (it has no place for the virtual tokens); save the adapter folder instead (PromptTuningModel.SaveAdapter).");
+}
