@@ -43,6 +43,12 @@ public sealed class BertModel : nn.Module
     public BertConfig Config { get; }
 
     /// <summary>
+    /// Recompute each encoder layer in the backward pass instead of keeping its activations (transformers'
+    /// gradient_checkpointing): less memory for long sequences, one extra forward per step. Only in training mode with gradients.
+    /// </summary>
+    public bool GradientCheckpointing { get => encoder.GradientCheckpointing; set => encoder.GradientCheckpointing = value; }
+
+    /// <summary>
     /// Encodes a batch. <paramref name="inputIds"/> [B, T] (int64); <paramref name="attentionMask"/> [B, T] 1 for real
     /// tokens, 0 for padding (default all ones); <paramref name="tokenTypeIds"/> [B, T] segment ids (default 0);
     /// <paramref name="positionIds"/> [B, T] (default: counted from each row's first real token, see remarks).
@@ -158,10 +164,17 @@ internal sealed class BertEncoder : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>Recompute each layer in the backward pass instead of keeping its activations (see <see cref="GradientCheckpoint"/>).</summary>
+    public bool GradientCheckpointing { get; set; }
+
     public Tensor forward(Tensor hidden, Tensor? additiveMask)
     {
         using var scope = NewDisposeScope();
-        foreach (var block in layer) hidden = block.forward(hidden, additiveMask);
+        var checkpoint = GradientCheckpointing && training && is_grad_enabled();
+        foreach (var block in layer)
+            hidden = checkpoint
+                ? GradientCheckpoint.Run((h, c) => block.forward(h, c[0]), hidden, [additiveMask], block) // the mask is a constant: it may be disposed before backward
+                : block.forward(hidden, additiveMask);
         return hidden.MoveToOuterDisposeScope();
     }
 }

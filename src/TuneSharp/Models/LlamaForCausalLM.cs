@@ -100,6 +100,13 @@ public sealed class LlamaModel : nn.Module
     private readonly LlamaRmsNorm norm;
     private readonly RotaryEmbedding rotary;
 
+    /// <summary>
+    /// Recompute each decoder layer in the backward pass instead of keeping its activations (transformers'
+    /// gradient_checkpointing): less memory for long sequences, one extra forward per step. Only in training mode
+    /// with gradients and without a KV cache.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     internal LlamaModel(LlamaConfig config) : base(nameof(LlamaModel))
     {
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
@@ -148,7 +155,13 @@ public sealed class LlamaModel : nn.Module
             ? null
             : AttentionMasks.CausalPadding(attentionMask, batch, length, past, hidden.dtype, device);
 
-        foreach (var layer in layers) hidden = layer.forward(hidden, cos, sin, mask, cache);
+        // Checkpointing is for training (no KV cache); masks and rotary tables go in as constants because they are
+        // disposed with this scope, before the backward pass recomputes the layers.
+        var checkpoint = GradientCheckpointing && cache is null && training && is_grad_enabled();
+        foreach (var layer in layers)
+            hidden = checkpoint
+                ? GradientCheckpoint.Run((h, c) => layer.forward(h, c[0]!, c[1]!, c[2], null), hidden, [cos, sin, mask], layer)
+                : layer.forward(hidden, cos, sin, mask, cache);
         return norm.call(hidden).MoveToOuterDisposeScope();
     }
 }

@@ -48,6 +48,9 @@ public sealed class PromptTunedClassifier : ISequenceClassifier
     /// <inheritdoc/>
     public Embedding InputEmbeddings => _inner.InputEmbeddings;
 
+    /// <inheritdoc/>
+    public bool GradientCheckpointing { get => _inner.GradientCheckpointing; set => _inner.GradientCheckpointing = value; }
+
     /// <summary>Logits [B, NumLabels] (float32) for the input with the virtual tokens in front; see <see cref="ISequenceClassifier.Forward"/>.</summary>
     /// <exception cref="PeftException">Input plus virtual tokens exceed a BERT model's position embeddings.</exception>
     public Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds)

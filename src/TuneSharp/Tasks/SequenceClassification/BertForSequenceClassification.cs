@@ -65,6 +65,9 @@ public sealed class BertForSequenceClassification : nn.Module, ISequenceClassifi
     public Embedding InputEmbeddings => bert.WordEmbeddings;
 
     /// <inheritdoc/>
+    public bool GradientCheckpointing { get => bert.GradientCheckpointing; set => bert.GradientCheckpointing = value; }
+
+    /// <inheritdoc/>
     public Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds)
     {
         using var scope = NewDisposeScope();

@@ -34,6 +34,12 @@ public interface ISequenceClassifier
     Embedding InputEmbeddings { get; }
 
     /// <summary>
+    /// Recompute each transformer layer in the backward pass instead of keeping its activations (transformers'
+    /// <c>gradient_checkpointing_enable()</c>): much less activation memory for long inputs, about one extra forward pass.
+    /// </summary>
+    bool GradientCheckpointing { get; set; }
+
+    /// <summary>
     /// <see cref="Forward"/> on word embeddings [B, T, hidden] (in the model dtype) instead of ids, as transformers'
     /// <c>inputs_embeds</c>: <c>ForwardEmbeddings(InputEmbeddings(ids), ...)</c> gives exactly <c>Forward(ids, ...)</c>.
     /// Prompt tuning uses it to put trained vectors that have no token id in front of the input.

@@ -66,6 +66,9 @@ public sealed class LlamaForSequenceClassification : nn.Module, ISequenceClassif
     public Embedding InputEmbeddings => model.EmbedTokens;
 
     /// <inheritdoc/>
+    public bool GradientCheckpointing { get => model.GradientCheckpointing; set => model.GradientCheckpointing = value; }
+
+    /// <inheritdoc/>
     public Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds)
     {
         using var scope = NewDisposeScope();
