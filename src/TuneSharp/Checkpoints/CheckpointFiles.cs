@@ -41,8 +41,9 @@ internal static class CheckpointFiles
     }
 
     /// <summary>
-    /// Writes a file atomically: the content goes to a temporary file in the same folder, is flushed to disk,
-    /// then renamed over <paramref name="path"/>, so readers never see a half-written checkpoint.
+    /// Writes a file atomically and durably: the content goes to a temporary file in the same folder, is flushed to
+    /// disk (fsync), renamed over <paramref name="path"/>, and the folder is fsynced so the new name survives a power
+    /// loss too. Readers never see a half-written file, and after a crash the old or the new content is there.
     /// </summary>
     public static void WriteAtomically(string path, Action<FileStream> write)
     {
@@ -58,6 +59,7 @@ internal static class CheckpointFiles
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, fullPath, overwrite: true);
+            DiskSync.Folder(folder);
         }
         catch
         {
@@ -65,4 +67,13 @@ internal static class CheckpointFiles
             throw;
         }
     }
+
+    /// <summary>Writes UTF-8 <paramref name="text"/> (no byte-order mark) with <see cref="WriteAtomically"/>.</summary>
+    public static void WriteTextAtomically(string path, string text) =>
+        WriteAtomically(path, stream => stream.Write(new System.Text.UTF8Encoding(false).GetBytes(text)));
+
+    /// <summary>Whether <paramref name="fileName"/> is a temporary file left by an interrupted <see cref="WriteAtomically"/>.</summary>
+    public static bool IsAtomicWriteLeftover(string fileName) =>
+        fileName.StartsWith('.') && fileName.EndsWith(".tmp", StringComparison.Ordinal) && fileName.Length > 38
+        && fileName[^37] == '.' && fileName[^36..^4].All(Uri.IsHexDigit);
 }

@@ -54,6 +54,11 @@ internal abstract class JsonObjectRowSource(BadRowSink sink) : IRowSource
                 continue;
             }
             if (Parse(line, json) is not { } element) continue;
+            if (JsonValues.HasUnreadableString(json.Span, element))
+            {
+                Sink.Report(line, null, "invalid text", JsonValues.UnreadableStringProblem);
+                continue;
+            }
             if (element.ValueKind != JsonValueKind.Object)
             {
                 Sink.Report(line, null, "not a JSON object", $"expected a JSON object ({{\"column\": value, ...}}), found {JsonValues.Describe(element.ValueKind)}.");

@@ -26,6 +26,46 @@ internal static class JsonValues
         }
     }
 
+    /// <summary>The message for a string that <see cref="HasUnreadableString"/> finds.</summary>
+    public const string UnreadableStringProblem =
+        "a string or key contains an unpaired UTF-16 surrogate escape (such as \\ud800), which is not valid text.";
+
+    /// <summary>
+    /// Whether a string value or key in <paramref name="element"/> cannot be read as text: an escaped unpaired UTF-16
+    /// surrogate ("\ud800") is accepted by the JSON parser but makes reading the string throw an
+    /// InvalidOperationException later. <paramref name="json"/> is the element's UTF-8 text, scanned first so that
+    /// the walk only happens when a "\u" escape is present at all.
+    /// </summary>
+    public static bool HasUnreadableString(ReadOnlySpan<byte> json, JsonElement element) =>
+        json.IndexOf("\\u"u8) >= 0 && HasUnreadableString(element);
+
+    private static bool HasUnreadableString(JsonElement element)
+    {
+        try
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    element.GetString();
+                    return false;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                        if (HasUnreadableString(item)) return true;
+                    return false;
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                        if (property.Name is null || HasUnreadableString(property.Value)) return true;
+                    return false;
+                default:
+                    return false;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>"a string", "an array" ... for messages.</summary>
     public static string Describe(JsonValueKind kind) => kind switch
     {

@@ -23,6 +23,7 @@ internal sealed class ParquetRowSource : IRowSource
         try
         {
             _reader = Wait(ParquetReader.CreateAsync(_stream, leaveStreamOpen: true));
+            _ = _reader.Schema; // built on first use: a damaged footer fails here, inside this try
         }
         catch (Exception e) when (e is not DataFormatException)
         {
@@ -70,8 +71,14 @@ internal sealed class ParquetRowSource : IRowSource
     private string?[][] ReadGroup(int group, DataField[] fields, out int rowCount)
     {
         using var reader = _reader.OpenRowGroupReader(group);
-        var count = checked((int)reader.RowCount);
+        if (reader.RowCount is < 0 or > int.MaxValue)
+            throw _sink.Fatal(null, null, $"row group {group} claims {reader.RowCount} rows; the file is damaged.");
+        var count = (int)reader.RowCount;
         rowCount = count;
+        // Before Parquet.Net (or the arrays below) allocate what the file claims: see ParquetPageCheck.
+        foreach (var field in fields)
+            if (reader.GetMetadata(field) is { } chunk && ParquetPageCheck.FindProblem(_stream, chunk, count) is { } problem)
+                throw _sink.Fatal(null, field.Name, $"row group {group} is damaged: {problem}.");
         try
         {
             return fields.Select(f => Wait(ReadColumn(reader, f, count))).ToArray();

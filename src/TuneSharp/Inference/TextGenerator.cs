@@ -19,6 +19,7 @@ public sealed class TextGenerator
     {
         _model = model;
         _tokenizer = tokenizer;
+        if (tokenizer is not null) TokenizerModelCheck.EnsureIdsFitEmbeddings(tokenizer, model.VocabSize);
     }
 
     /// <summary>

@@ -119,15 +119,26 @@ public sealed class TokenizerConfig
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions
+            var options = new JsonDocumentOptions
             {
                 AllowTrailingCommas = true,
                 CommentHandling = JsonCommentHandling.Skip,
-            });
+                AllowDuplicateProperties = false, // else the first lookup would throw an ArgumentException
+            };
+            var text = File.ReadAllText(path);
+            // JsonNode reads strings lazily; an unreadable one would throw an InvalidOperationException much later.
+            using (var check = JsonDocument.Parse(text, options))
+                if (Data.JsonValues.HasUnreadableString(System.Text.Encoding.UTF8.GetBytes(text), check.RootElement))
+                    throw new TuneSharpException($"{path}: {Data.JsonValues.UnreadableStringProblem}");
+            node = JsonNode.Parse(text, documentOptions: options);
         }
         catch (JsonException e)
         {
             throw new TuneSharpException($"{path} is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", e);
+        }
+        catch (InvalidOperationException e) // the duplicate-key check reads keys, and a key can be unreadable text
+        {
+            throw new TuneSharpException($"{path}: {Data.JsonValues.UnreadableStringProblem}", e);
         }
         return node as JsonObject ?? throw new TuneSharpException($"{path} must contain a JSON object at the top level.");
     }

@@ -28,8 +28,14 @@ public static class TokenizerJsonLoader
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(tokenizerJsonPath),
+            var bytes = TokenizerFileBytes.ReadUtf8(tokenizerJsonPath);
+            document = JsonDocument.Parse(bytes,
                 new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 });
+            if (Data.JsonValues.HasUnreadableString(bytes, document.RootElement))
+            {
+                document.Dispose();
+                throw new TuneSharpException($"{tokenizerJsonPath}: {Data.JsonValues.UnreadableStringProblem}");
+            }
         }
         catch (JsonException e)
         {

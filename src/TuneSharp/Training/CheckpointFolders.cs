@@ -1,4 +1,5 @@
 using System.Globalization;
+using TuneSharp.Checkpoints;
 
 namespace TuneSharp.Training;
 
@@ -13,17 +14,56 @@ public static class CheckpointFolders
 
     public static string PathFor(string outputDir, int step) => Path.Combine(outputDir, Prefix + step.ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>Writes a checkpoint with <paramref name="write"/> into a temporary folder, then renames it to checkpoint-STEP.</summary>
+    /// <summary>
+    /// Writes a checkpoint with <paramref name="write"/> into a temporary folder, flushes every file and the folder to
+    /// disk, renames it to checkpoint-STEP and flushes <paramref name="outputDir"/>: after a crash or power loss at any
+    /// point, checkpoint-STEP is either absent or complete. If writing fails (disk full...) the temporary folder is
+    /// deleted and the exception propagates; existing checkpoints are untouched.
+    /// </summary>
     public static string Save(string outputDir, int step, Action<string> write)
     {
         var final = PathFor(outputDir, step);
         var temp = Path.Combine(outputDir, TempPrefix + step.ToString(CultureInfo.InvariantCulture));
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-        Directory.CreateDirectory(temp);
-        write(temp);
-        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
-        Directory.Move(temp, final);
+        try
+        {
+            Directory.CreateDirectory(temp);
+            write(temp);
+            DiskSync.Tree(temp);
+            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+            Directory.Move(temp, final);
+        }
+        catch
+        {
+            try { if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+        DiskSync.Folder(outputDir);
         return final;
+    }
+
+    /// <summary>
+    /// Deletes what an interrupted run (killed, out of power) left behind in <paramref name="outputDir"/>: temporary
+    /// checkpoint folders and temporary files of atomic writes. Only safe while holding the folder's
+    /// <see cref="OutputDirLock"/>, since another live run's temporaries look the same.
+    /// </summary>
+    /// <returns>The deleted paths.</returns>
+    public static List<string> DeleteIncomplete(string outputDir)
+    {
+        var deleted = new List<string>();
+        if (!Directory.Exists(outputDir)) return deleted;
+        foreach (var dir in Directory.EnumerateDirectories(outputDir, TempPrefix + "*"))
+        {
+            Directory.Delete(dir, recursive: true);
+            deleted.Add(dir);
+        }
+        foreach (var file in Directory.EnumerateFiles(outputDir, ".*.tmp"))
+        {
+            if (!CheckpointFiles.IsAtomicWriteLeftover(Path.GetFileName(file))) continue;
+            File.Delete(file);
+            deleted.Add(file);
+        }
+        return deleted;
     }
 
     /// <summary>Complete checkpoint folders in <paramref name="outputDir"/>, oldest (lowest step) first.</summary>

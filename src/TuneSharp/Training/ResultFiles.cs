@@ -20,7 +20,7 @@ public static class ResultFiles
     public static void Write(string dir, string fileName, IReadOnlyDictionary<string, double> metrics)
     {
         var sorted = new SortedDictionary<string, double>(metrics.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
-        File.WriteAllText(Path.Combine(dir, fileName), JsonSerializer.Serialize(sorted, Options));
+        Checkpoints.CheckpointFiles.WriteTextAtomically(Path.Combine(dir, fileName), JsonSerializer.Serialize(sorted, Options));
     }
 
     /// <summary>Adds <paramref name="metrics"/> to a metrics file (created if absent), replacing keys it already has.</summary>

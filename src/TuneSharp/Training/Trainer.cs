@@ -42,6 +42,8 @@ public sealed class Trainer
         var plan = TrainingPlan.For(Args, _task.TrainExampleCount);
         Args.ValidateForSteps(plan.TotalSteps);
         using var outputLock = OutputDirLock.Acquire(Args.OutputDir);
+        foreach (var leftover in CheckpointFolders.DeleteIncomplete(Args.OutputDir))
+            _callback.OnLog($"deleted {leftover} (left incomplete by an interrupted run)");
         State = new TrainerState
         {
             MaxSteps = plan.TotalSteps, NumTrainEpochs = plan.Epochs, LoggingSteps = Args.LoggingSteps,
@@ -148,6 +150,7 @@ public sealed class Trainer
                     _state.GlobalStep++;
                     _state.Epoch = epoch + (double)(g + 1) / groups.Count;
                     AfterStep(loss);
+                    FaultInjection.At(FaultInjection.AfterStep, _state.GlobalStep);
 
                     var finished = _state.GlobalStep >= _plan.TotalSteps;
                     var epochEnd = g == groups.Count - 1 || finished;
@@ -339,21 +342,50 @@ public sealed class Trainer
         {
             var step = _state.GlobalStep;
             var finalPath = CheckpointFolders.PathFor(_args.OutputDir, step);
+            var previousBest = _state.BestModelCheckpoint;
             if (_best.BestStep == step) _state.BestModelCheckpoint = finalPath;
-            CheckpointFolders.Save(_args.OutputDir, step, dir =>
+            try
             {
-                _task.Save(dir);
-                OptimizerStateFile.Save(dir, _optimizer!, _trainable);
-                RngStateFile.Save(dir);
-                SyncRunningSums();
-                _state.Save(dir);
-                _args.Save(dir);
-            });
+                CheckpointFolders.Save(_args.OutputDir, step, dir =>
+                {
+                    _task.Save(dir);
+                    OptimizerStateFile.Save(dir, _optimizer!, _trainable);
+                    FaultInjection.At(FaultInjection.DuringCheckpoint, step);
+                    RngStateFile.Save(dir);
+                    SyncRunningSums();
+                    _state.Save(dir);
+                    _args.Save(dir);
+                });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _state.BestModelCheckpoint = previousBest; // never point at a checkpoint that was not written
+                throw WriteFailed($"the checkpoint {finalPath}", e);
+            }
             _lastSavedStep = step;
             _callback.OnLog($"saved {finalPath}");
             foreach (var deleted in CheckpointFolders.Rotate(_args.OutputDir, _args.SaveTotalLimit, _state.BestModelCheckpoint))
                 _callback.OnLog($"deleted {deleted} (save_total_limit {_args.SaveTotalLimit})");
         }
+
+        /// <summary>
+        /// A checkpoint or the final model could not be written (disk full, permissions, a file where a folder should
+        /// be): a user error naming what was being written, why, and the last complete checkpoint to resume from.
+        /// </summary>
+        private TrainingException WriteFailed(string what, Exception e)
+        {
+            var reason = IsDiskFull(e) ? $"no space left on the device ({e.Message})" : e.Message;
+            var complete = CheckpointFolders.List(_args.OutputDir);
+            var resume = complete.Count > 0
+                ? $"The last complete checkpoint, {complete[^1].Path}, is intact: free some space and resume with resume_from_checkpoint = \"{CheckpointFolders.Latest}\"."
+                : "No complete checkpoint was written yet.";
+            return new TrainingException($"Could not write {what}: {reason}. {resume}", e);
+        }
+
+        // ENOSPC/EDQUOT on Unix (.NET puts the errno in HResult), ERROR_DISK_FULL/ERROR_HANDLE_DISK_FULL on Windows.
+        private static bool IsDiskFull(Exception e) =>
+            e.HResult is 28 or 122 or unchecked((int)0x80070070) or unchecked((int)0x80070027)
+            || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
 
         private TrainResult Cancel()
         {
@@ -391,12 +423,20 @@ public sealed class Trainer
                 _callback.OnEvaluate(_state.GlobalStep, evalMetrics);
                 ResultFiles.Write(_args.OutputDir, ResultFiles.EvalResults, evalMetrics);
             }
-            _task.Save(_args.OutputDir);
-            _args.Save(_args.OutputDir);
-            SyncRunningSums();
-            _state.Save(_args.OutputDir);
-            ResultFiles.Write(_args.OutputDir, ResultFiles.TrainResults, trainMetrics);
-            ResultFiles.Write(_args.OutputDir, ResultFiles.AllResults, trainMetrics.Concat(evalMetrics.Where(p => !trainMetrics.ContainsKey(p.Key))).ToDictionary());
+            try
+            {
+                _task.Save(_args.OutputDir);
+                _args.Save(_args.OutputDir);
+                SyncRunningSums();
+                _state.Save(_args.OutputDir);
+                ResultFiles.Write(_args.OutputDir, ResultFiles.TrainResults, trainMetrics);
+                ResultFiles.Write(_args.OutputDir, ResultFiles.AllResults, trainMetrics.Concat(evalMetrics.Where(p => !trainMetrics.ContainsKey(p.Key))).ToDictionary());
+                Checkpoints.DiskSync.FilesIn(_args.OutputDir); // the task's files (config, tokenizer) are not all written atomically
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed($"the trained model into output_dir {_args.OutputDir}", e);
+            }
             return new TrainResult
             {
                 GlobalStep = _state.GlobalStep, TrainLoss = MeanLoss, RuntimeSeconds = _watch.Elapsed.TotalSeconds,

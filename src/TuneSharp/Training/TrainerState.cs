@@ -53,7 +53,7 @@ public sealed class TrainerState
     public static TrainerState FromJson(string json) =>
         JsonSerializer.Deserialize<TrainerState>(json, Options) ?? throw new TrainingException($"{FileName} is empty.");
 
-    public void Save(string dir) => File.WriteAllText(Path.Combine(dir, FileName), ToJson());
+    public void Save(string dir) => Checkpoints.CheckpointFiles.WriteTextAtomically(Path.Combine(dir, FileName), ToJson());
 
     public static TrainerState Load(string dir) => FromJson(File.ReadAllText(Path.Combine(dir, FileName)));
 }

@@ -129,7 +129,7 @@ public sealed record TrainingArguments
         ?? throw new TrainingException($"{FileName} is empty.");
 
     /// <summary>Writes training_args.json into <paramref name="dir"/>.</summary>
-    public void Save(string dir) => File.WriteAllText(Path.Combine(dir, FileName), ToJson());
+    public void Save(string dir) => Checkpoints.CheckpointFiles.WriteTextAtomically(Path.Combine(dir, FileName), ToJson());
 
     internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

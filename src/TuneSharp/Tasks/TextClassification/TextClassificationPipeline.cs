@@ -49,6 +49,15 @@ public sealed class TextClassificationPipeline : IDisposable
         if (tokenizer.SpecialTokens.PadId is null && tokenizer.SpecialTokens.Eos is { } eos) tokenizer.SetPadToken(eos);
         // A LoRA output folder holds only the adapter; the loader applies it to its base model.
         var model = TuneSharp.Peft.PeftClassifierLoader.Load(modelDir, dtype);
+        try
+        {
+            TokenizerModelCheck.EnsureIdsFitEmbeddings(tokenizer, model.InputEmbeddings.weight!.shape[0], modelDir);
+        }
+        catch
+        {
+            model.Module.Dispose();
+            throw;
+        }
         return new TextClassificationPipeline(model, tokenizer, maxLength, ownsModel: true);
     }
 

@@ -36,6 +36,7 @@ public sealed class TextClassificationTask : ITrainingTask
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        TokenizerModelCheck.EnsureIdsFitEmbeddings(tokenizer, model.InputEmbeddings.weight!.shape[0], tokenizerDir);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
         var labels = train.Labels;
