@@ -46,6 +46,7 @@ public static class TextClassificationFineTuning
         // Freeze / BitFit set requires_grad; adapter methods (LoRA, bottleneck adapters, prompt tuning) save only the adapter.
         var (adapted, adapter) = TuneSharp.Peft.PeftSetup.Apply(classifier, options.Peft, Path.GetFullPath(options.ModelDir), tokenizer);
         if (adapter is not null) report(adapter.Describe());
+        adapted.GradientCheckpointing = args.GradientCheckpointing;
         if (adapter is TuneSharp.Peft.PromptTuning.PromptTuningModel prompt && classifier.Config is TuneSharp.Models.BertConfig bert
             && args.MaxLength + prompt.Options.NumVirtualTokens > bert.MaxPositionEmbeddings)
             throw new TuneSharp.Peft.PeftException($"max_length {args.MaxLength} plus {prompt.Options.NumVirtualTokens} virtual tokens exceeds the model's " +
