@@ -44,8 +44,6 @@ internal static class PeftComparisonBenchmark
             }),
     ];
 
-    private const string ResultMarker = "PEFT-COMPARISON-RESULT ";
-
     public static int Run(string[] args)
     {
         if (BenchArgs.Option(args, "--single") is { } single) return RunOne(single, args);
@@ -61,28 +59,9 @@ internal static class PeftComparisonBenchmark
         return 0;
     }
 
-    // The parent re-runs this program with --single <method>: a fresh process, so PeakWorkingSet is the method's own.
-    private static Dictionary<string, object> RunChild(string method, string[] args)
-    {
-        var self = Environment.ProcessPath!;
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(PeftComparisonBenchmark).Assembly.Location);
-        start.FileName = self;
-        foreach (var a in new[] { "peft-comparison", "--single", method }.Concat(ForwardedOptions(args))) start.ArgumentList.Add(a);
-        using var child = Process.Start(start)!;
-        Dictionary<string, object>? row = null;
-        while (child.StandardOutput.ReadLine() is { } line)
-        {
-            if (line.StartsWith(ResultMarker, StringComparison.Ordinal))
-                row = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(line[ResultMarker.Length..])!
-                    .ToDictionary(kv => kv.Key, kv => kv.Value.ValueKind == JsonValueKind.Number ? (object)kv.Value.GetDouble() : kv.Value.ToString());
-            else
-                Console.WriteLine("  " + line);
-        }
-        child.WaitForExit();
-        if (child.ExitCode != 0 || row is null) throw new TuneSharpException($"peft-comparison: method {method} failed (exit code {child.ExitCode}).");
-        return row;
-    }
+    // A fresh process per method, so that PeakWorkingSet is the method's own.
+    private static Dictionary<string, object> RunChild(string method, string[] args) =>
+        BenchChild.Run(new[] { "peft-comparison", "--single", method }.Concat(ForwardedOptions(args)));
 
     private static IEnumerable<string> ForwardedOptions(string[] args)
     {
@@ -128,11 +107,11 @@ internal static class PeftComparisonBenchmark
                 ["dev_accuracy"] = result.Validation.GetValueOrDefault("eval_accuracy"),
                 ["trainable_params"] = trainable,
                 ["trainable_percent"] = 100.0 * trainable / all,
-                ["peak_rss_mib"] = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0),
+                ["peak_rss_mib"] = BenchChild.PeakRssMiB(),
                 ["train_seconds_per_epoch"] = result.Train.RuntimeSeconds / epochs,
                 ["train_samples_per_second"] = result.Train.Metrics.GetValueOrDefault("train_samples_per_second"),
             };
-            Console.WriteLine(ResultMarker + JsonSerializer.Serialize(row));
+            BenchChild.Report(row);
             return 0;
         }
         finally

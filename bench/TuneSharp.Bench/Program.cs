@@ -6,6 +6,14 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
 {
     ["sst2-finetune"] = Sst2FineTuneBenchmark.Run,
     ["training-throughput"] = TrainingThroughputBenchmark.Run,
+    ["kill-resume-soak"] = KillResumeSoakBenchmark.Run,
+    ["out-of-disk"] = OutOfDiskBenchmark.Run,
+    ["peft-comparison"] = PeftComparisonBenchmark.Run,
+    ["gradient-checkpointing"] = GradientCheckpointingBenchmark.Run,
+    ["predict-vs-onnx"] = PredictVsOnnxBenchmark.Run,
+    ["generation-speed"] = GenerationSpeedBenchmark.Run,
+    ["naive-baseline"] = NaiveBaselineBenchmark.Run,
+    ["leak-check"] = LeakCheckBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {
