@@ -150,6 +150,7 @@ public sealed class Trainer
                     _state.GlobalStep++;
                     _state.Epoch = epoch + (double)(g + 1) / groups.Count;
                     AfterStep(loss);
+                    NativeMemory.SweepEvery(_state.GlobalStep); // keeps resident memory flat over long runs (see NativeMemory)
                     FaultInjection.At(FaultInjection.AfterStep, _state.GlobalStep);
 
                     var finished = _state.GlobalStep >= _plan.TotalSteps;

@@ -22,8 +22,10 @@ internal static class BatchedScoring
         {
             using var noGrad = no_grad();
             var width = encoding.Labels.Count;
+            long batches = 0;
             foreach (var batch in texts.ByDecreasingLength().Chunk(batchSize))
             {
+                NativeMemory.SweepEvery(++batches); // long predictions stay at a flat resident memory (see NativeMemory)
                 ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var (ids, mask, types) = texts.Batch(batch);
