@@ -19,14 +19,15 @@ public static class EvaluateCommand
         var maxLength = new Option<int?>("--max-length") { Description = "Truncation length (default: the model's, at most 512)" };
         var output = new Option<string?>("--output") { Description = "Also write the metrics and confusion matrix as JSON to this file" };
         var labelSeparator = new Option<string>("--label-separator") { DefaultValueFactory = _ => ",", Description = "Separator of the labels of a multi-label cell" };
+        var bf16 = new Option<bool>("--bf16") { Description = "Run the model in bfloat16 (weights converted on load; logits and scores stay float32)" };
         var command = new Command("evaluate", "Evaluate a trained text classifier (single-label, multi-label or regression) on labelled data.")
         {
-            model, data, textColumn, labelColumn, batchSize, maxLength, output, labelSeparator,
+            model, data, textColumn, labelColumn, batchSize, maxLength, output, labelSeparator, bf16,
         };
         command.SetAction(parse =>
         {
             var dir = ModelSource.Resolve(io, parse.GetValue(model)!);
-            using var pipeline = TextClassificationPipeline.FromPretrained(dir, parse.GetValue(maxLength));
+            using var pipeline = TextClassificationPipeline.FromPretrained(dir, parse.GetValue(maxLength), parse.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : null);
             var labels = new LabelMap(pipeline.Labels);
             var separator = parse.GetValue(labelSeparator);
             if (string.IsNullOrEmpty(separator)) throw new TuneSharpException("--label-separator must not be empty.");

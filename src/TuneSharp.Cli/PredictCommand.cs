@@ -16,13 +16,15 @@ public static class PredictCommand
         var topK = new Option<int?>("--top-k") { Description = "Include only the k best labels in \"scores\"" };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64, Description = "Texts per forward pass" };
         var maxLength = new Option<int?>("--max-length") { Description = "Truncation length (default: the model's, at most 512)" };
-        var command = new Command("predict", "Classify texts with a trained model.") { model, input, output, topK, batchSize, maxLength };
+        var bf16 = new Option<bool>("--bf16") { Description = "Run the model in bfloat16 (weights converted on load; logits and scores stay float32)" };
+        var command = new Command("predict", "Classify texts with a trained model.") { model, input, output, topK, batchSize, maxLength, bf16 };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(input)!;
             var texts = ReadLines(path);
             if (parse.GetValue(topK) is < 1) throw new TuneSharpException("--top-k must be at least 1.");
-            using var pipeline = TextClassificationPipeline.FromPretrained(ModelSource.Resolve(io, parse.GetValue(model)!), parse.GetValue(maxLength));
+            using var pipeline = TextClassificationPipeline.FromPretrained(ModelSource.Resolve(io, parse.GetValue(model)!), parse.GetValue(maxLength),
+                parse.GetValue(bf16) ? TorchSharp.torch.ScalarType.BFloat16 : null);
             var predictions = pipeline.Predict(texts, parse.GetValue(batchSize), parse.GetValue(topK));
             var outPath = parse.GetValue(output);
             using var writer = outPath is null ? null : new StreamWriter(outPath);
