@@ -18,7 +18,7 @@ namespace TuneSharp.Bench;
 /// memory is its own. Target (issue: PEFT): LoRA within 1.5 accuracy points of full fine-tuning with under 2% of the
 /// parameters trainable and a lower peak memory.
 /// Options: --max-train-samples N (default: the whole 67,349-row train_full.tsv), --epochs E (default 1),
-/// --methods a,b,c (default: all).
+/// --methods a,b,c (default: all), --learning-rates method=lr,... (override a method's learning rate), --name N (results file name).
 /// </summary>
 internal static class PeftComparisonBenchmark
 {
@@ -65,7 +65,7 @@ internal static class PeftComparisonBenchmark
 
     private static IEnumerable<string> ForwardedOptions(string[] args)
     {
-        foreach (var name in new[] { "--max-train-samples", "--epochs" })
+        foreach (var name in new[] { "--max-train-samples", "--epochs", "--learning-rates" })
             if (BenchArgs.Option(args, name) is { } value) { yield return name; yield return value; }
     }
 
@@ -73,6 +73,9 @@ internal static class PeftComparisonBenchmark
     {
         var method = Methods.FirstOrDefault(m => m.Name == name)
             ?? throw new TuneSharpException($"Unknown method '{name}'; expected one of: {string.Join(", ", Methods.Select(m => m.Name))}.");
+        if (BenchArgs.Option(args, "--learning-rates") is { } overrides)
+            foreach (var pair in overrides.Split(',').Select(p => p.Split('=')))
+                if (pair.Length == 2 && pair[0] == name) method = method with { LearningRate = double.Parse(pair[1], CultureInfo.InvariantCulture) };
         var shared = BenchPaths.Shared;
         int? maxTrain = BenchArgs.Option(args, "--max-train-samples") is { } m ? int.Parse(m, CultureInfo.InvariantCulture) : null;
         var epochs = double.Parse(BenchArgs.Option(args, "--epochs") ?? "1", CultureInfo.InvariantCulture);
@@ -142,7 +145,8 @@ internal static class PeftComparisonBenchmark
         var table = new StringBuilder("| method | settings | lr | dev accuracy | trainable params | trainable % | peak RSS (MiB) | train s/epoch | samples/s |\n|---|---|---|---|---|---|---|---|---|\n");
         foreach (var r in rows)
             table.Append(CultureInfo.InvariantCulture, $"| {r["method"]} | {r["settings"]} | {(double)r["learning_rate"]:g} | {(double)r["dev_accuracy"]:0.0000} | {(double)r["trainable_params"]:N0} | {(double)r["trainable_percent"]:0.###} | {(double)r["peak_rss_mib"]:0} | {(double)r["train_seconds_per_epoch"]:0} | {(double)r["train_samples_per_second"]:0.0} |\n");
-        var name = BenchArgs.Option(args, "--max-train-samples") is { } n ? $"peft_comparison_{n}" : "peft_comparison_full";
+        var name = BenchArgs.Option(args, "--name")
+            ?? (BenchArgs.Option(args, "--max-train-samples") is { } n ? $"peft_comparison_{n}" : "peft_comparison_full");
         ResultsFile.Write(name, "SST-2 fine-tuning methods compared (all-MiniLM-L6-v2)", figures,
             table + "\nfp32, batch 32, max length 128, length-grouped batches, AdamW (weight decay 0.01), linear schedule with 6% warmup, seed 42; " +
             "each method in its own process (peak RSS is the process's VmHWM, model and data included).");
