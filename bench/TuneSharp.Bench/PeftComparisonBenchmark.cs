@@ -25,14 +25,15 @@ internal static class PeftComparisonBenchmark
     private sealed record Method(string Name, string Settings, double LearningRate, PeftOptions Peft);
 
     // Learning rates: the usual ones for each method at this scale (full fine-tuning 1e-4 as the sst2-finetune
-    // benchmark; methods that train few parameters need larger steps).
+    // benchmark; methods that train few parameters need larger steps). LoRA's was chosen on dev accuracy with 20,000
+    // sentences: 5e-4 → 0.8521, 1e-3 → 0.8739, 2e-3 → 0.8589.
     private static readonly Method[] Methods =
     [
         new("full", "all parameters", 1e-4, new PeftOptions { Method = PeftMethod.Full }),
         new("freeze", "embeddings + first 3 of 6 layers frozen", 1e-4,
             new PeftOptions { Method = PeftMethod.Freeze, Freeze = new FreezeOptions { FreezeEmbeddings = true, FreezeLayers = 3 } }),
         new("bitfit", "biases + head", 1e-3, new PeftOptions { Method = PeftMethod.BitFit }),
-        new("lora", "r=8, alpha=16, all-linear", 5e-4,
+        new("lora", "r=8, alpha=16, all-linear", 1e-3,
             new PeftOptions { Method = PeftMethod.Lora, Lora = new LoraOptions { R = 8, Alpha = 16, TargetModules = "all-linear" } }),
         new("adapter", "Houlsby, reduction 16, relu", 1e-3,
             new PeftOptions { Method = PeftMethod.Adapter, Adapter = new BottleneckOptions { Variant = BottleneckVariant.Houlsby, ReductionFactor = 16 } }),
