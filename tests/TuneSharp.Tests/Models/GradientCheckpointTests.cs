@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using TuneSharp.Models;
@@ -241,45 +240,6 @@ public class GradientCheckpointTests(ITestOutputHelper log)
         // checkpointed ~13 (4 inputs + one recomputed layer + gradient buffers); the gap grows with depth.
         Assert.True(plain.Peak >= 1.25 * checkpointed.Peak, $"peak: plain {plain.Peak >> 20} MiB, checkpointed {checkpointed.Peak >> 20} MiB");
         Assert.True(checkpointed.Leftover < activationBytes / 2, $"{checkpointed.Leftover >> 20} MiB still resident after the step");
-    }
-
-    /// <summary>Not a check: prints the time cost on a MiniLM-sized BERT-like stack. Set TUNESHARP_BENCH_CHECKPOINT=1 to run.</summary>
-    [SkippableFact]
-    public void TimeOverheadOnABertLikeStack()
-    {
-        Skip.If(Environment.GetEnvironmentVariable("TUNESHARP_BENCH_CHECKPOINT") != "1", "benchmark: set TUNESHARP_BENCH_CHECKPOINT=1");
-        manual_seed(21);
-        var layers = Enumerable.Range(0, 6).Select(_ => new BertLikeLayer(384, 12, 1536)).ToList();
-        using var hidden = randn(16, 128, 384);
-        using var mask = zeros(16, 1, 1, 128);
-
-        // Wall and process CPU time; the two modes alternate so that load from other processes hits both alike.
-        var wall = new double[2];
-        var cpu = new double[2];
-        const int repeats = 4;
-        for (var i = -1; i < repeats; i++)
-        {
-            foreach (var checkpoint in new[] { false, true })
-            {
-                var process = Process.GetCurrentProcess();
-                var cpuBefore = process.TotalProcessorTime;
-                var watch = Stopwatch.StartNew();
-                using (var scope = NewDisposeScope())
-                {
-                    var x = hidden.clone().requires_grad_();
-                    foreach (var layer in layers)
-                        x = checkpoint ? GradientCheckpoint.Run((h, c) => layer.call(h, c[0]!), x, [mask], layer) : layer.call(x, mask);
-                    x.sum().backward();
-                }
-                process.Refresh();
-                if (i < 0) continue; // warm-up
-                wall[checkpoint ? 1 : 0] += watch.Elapsed.TotalSeconds / repeats;
-                cpu[checkpoint ? 1 : 0] += (process.TotalProcessorTime - cpuBefore).TotalSeconds / repeats;
-            }
-        }
-        log.WriteLine("6 layers, hidden 384, 12 heads, FFN 1536, batch 16 x 128 tokens, forward+backward:");
-        log.WriteLine($"wall: plain {wall[0] * 1000:F0} ms, checkpointed {wall[1] * 1000:F0} ms (x{wall[1] / wall[0]:F2}); " +
-                      $"CPU: plain {cpu[0] * 1000:F0} ms, checkpointed {cpu[1] * 1000:F0} ms (x{cpu[1] / cpu[0]:F2})");
     }
 
     private sealed record RunResult(Tensor Output, Tensor? InputGrad, Dictionary<string, Tensor> Grads, Tensor Draws);
