@@ -67,6 +67,28 @@ public static class PeftClassifierLoader
         return baseModel;
     }
 
+    /// <summary>
+    /// Loads a fresh base classifier from <paramref name="baseModelDir"/>, applies an adapter to it with
+    /// <paramref name="applyAdapter"/> (which returns the classifier to use and the adapter) and puts it in eval mode;
+    /// the base model is disposed if applying fails. The one body behind every adapter type's FromPretrained.
+    /// </summary>
+    internal static (ISequenceClassifier Classifier, TAdapter Adapter) OnFreshBase<TAdapter>(string baseModelDir,
+        SequenceClassificationOptions options, Func<ISequenceClassifier, (ISequenceClassifier Classifier, TAdapter Adapter)> applyAdapter)
+    {
+        var (classifier, _) = SequenceClassifierFactory.FromPretrained(baseModelDir, options);
+        try
+        {
+            var applied = applyAdapter(classifier);
+            classifier.Module.eval();
+            return applied;
+        }
+        catch
+        {
+            classifier.Module.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The trained head's labels and problem type, from the config.json saved beside an adapter (defaults when absent).</summary>
     internal static SequenceClassificationOptions TrainedHeadOptions(string adapterDir, ScalarType? dtype = null)
     {

@@ -125,19 +125,6 @@ public sealed class BottleneckAdapterModel : IPeftAdapter
     /// (the head comes from the adapter). The model is returned in eval mode.
     /// </summary>
     public static (ISequenceClassifier Classifier, BottleneckAdapterModel Adapter) FromPretrained(string baseModelDir, string adapterDir,
-        SequenceClassificationOptions options)
-    {
-        var (classifier, _) = SequenceClassifierFactory.FromPretrained(baseModelDir, options);
-        try
-        {
-            var adapter = LoadAdapter(classifier, adapterDir);
-            classifier.Module.eval();
-            return (classifier, adapter);
-        }
-        catch
-        {
-            classifier.Module.Dispose();
-            throw;
-        }
-    }
+        SequenceClassificationOptions options) =>
+        PeftClassifierLoader.OnFreshBase(baseModelDir, options, classifier => (classifier, LoadAdapter(classifier, adapterDir)));
 }

@@ -160,21 +160,8 @@ public sealed class LoraModel : IPeftAdapter
     /// Loads the base classifier from <paramref name="baseModelDir"/> and applies the adapter of <paramref name="adapterDir"/>
     /// (the head comes from the adapter). The model is returned in eval mode.
     /// </summary>
-    public static (ISequenceClassifier Classifier, LoraModel Lora) FromPretrained(string baseModelDir, string adapterDir, SequenceClassificationOptions options)
-    {
-        var (classifier, _) = SequenceClassifierFactory.FromPretrained(baseModelDir, options);
-        try
-        {
-            var lora = LoadAdapter(classifier.Module, adapterDir);
-            classifier.Module.eval();
-            return (classifier, lora);
-        }
-        catch
-        {
-            classifier.Module.Dispose();
-            throw;
-        }
-    }
+    public static (ISequenceClassifier Classifier, LoraModel Lora) FromPretrained(string baseModelDir, string adapterDir, SequenceClassificationOptions options) =>
+        PeftClassifierLoader.OnFreshBase(baseModelDir, options, classifier => (classifier, LoadAdapter(classifier.Module, adapterDir)));
 
     private static IEnumerable<string> LinearNames(List<(string name, nn.Module module)> modules, IReadOnlyList<string> modulesToSave) =>
         modules.Where(m => m.module is Linear && !modulesToSave.Any(s => PeftLayout.IsUnder(m.name, s)))

@@ -168,21 +168,12 @@ public sealed class PromptTuningModel : IPeftAdapter
     /// (the head comes from the adapter). The returned classifier is the prompt-tuned one, in eval mode.
     /// </summary>
     public static (ISequenceClassifier Classifier, PromptTuningModel Adapter) FromPretrained(string baseModelDir, string adapterDir,
-        SequenceClassificationOptions options)
-    {
-        var (classifier, _) = SequenceClassifierFactory.FromPretrained(baseModelDir, options);
-        try
+        SequenceClassificationOptions options) =>
+        PeftClassifierLoader.OnFreshBase(baseModelDir, options, classifier =>
         {
             var adapter = LoadAdapter(classifier, adapterDir);
-            classifier.Module.eval();
-            return (adapter.Classifier, adapter);
-        }
-        catch
-        {
-            classifier.Module.Dispose();
-            throw;
-        }
-    }
+            return ((ISequenceClassifier)adapter.Classifier, adapter);
+        });
 
     private static PromptTuningModel Create(ISequenceClassifier classifier, PromptTuningOptions options, IReadOnlyList<string> modulesToSave,
         TextTokenizer? tokenizer, bool initialize, string? tokenizerNameOrPath, string? baseModelNameOrPath)
