@@ -67,9 +67,7 @@ public sealed class BottleneckAdapterModel : IPeftAdapter
         if (modules.Any(m => m.name.EndsWith(".adapter_down", StringComparison.Ordinal)))
             throw new PeftException("This model already has bottleneck adapters; add adapters to a fresh base model.");
         var modulesToSave = options.ModulesToSave ?? PeftLayout.HeadsOf(model);
-        foreach (var name in modulesToSave)
-            if (!modules.Any(m => m.name == name))
-                throw new PeftException($"modules_to_save names \"{name}\", which is not a module of this model (an adapter for another architecture?).");
+        TrainedParameters.RequireModules(model, modulesToSave);
         var chosen = modules.Where(m => m.module is Linear && sites.IsMatch(m.name)).ToList();
         if (chosen.Count == 0)
             throw new PeftException($"No layer of this {modelType} model matches the {options.Variant} adapter placement ({sites}).");
@@ -77,20 +75,13 @@ public sealed class BottleneckAdapterModel : IPeftAdapter
         var width = ((Linear)chosen[0].module).weight!.shape[0];
         var bottleneckSize = (int)Math.Max(1, width / options.ReductionFactor);
         var layers = chosen.Select(m => new BottleneckAdapterLayer(m.name, (Linear)m.module, bottleneckSize, options.NonLinearity)).ToList();
-        foreach (var (name, parameter) in model.named_parameters())
-            parameter.requires_grad = BottleneckAdapterLayer.IsAdapterParameter(name) || modulesToSave.Any(s => PeftLayout.IsUnder(name, s));
+        TrainedParameters.FreezeAllBut(model, BottleneckAdapterLayer.IsAdapterParameter, modulesToSave);
         return new BottleneckAdapterModel(model, options with { ModulesToSave = modulesToSave }, bottleneckSize, layers, modulesToSave, baseModelNameOrPath);
     }
 
     /// <summary>The tensors saved in adapter_model.safetensors, by key (views of the live parameters).</summary>
-    public Dictionary<string, Tensor> AdapterStateDict()
-    {
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, parameter) in Model.named_parameters())
-            if (BottleneckAdapterLayer.IsAdapterParameter(name) || ModulesToSave.Any(s => PeftLayout.IsUnder(name, s)))
-                result[KeyPrefix + name] = parameter;
-        return result;
-    }
+    public Dictionary<string, Tensor> AdapterStateDict() =>
+        TrainedParameters.StateDict(Model, KeyPrefix, BottleneckAdapterLayer.IsAdapterParameter, ModulesToSave);
 
     /// <inheritdoc/>
     public void SaveAdapter(string dir)

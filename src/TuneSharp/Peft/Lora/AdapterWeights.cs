@@ -17,14 +17,8 @@ public static class AdapterWeights
     public const string KeyPrefix = "base_model.model.";
 
     /// <summary>The tensors that go into the file, by PEFT key (views of the live parameters).</summary>
-    public static Dictionary<string, Tensor> StateDict(LoraModel lora)
-    {
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, parameter) in lora.Model.named_parameters())
-            if (LoraModel.IsLoraParameter(name) || lora.ModulesToSave.Any(s => PeftLayout.IsUnder(name, s)))
-                result[KeyPrefix + name] = parameter;
-        return result;
-    }
+    public static Dictionary<string, Tensor> StateDict(LoraModel lora) =>
+        TrainedParameters.StateDict(lora.Model, KeyPrefix, LoraModel.IsLoraParameter, lora.ModulesToSave);
 
     /// <summary>Writes the adapter tensors into <paramref name="dir"/>.</summary>
     public static void Save(string dir, LoraModel lora) => AdapterFiles.SaveTensors(dir, StateDict(lora));

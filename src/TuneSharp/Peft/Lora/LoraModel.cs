@@ -80,19 +80,16 @@ public sealed class LoraModel : IPeftAdapter
         // The head and other fully trained modules never get an adapter (PEFT excludes them as well).
         var chosen = modules
             .Where(m => m.module is Linear && m.name.Length > 0 && targets.Matches(m.name))
-            .Where(m => !modulesToSave.Any(s => PeftLayout.IsUnder(m.name, s)))
+            .Where(m => !TrainedParameters.IsUnderModuleToSave(m.name, modulesToSave))
             .ToList();
         if (chosen.Count == 0)
             throw new PeftException(
                 $"Target modules {{{targets}}} not found in the base model: no Linear layer matches. " +
                 $"Its Linear layers end in: {string.Join(", ", LinearNames(modules, modulesToSave))}.");
-        foreach (var name in modulesToSave)
-            if (!modules.Any(m => m.name == name))
-                throw new PeftException($"modules_to_save names \"{name}\", which is not a module of this model (an adapter for another architecture?).");
+        TrainedParameters.RequireModules(model, modulesToSave);
 
         var layers = chosen.Select(m => new LoraLinear(m.name, (Linear)m.module, options.R, options.Scale, options.Dropout)).ToList();
-        foreach (var (name, parameter) in model.named_parameters())
-            parameter.requires_grad = IsLoraParameter(name) || modulesToSave.Any(s => PeftLayout.IsUnder(name, s));
+        TrainedParameters.FreezeAllBut(model, IsLoraParameter, modulesToSave);
         return new LoraModel(model, options with { TargetModules = targets.ToString() }, targets, layers, modulesToSave, baseModelNameOrPath);
     }
 
@@ -164,6 +161,6 @@ public sealed class LoraModel : IPeftAdapter
         PeftClassifierLoader.OnFreshBase(baseModelDir, options, classifier => (classifier, LoadAdapter(classifier.Module, adapterDir)));
 
     private static IEnumerable<string> LinearNames(List<(string name, nn.Module module)> modules, IReadOnlyList<string> modulesToSave) =>
-        modules.Where(m => m.module is Linear && !modulesToSave.Any(s => PeftLayout.IsUnder(m.name, s)))
+        modules.Where(m => m.module is Linear && !TrainedParameters.IsUnderModuleToSave(m.name, modulesToSave))
             .Select(m => m.name[(m.name.LastIndexOf('.') + 1)..]).Distinct();
 }

@@ -96,10 +96,9 @@ public sealed class PromptTuningModel : IPeftAdapter
     /// </summary>
     public Dictionary<string, Tensor> AdapterStateDict()
     {
+        // The prompt goes under its own PEFT key, not under its module path (prompt_encoder.weight).
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [PromptKey] = Prompt.weight! };
-        foreach (var (name, parameter) in Model.named_parameters())
-            if (ModulesToSave.Any(s => PeftLayout.IsUnder(name, s)))
-                result[HeadKeyPrefix + name] = parameter;
+        foreach (var (key, head) in TrainedParameters.StateDict(Model, HeadKeyPrefix, _ => false, ModulesToSave)) result.Add(key, head);
         return result;
     }
 
@@ -186,8 +185,7 @@ public sealed class PromptTuningModel : IPeftAdapter
         if (initialize) PromptInitialization.Initialize(prompt, classifier.InputEmbeddings, options, tokenizer);
 
         var model = classifier.Module;
-        foreach (var (name, parameter) in model.named_parameters())
-            parameter.requires_grad = modulesToSave.Any(s => PeftLayout.IsUnder(name, s));
+        TrainedParameters.FreezeAllBut(model, _ => false, modulesToSave);
         // The classifier's module owns the prompt: it trains, moves, saves in state_dict and disposes with it.
         model.register_module(PromptModuleName, prompt);
         ModuleOwnership.DetachFromDisposeScopes(prompt);
