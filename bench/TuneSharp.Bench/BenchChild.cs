@@ -15,11 +15,7 @@ internal static class BenchChild
     /// <summary>Starts this benchmark program with <paramref name="arguments"/> and returns the figures the child reported.</summary>
     public static Dictionary<string, object> Run(IEnumerable<string> arguments)
     {
-        var self = Environment.ProcessPath!;
-        var start = new ProcessStartInfo { FileName = self, RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(BenchChild).Assembly.Location);
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        using var child = Process.Start(start)!;
+        using var child = Process.Start(StartSelf(arguments))!;
         Dictionary<string, object>? figures = null;
         while (child.StandardOutput.ReadLine() is { } line)
         {
@@ -33,6 +29,19 @@ internal static class BenchChild
         if (child.ExitCode != 0 || figures is null)
             throw new TuneSharpException($"benchmark child '{string.Join(' ', arguments)}' failed (exit code {child.ExitCode}).");
         return figures;
+    }
+
+    /// <summary>
+    /// How to start this benchmark program again with <paramref name="arguments"/> (through <c>dotnet</c> when it runs
+    /// as a dll), standard output redirected.
+    /// </summary>
+    public static ProcessStartInfo StartSelf(IEnumerable<string> arguments)
+    {
+        var self = Environment.ProcessPath ?? "dotnet";
+        var start = new ProcessStartInfo { FileName = self, RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(BenchChild).Assembly.Location);
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        return start;
     }
 
     /// <summary>In the child: reports the figures to the parent.</summary>

@@ -77,11 +77,8 @@ internal static class CrashRecoveryRun
     /// <summary>Starts the child training into <paramref name="output"/>.</summary>
     public static Child Start(string work, string output, bool resume)
     {
-        var self = Environment.ProcessPath ?? "dotnet";
-        var info = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(typeof(CrashRecoveryRun).Assembly.Location);
-        foreach (var a in new[] { "kill-resume-soak", ChildFlag, "--work", work, "--output", output }) info.ArgumentList.Add(a);
-        if (resume) info.ArgumentList.Add("--resume");
+        var info = BenchChild.StartSelf(["kill-resume-soak", ChildFlag, "--work", work, "--output", output, .. resume ? new[] { "--resume" } : []]);
+        info.RedirectStandardError = true;
         info.Environment.Remove(FaultInjection.Variable);
         return new Child(Process.Start(info)!);
     }

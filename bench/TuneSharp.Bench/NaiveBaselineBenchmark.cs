@@ -61,7 +61,7 @@ internal static class NaiveBaselineBenchmark
         if (figures.ContainsKey("tunesharp_examples_per_s") && figures.ContainsKey("naive_examples_per_s"))
             figures["speedup_tunesharp_over_naive"] = (double)figures["tunesharp_examples_per_s"] / (double)figures["naive_examples_per_s"];
         figures["mean_tokens_per_example"] = MeanTokens(modelDir, train, maxLength);
-        figures["peak_rss_mib"] = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+        figures["peak_rss_mib"] = BenchChild.PeakRssMiB();
 
         ResultsFile.Write($"naive_baseline_{(trainExamples is null ? "full" : train.Count.ToString(CultureInfo.InvariantCulture))}" + (only is null ? "" : "_" + only),
             "SST-2 fine-tuning: TuneSharp Trainer vs a naive TorchSharp loop (all-MiniLM-L6-v2)", figures,

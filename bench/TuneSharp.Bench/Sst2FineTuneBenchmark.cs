@@ -35,7 +35,6 @@ internal static class Sst2FineTuneBenchmark
         var clock = Stopwatch.StartNew();
         var result = TextClassificationFineTuning.Run(options, new PlainLogCallback(Console.Out, stepEvery: 100), Console.WriteLine);
         clock.Stop();
-        var process = Process.GetCurrentProcess();
         var figures = new Dictionary<string, object>
         {
             ["train_examples"] = maxTrain ?? 67349,
@@ -47,7 +46,7 @@ internal static class Sst2FineTuneBenchmark
             ["train_runtime_s"] = result.Train.RuntimeSeconds,
             ["train_samples_per_second"] = result.Train.Metrics.GetValueOrDefault("train_samples_per_second"),
             ["wall_time_s"] = clock.Elapsed.TotalSeconds,
-            ["peak_rss_mib"] = process.PeakWorkingSet64 / (1024.0 * 1024.0),
+            ["peak_rss_mib"] = BenchChild.PeakRssMiB(),
             ["target_dev_accuracy"] = 0.87,
         };
         ResultsFile.Write(maxTrain is null ? "sst2_finetune_full" : $"sst2_finetune_{maxTrain}", "SST-2 fine-tuning of all-MiniLM-L6-v2", figures,

@@ -67,7 +67,7 @@ internal static class TrainingThroughputBenchmark
             ["tokens_per_second_fp32"] = tokensPerSecond,
             ["model_gflops_per_second_fp32"] = flopsPerSecond / 1e9,
             ["mfu_vs_fp32_peak"] = flopsPerSecond / 1e9 / peakFp32,
-            ["peak_rss_mib"] = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0),
+            ["peak_rss_mib"] = BenchChild.PeakRssMiB(),
             ["target_mfu_fp32"] = 0.5,
         };
         ResultsFile.Write($"training_throughput_s{seq}_b{batch}", "Training throughput of all-MiniLM-L6-v2 (fp32)", figures,
