@@ -128,7 +128,7 @@ internal sealed class BertEmbeddings : nn.Module
     private readonly Embedding position_embeddings;
     private readonly Embedding token_type_embeddings;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly ParallelDropout dropout;
 
     public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
     {
@@ -136,7 +136,7 @@ internal sealed class BertEmbeddings : nn.Module
         position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
         token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new ParallelDropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 
@@ -251,7 +251,7 @@ internal sealed class BertSelfAttention : nn.Module
         var k = SplitHeads(key.call(hidden));
         var v = SplitHeads(value.call(hidden));
         // softmax(q·kᵀ/√d + mask)·v; dropout on the attention probabilities only while training (HF's attention dropout).
-        var context = nn.functional.scaled_dot_product_attention(q, k, v, additiveMask, p: training ? attentionDropout : 0.0);
+        var context = Attention.ScaledDotProduct(q, k, v, additiveMask, training ? attentionDropout : 0.0);
         return context.transpose(1, 2).reshape(batch, length, heads * headDim).MoveToOuterDisposeScope();
     }
 }
@@ -261,13 +261,13 @@ internal sealed class BertResidualBlock : nn.Module
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly ParallelDropout dropout;
 
     public BertResidualBlock(int inFeatures, int outFeatures, BertConfig config) : base(nameof(BertResidualBlock))
     {
         dense = nn.Linear(inFeatures, outFeatures);
         LayerNorm = nn.LayerNorm(outFeatures, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new ParallelDropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 

@@ -235,8 +235,7 @@ public sealed class LlamaAttention : nn.Module
         if (cache is not null) (k, v) = cache.Append(layerIndex, k, v); // now [B, KV, past + T, D]
 
         var groups = heads / kvHeads;
-        var context = nn.functional.scaled_dot_product_attention(
-            q, RepeatKv(k, groups), RepeatKv(v, groups), mask, p: training ? dropout : 0.0);
+        var context = Attention.ScaledDotProduct(q, RepeatKv(k, groups), RepeatKv(v, groups), mask, training ? dropout : 0.0);
         return o_proj.call(context.transpose(1, 2).reshape(batch, length, heads * headDim)).MoveToOuterDisposeScope();
     }
 

@@ -29,7 +29,7 @@ public sealed class LoraLinear
             nn.init.kaiming_uniform_(LoraA.weight!, Math.Sqrt(5));
             nn.init.zeros_(LoraB.weight!);
         }
-        Dropout = nn.Dropout(dropout);
+        Dropout = new ParallelDropout(dropout);
         // The Linear owns them: they move, train()/eval() and dispose with the model, and get HF PEFT's names.
         target.register_module("lora_A", LoraA);
         target.register_module("lora_B", LoraB);
@@ -49,7 +49,7 @@ public sealed class LoraLinear
     public Linear LoraB { get; }
 
     /// <summary>Dropout on the LoRA branch input.</summary>
-    public Dropout Dropout { get; }
+    public ParallelDropout Dropout { get; }
 
     /// <summary>alpha / r, or alpha / √r with rsLoRA.</summary>
     public double Scale { get; }

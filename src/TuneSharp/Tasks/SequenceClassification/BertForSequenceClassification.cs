@@ -17,7 +17,7 @@ public sealed class BertForSequenceClassification : nn.Module, ISequenceClassifi
 
     // HF attribute names (they become the state_dict keys).
     private readonly BertModel bert;
-    private readonly Dropout dropout;
+    private readonly ParallelDropout dropout;
     private readonly Linear classifier;
 
     /// <summary>
@@ -31,7 +31,7 @@ public sealed class BertForSequenceClassification : nn.Module, ISequenceClassifi
         NumLabels = SequenceClassificationConfig.NumLabels(config);
         ProblemType = SequenceClassificationConfig.ProblemTypeOf(config);
         bert = new BertModel(config, addPoolingLayer: true);
-        dropout = nn.Dropout(SequenceClassificationConfig.ClassifierDropout(config) ?? config.HiddenDropoutProb);
+        dropout = new ParallelDropout(SequenceClassificationConfig.ClassifierDropout(config) ?? config.HiddenDropoutProb);
         classifier = nn.Linear(config.HiddenSize, NumLabels);
         HeadInitialization.InitLinear(classifier, config.InitializerRange);
         RegisterComponents();
