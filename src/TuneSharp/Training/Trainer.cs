@@ -239,7 +239,7 @@ public sealed class Trainer
             }
             _consecutiveNonFinite = 0;
             OptimizerSetup.SetLearningRate(_optimizer, LastLearningRate);
-            _optimizer.step();
+            FusedAdamW.Step(_optimizer);
             return lossSum / count;
         }
 
