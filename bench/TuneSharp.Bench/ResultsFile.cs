@@ -17,6 +17,7 @@ internal static class ResultsFile
                 ["processors"] = Environment.ProcessorCount,
                 ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
                 ["dotnet"] = Environment.Version.ToString(),
+                ["allocator"] = TuneSharp.Planning.NativeAllocator.Current ?? "unknown",
             },
             ["results"] = figures,
         };
@@ -24,7 +25,7 @@ internal static class ResultsFile
         var json = Path.Combine(BenchPaths.Results, name + ".json");
         File.WriteAllText(json, JsonSerializer.Serialize(record, new JsonSerializerOptions { WriteIndented = true }));
 
-        var md = new StringBuilder($"# {title}\n\nMeasured {DateTime.UtcNow:u} on {Environment.ProcessorCount} cores.\n\n| figure | value |\n|---|---|\n");
+        var md = new StringBuilder($"# {title}\n\nMeasured {DateTime.UtcNow:u} on {Environment.ProcessorCount} cores, allocator {TuneSharp.Planning.NativeAllocator.Current ?? "unknown"}.\n\n| figure | value |\n|---|---|\n");
         foreach (var (k, v) in figures) md.Append($"| {k} | {Format(v)} |\n");
         if (notes is not null) md.Append($"\n{notes}\n");
         File.WriteAllText(Path.Combine(BenchPaths.Results, name + ".md"), md.ToString());

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TuneSharp.Data;
+using TuneSharp.Planning;
 using TuneSharp.Recipes;
 using TuneSharp.Tasks.SequenceClassification;
 
@@ -69,6 +70,7 @@ public static class TrainCommand
 
     private static int Run(CliOutput io, TextClassificationRunOptions options)
     {
+        if (NativeAllocator.Hint is { } hint) io.Err.WriteLine($"note: {hint}");
         using var cancellation = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {

@@ -158,10 +158,14 @@ public sealed class LlamaModel : nn.Module
         // Checkpointing is for training (no KV cache); masks and rotary tables go in as constants because they are
         // disposed with this scope, before the backward pass recomputes the layers.
         var checkpoint = GradientCheckpointing && cache is null && training && is_grad_enabled();
-        foreach (var layer in layers)
-            hidden = checkpoint
+        for (var i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            // The last layer is not checkpointed: recomputing it first thing in the backward pass saves no peak memory.
+            hidden = checkpoint && i < layers.Count - 1
                 ? GradientCheckpoint.Run((h, c) => layer.forward(h, c[0]!, c[1]!, c[2], null), hidden, [cos, sin, mask], layer)
                 : layer.forward(hidden, cos, sin, mask, cache);
+        }
         return norm.call(hidden).MoveToOuterDisposeScope();
     }
 }
