@@ -51,4 +51,33 @@ public class NativeAllocatorTests
         child.WaitForExit();
         Assert.Equal("tcmalloc", NativeAllocator.FromMemoryMap(lines));
     }
+
+    [SkippableTheory]
+    [InlineData(null, true)]
+    [InlineData("system", false)]
+    public void LauncherScriptPreloadsTcmallocUnlessTheSystemAllocatorIsChosen(string? choice, bool expectPreload)
+    {
+        const string library = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
+        Skip.IfNot(File.Exists(library), $"{library} is not installed (Debian: apt-get install libtcmalloc-minimal4); test skipped.");
+        var script = Path.Combine(RepositoryRoot(), "build", "native-allocator.sh");
+        var start = new ProcessStartInfo("bash", ["-c", $"source '{script}' && tunesharp_use_tcmalloc && echo \"[$LD_PRELOAD]\""])
+        {
+            RedirectStandardOutput = true,
+        };
+        start.Environment.Remove("LD_PRELOAD");
+        if (choice is null) start.Environment.Remove(NativeAllocator.ChoiceVariable);
+        else start.Environment[NativeAllocator.ChoiceVariable] = choice;
+        using var child = Process.Start(start)!;
+        var printed = child.StandardOutput.ReadToEnd().Trim();
+        child.WaitForExit();
+        Assert.Equal(0, child.ExitCode);
+        Assert.Equal(expectPreload ? $"[{library}]" : "[]", printed);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var root = typeof(NativeAllocatorTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().First(a => a.Key == "RepositoryRoot").Value!;
+        return root;
+    }
 }
