@@ -215,7 +215,9 @@ public sealed class Trainer
             foreach (var batch in microBatches)
             {
                 using var batchScope = NewDisposeScope();
-                var (sum, n) = _task.ComputeLoss(batch, _args.LabelSmoothingFactor);
+                BatchLoss loss;
+                using (_args.Bf16 ? CpuAutocast.Enter() : null) loss = _task.ComputeLoss(batch, _args.LabelSmoothingFactor);
+                var (sum, n) = loss;
                 // Backward on the unscaled sum; dividing the accumulated gradients by the step's total count below gives
                 // exactly the gradient of the mean over all examples of the step, however the micro-batches are sized.
                 sum.backward();

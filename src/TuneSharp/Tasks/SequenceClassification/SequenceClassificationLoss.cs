@@ -15,13 +15,19 @@ public static class SequenceClassificationLoss
     /// The loss for <paramref name="problemType"/>: <see cref="CrossEntropy"/> (with <paramref name="labelSmoothing"/>),
     /// <see cref="BinaryCrossEntropy"/> or <see cref="MeanSquaredError"/>. Returns a float32 scalar.
     /// </summary>
-    public static Tensor Compute(Tensor logits, Tensor labels, ProblemType problemType, double labelSmoothing = 0.0) => problemType switch
+    public static Tensor Compute(Tensor logits, Tensor labels, ProblemType problemType, double labelSmoothing = 0.0)
     {
-        ProblemType.SingleLabelClassification => CrossEntropy(logits, labels, labelSmoothing),
-        ProblemType.MultiLabelClassification => BinaryCrossEntropy(logits, labels),
-        ProblemType.Regression => MeanSquaredError(logits, labels),
-        _ => throw new ArgumentOutOfRangeException(nameof(problemType), problemType, "Unknown problem type."),
-    };
+        // Always in fp32: bf16 logits (autocast, bf16 weights) would round the loss and its gradient.
+        using var fp32 = logits.dtype == ScalarType.Float32 ? null : logits.to_type(ScalarType.Float32);
+        var x = fp32 ?? logits;
+        return problemType switch
+        {
+            ProblemType.SingleLabelClassification => CrossEntropy(x, labels, labelSmoothing),
+            ProblemType.MultiLabelClassification => BinaryCrossEntropy(x, labels),
+            ProblemType.Regression => MeanSquaredError(x, labels),
+            _ => throw new ArgumentOutOfRangeException(nameof(problemType), problemType, "Unknown problem type."),
+        };
+    }
 
     /// <summary>
     /// Mean cross entropy of <paramref name="logits"/> [B, C] against class indices <paramref name="labels"/> [B],
