@@ -1,7 +1,8 @@
 using TuneSharp.Bench;
 
 // Benchmarks write bench/results/<name>.json and <name>.md. They read ../shared and stop with a clear
-// message when it is absent. Usage: dotnet run -c Release --project bench/TuneSharp.Bench -- <name> [options]
+// message when it is absent. Usage: bench/run <name> [options]; bench/run suite runs the speed-and-memory benchmarks and
+// writes one summary against the targets.
 var benchmarks = new Dictionary<string, Func<string[], int>>
 {
     ["sst2-finetune"] = Sst2FineTuneBenchmark.Run,
@@ -14,6 +15,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["generation-speed"] = GenerationSpeedBenchmark.Run,
     ["naive-baseline"] = NaiveBaselineBenchmark.Run,
     ["leak-check"] = LeakCheckBenchmark.Run,
+    ["suite"] = SpeedSuiteBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {
