@@ -15,6 +15,7 @@ internal sealed class CheckpointedSegment : SingleTensorFunction<CheckpointedSeg
     private const string RngStateKey = "rng_state";
     private const string InputNeedsGradKey = "input_needs_grad";
     private const string ArgumentCountKey = "argument_count";
+    private const string AutocastKey = "autocast_dtype";
     private const int TriggerPosition = 2;
     private const int FirstConstant = 3;
 
@@ -27,6 +28,8 @@ internal sealed class CheckpointedSegment : SingleTensorFunction<CheckpointedSeg
         var constants = Constants(vars.Skip(FirstConstant).Select(v => v as Tensor).ToList());
         // Captured before the segment draws anything, so the recomputation replays the same dropout masks.
         ctx.save_data(RngStateKey, CpuRngState.Capture());
+        // The recomputation must cast exactly as the forward pass did (bf16 training runs under autocast; backward does not).
+        ctx.save_data(AutocastKey, CpuAutocast.ActiveDtype ?? (object)"off");
         ctx.save_data(SegmentKey, segment);
         ctx.save_data(InputNeedsGradKey, input.requires_grad);
         ctx.save_data(ArgumentCountKey, vars.Length);
@@ -80,7 +83,9 @@ internal sealed class CheckpointedSegment : SingleTensorFunction<CheckpointedSeg
         {
             CpuRngState.Restore(forwardRngState);
             // The engine runs backward with grad mode off (create_graph = false); the recomputation needs a graph.
-            using (enable_grad()) output = segment(input, constants);
+            using (enable_grad())
+            using (ctx.get_data(AutocastKey) is ScalarType autocastDtype ? CpuAutocast.Enter(autocastDtype) : null)
+                output = segment(input, constants);
         }
         finally
         {

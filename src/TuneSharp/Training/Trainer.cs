@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TorchSharp.Modules;
+using TuneSharp.Models;
 using static TorchSharp.torch;
 
 namespace TuneSharp.Training;

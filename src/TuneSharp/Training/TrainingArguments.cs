@@ -66,7 +66,7 @@ public sealed record TrainingArguments
     public bool GradientCheckpointing { get; init; }
     /// <summary>
     /// Mixed precision as transformers' bf16 = true: the training forward pass runs under libtorch's bf16 autocast
-    /// (<see cref="CpuAutocast"/>: matrix products in bf16, losses in fp32) while parameters, gradients, AdamW state
+    /// (<see cref="Models.CpuAutocast"/>: matrix products in bf16, losses in fp32) while parameters, gradients, AdamW state
     /// and checkpoints stay fp32. Evaluation stays fp32. Faster only where the CPU's bf16 matrix multiply beats its
     /// fp32 one (AMX); measured on this project's AVX-512-BF16 machine it is slower (bench training-throughput --bf16).
     /// </summary>

@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
-namespace TuneSharp.Training;
+namespace TuneSharp.Models;
 
 /// <summary>
 /// libtorch's own CPU autocast (what <c>torch.autocast("cpu", dtype=torch.bfloat16)</c> switches on) for the code run
-/// while the scope is open on this thread: matrix products (linear, matmul, bmm, attention) run in bf16 on bf16 copies
+/// while the scope is open on this thread (gradient checkpointing re-enters it for its recomputation): matrix products (linear, matmul, bmm, attention) run in bf16 on bf16 copies
 /// of the fp32 weights, numerically sensitive operations (losses, reductions) stay fp32, and gradients reach the fp32
 /// parameters through the casts. The parameters, the optimizer state and the checkpoints stay fp32, so the fp32
 /// parameters are the master weights.
@@ -35,12 +35,15 @@ public sealed class CpuAutocast : IDisposable
     /// <summary>True when libtorch's autocast switches were found in the loaded native library.</summary>
     public static bool IsAvailable { get; } = Probe();
 
+    /// <summary>The dtype autocast casts to on this thread right now, or null when it is off (or unavailable).</summary>
+    public static ScalarType? ActiveDtype => IsAvailable && Native.IsEnabled(CpuDevice) ? (ScalarType)Native.GetDtype(CpuDevice) : null;
+
     /// <summary>Opens an autocast scope for <paramref name="dtype"/> (bf16 by default) on this thread; dispose to close it.</summary>
-    /// <exception cref="TrainingException">The loaded libtorch does not export the autocast switches.</exception>
+    /// <exception cref="TuneSharpException">The loaded libtorch does not export the autocast switches.</exception>
     public static CpuAutocast Enter(ScalarType dtype = ScalarType.BFloat16)
     {
         if (!IsAvailable)
-            throw new TrainingException("bf16 autocast is not available: the loaded libtorch does not export at::autocast's switches (Linux/macOS builds of libtorch 2.x do).");
+            throw new TuneSharpException("bf16 autocast is not available: the loaded libtorch does not export at::autocast's switches (Linux/macOS builds of libtorch 2.x do).");
         return new CpuAutocast(dtype);
     }
 
