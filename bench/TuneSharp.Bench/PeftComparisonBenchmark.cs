@@ -18,7 +18,7 @@ namespace TuneSharp.Bench;
 /// memory is its own. Target (issue: PEFT): LoRA within 1.5 accuracy points of full fine-tuning with under 2% of the
 /// parameters trainable and a lower peak memory.
 /// Options: --max-train-samples N (default: the whole 67,349-row train_full.tsv), --epochs E (default 1),
-/// --methods a,b,c (default: all), --learning-rates method=lr,... (override a method's learning rate), --name N (results file name).
+/// --methods a,b,c (default: all), --learning-rates method=lr,... (override a method's learning rate), --name N (results file name), --seed S (default 42).
 /// </summary>
 internal static class PeftComparisonBenchmark
 {
@@ -66,7 +66,7 @@ internal static class PeftComparisonBenchmark
 
     private static IEnumerable<string> ForwardedOptions(string[] args)
     {
-        foreach (var name in new[] { "--max-train-samples", "--epochs", "--learning-rates" })
+        foreach (var name in new[] { "--max-train-samples", "--epochs", "--learning-rates", "--seed" })
             if (BenchArgs.Option(args, name) is { } value) { yield return name; yield return value; }
     }
 
@@ -94,7 +94,8 @@ internal static class PeftComparisonBenchmark
                 {
                     OutputDir = output, LearningRate = method.LearningRate, NumTrainEpochs = epochs, PerDeviceTrainBatchSize = 32,
                     PerDeviceEvalBatchSize = 64, WarmupRatio = 0.06, WeightDecay = 0.01, EvalStrategy = IntervalStrategy.No,
-                    SaveStrategy = IntervalStrategy.No, GroupByLength = true, MaxLength = 128, LoggingSteps = 200, Seed = 42,
+                    SaveStrategy = IntervalStrategy.No, GroupByLength = true, MaxLength = 128, LoggingSteps = 200,
+                    Seed = int.Parse(BenchArgs.Option(args, "--seed") ?? "42", CultureInfo.InvariantCulture),
                 },
             };
             var result = TextClassificationFineTuning.Run(options, new PlainLogCallback(Console.Out, stepEvery: 200), line =>
@@ -149,7 +150,7 @@ internal static class PeftComparisonBenchmark
         var name = BenchArgs.Option(args, "--name")
             ?? (BenchArgs.Option(args, "--max-train-samples") is { } n ? $"peft_comparison_{n}" : "peft_comparison_full");
         ResultsFile.Write(name, "SST-2 fine-tuning methods compared (all-MiniLM-L6-v2)", figures,
-            table + "\nfp32, batch 32, max length 128, length-grouped batches, AdamW (weight decay 0.01), linear schedule with 6% warmup, seed 42; " +
+            table + "\nfp32, batch 32, max length 128, length-grouped batches, AdamW (weight decay 0.01), linear schedule with 6% warmup, seed " + (BenchArgs.Option(args, "--seed") ?? "42") + "; " +
             "each method in its own process (peak RSS is the process's VmHWM, model and data included).");
     }
 }
