@@ -133,15 +133,15 @@ internal static class ParquetPageCheck
                 case 3: ReadByte(s); return;
                 case 4 or I32 or 6: ReadVarint(s); return;
                 case 7: Advance(s, 8); return;
-                case 8: Advance(s, checked((long)ReadVarint(s))); return;
+                case 8: Advance(s, ReadCount(s)); return;
                 case 9 or 10:
                     var listHeader = ReadByte(s);
                     var size = (long)(listHeader >> 4);
-                    if (size == 15) size = checked((long)ReadVarint(s));
+                    if (size == 15) size = ReadCount(s);
                     for (long i = 0; i < size; i++) SkipElement(s, listHeader & 0x0F, depth);
                     return;
                 case 11:
-                    var count = checked((long)ReadVarint(s));
+                    var count = ReadCount(s);
                     if (count == 0) return;
                     var kinds = ReadByte(s);
                     for (long i = 0; i < count; i++)
@@ -167,6 +167,10 @@ internal static class ParquetPageCheck
             if (bytes < 0 || s.Position + bytes > s.Length) throw new EndOfStreamException("a field reaches past the end of the file");
             s.Position += bytes;
         }
+
+        // A length or element count: one beyond long's range cannot describe anything in a file.
+        private static long ReadCount(Stream s) =>
+            ReadVarint(s) is var value && value <= long.MaxValue ? (long)value : throw new FormatException("a length or count is larger than any file");
 
         private static int ReadByte(Stream s) => s.ReadByte() is var b and >= 0 ? b : throw new EndOfStreamException("the file ends inside a page header");
 
