@@ -10,11 +10,22 @@ tcmalloc_candidates=(
     /usr/lib/libtcmalloc_minimal.so.4
 )
 
+# Prints the first installed tcmalloc library, or nothing.
+tunesharp_tcmalloc_path() {
+    local lib
+    for lib in "${tcmalloc_candidates[@]}"; do
+        if [[ -f "$lib" ]]; then
+            echo "$lib"
+            return 0
+        fi
+    done
+    return 0
+}
+
 # Installs Debian's libtcmalloc-minimal4 when it is missing and this is root on a machine with apt-get; never fails.
 tunesharp_install_tcmalloc() {
     [[ "${TUNESHARP_ALLOCATOR:-}" == system || "$(uname -s)" != Linux ]] && return 0
-    local lib
-    for lib in "${tcmalloc_candidates[@]}"; do [[ -f "$lib" ]] && return 0; done
+    [[ -n "$(tunesharp_tcmalloc_path)" ]] && return 0
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
         echo "tunesharp: installing tcmalloc (libtcmalloc-minimal4) for faster training..." >&2
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libtcmalloc-minimal4 >/dev/null 2>&1 \
@@ -29,11 +40,7 @@ tunesharp_use_tcmalloc() {
     [[ "${TUNESHARP_ALLOCATOR:-}" == system ]] && return 0
     [[ "${LD_PRELOAD:-}" == *malloc* ]] && return 0 # an allocator the user preloads already
     local lib
-    for lib in "${tcmalloc_candidates[@]}"; do
-        if [[ -f "$lib" ]]; then
-            export LD_PRELOAD="$lib${LD_PRELOAD:+:$LD_PRELOAD}"
-            return 0
-        fi
-    done
+    lib="$(tunesharp_tcmalloc_path)"
+    [[ -n "$lib" ]] && export LD_PRELOAD="$lib${LD_PRELOAD:+:$LD_PRELOAD}"
     return 0
 }

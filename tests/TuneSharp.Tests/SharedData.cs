@@ -9,13 +9,16 @@ public static class SharedData
 {
     public static string? Root { get; } = Locate();
 
+    /// <summary>The repository folder the test project was built from (recorded at build time), or null.</summary>
+    public static string? RepositoryRoot =>
+        typeof(SharedData).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+
     private static string? Locate()
     {
         var env = Environment.GetEnvironmentVariable("TUNESHARP_SHARED");
         if (!string.IsNullOrEmpty(env)) return Directory.Exists(env) ? Path.GetFullPath(env) : null;
-        var root = typeof(SharedData).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
-        var starts = new[] { root, AppContext.BaseDirectory }.Where(s => !string.IsNullOrEmpty(s));
+        var starts = new[] { RepositoryRoot, AppContext.BaseDirectory }.Where(s => !string.IsNullOrEmpty(s));
         foreach (var start in starts)
         for (var dir = new DirectoryInfo(start!); dir is not null; dir = dir.Parent)
         {

@@ -61,7 +61,7 @@ public sealed class CpuAutocast : IDisposable
     {
         try
         {
-            _ = zeros(1); // loads libtorch through TorchSharp first, so the lookup below finds the already loaded library
+            using (zeros(1)) { } // loads libtorch through TorchSharp first, so the lookup below finds the already loaded library
             _ = Native.IsEnabled(CpuDevice);
             _ = Native.GetDtype(CpuDevice);
             return true;

@@ -45,11 +45,7 @@ public static class DropoutMask
             fixed (byte* bytes = mask.bytes)
             {
                 var data = (float*)bytes;
-                var tasks = (int)Math.Min(Math.Max(1, get_num_threads()), (n + ElementsPerTask - 1) / ElementsPerTask);
-                // Chunk boundaries are even so a 64-bit draw is never split between two chunks.
-                var perTask = ((n + tasks - 1) / tasks + 15) & ~15L;
-                if (tasks == 1) Fill(data, 0, n, seed, threshold, keepValue);
-                else Parallel.For(0, tasks, t => Fill(data, t * perTask, Math.Min(n, (t + 1) * perTask), seed, threshold, keepValue));
+                ElementRanges.ForEach(n, ElementsPerTask, (start, end) => Fill(data, start, end, seed, threshold, keepValue));
             }
         }
         return mask;

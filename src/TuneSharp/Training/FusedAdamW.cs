@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
 using TorchSharp.Modules;
+using TuneSharp.Models;
 using static TorchSharp.torch;
 
 namespace TuneSharp.Training;
@@ -46,15 +47,10 @@ public static class FusedAdamW
     /// <summary>What to update, or null when some tensor or option needs the optimizer's general path.</summary>
     private static List<WorkItem>? Plan(AdamW optimizer)
     {
-        var states = optimizer.state_dict().State;
-        var parameters = optimizer.ParamGroups.Cast<ParamGroup>()
-            .SelectMany(g => g.Parameters.Select(p => (Param: p, Options: (AdamW.Options)g.Options))).ToList();
-        if (states.Count != parameters.Count) return null;
         var work = new List<WorkItem>();
-        for (var i = 0; i < parameters.Count; i++)
+        foreach (var (param, state, options) in AdamWStates.InGroupOrder(optimizer))
         {
-            var (param, options) = parameters[i];
-            if (states[i] is not AdamW.State state || options.amsgrad == true || options.maximize == true) return null;
+            if (state is null || options.amsgrad == true || options.maximize == true) return null;
             var grad = param.grad;
             if (grad is null) continue;
             if (!Fits(param) || !Fits(grad) || !Fits(state.exp_avg) || !Fits(state.exp_avg_sq)) return null;
@@ -81,13 +77,7 @@ public static class FusedAdamW
         fixed (byte* p = item.Param.bytes, g = item.Grad.bytes, m = item.State.exp_avg.bytes, v = item.State.exp_avg_sq.bytes)
         {
             float* pp = (float*)p, gp = (float*)g, mp = (float*)m, vp = (float*)v;
-            var tasks = (int)Math.Min(Math.Max(1, get_num_threads()), (n + ElementsPerTask - 1) / ElementsPerTask);
-            if (tasks <= 1) Range(pp, gp, mp, vp, 0, n, k);
-            else
-            {
-                var perTask = ((n + tasks - 1) / tasks + 15) & ~15L;
-                Parallel.For(0, tasks, t => Range(pp, gp, mp, vp, t * perTask, Math.Min(n, (t + 1) * perTask), k));
-            }
+            ElementRanges.ForEach(n, ElementsPerTask, (start, end) => Range(pp, gp, mp, vp, start, end, k));
         }
     }
 

@@ -109,13 +109,11 @@ public static class OptimizerStateFile
     /// <summary>The AdamW state of each trainable parameter, by name (state_dict lists states in parameter-group order).</summary>
     private static List<(string Name, AdamW.State State)> StatesByName(AdamW optimizer, IReadOnlyList<NamedParameter> trainable)
     {
-        var state = optimizer.state_dict();
-        var ordered = optimizer.ParamGroups.Cast<ParamGroup>().SelectMany(g => g.Parameters).ToList();
         var names = trainable.ToDictionary(p => p.Parameter.Handle, p => p.Name);
         var result = new List<(string, AdamW.State)>();
-        for (int i = 0; i < ordered.Count && i < state.State.Count; i++)
-            if (state.State[i] is AdamW.State s && names.TryGetValue(ordered[i].Handle, out var name))
-                result.Add((name, s));
+        foreach (var (parameter, state, _) in AdamWStates.InGroupOrder(optimizer))
+            if (state is not null && names.TryGetValue(parameter.Handle, out var name))
+                result.Add((name, state));
         return result;
     }
 }

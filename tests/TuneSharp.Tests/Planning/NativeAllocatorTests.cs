@@ -59,7 +59,7 @@ public class NativeAllocatorTests
     {
         const string library = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
         Skip.IfNot(File.Exists(library), $"{library} is not installed (Debian: apt-get install libtcmalloc-minimal4); test skipped.");
-        var script = Path.Combine(RepositoryRoot(), "build", "native-allocator.sh");
+        var script = Path.Combine(SharedData.RepositoryRoot!, "build", "native-allocator.sh");
         var start = new ProcessStartInfo("bash", ["-c", $"source '{script}' && tunesharp_use_tcmalloc && echo \"[$LD_PRELOAD]\""])
         {
             RedirectStandardOutput = true,
@@ -72,12 +72,5 @@ public class NativeAllocatorTests
         child.WaitForExit();
         Assert.Equal(0, child.ExitCode);
         Assert.Equal(expectPreload ? $"[{library}]" : "[]", printed);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var root = typeof(NativeAllocatorTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>().First(a => a.Key == "RepositoryRoot").Value!;
-        return root;
     }
 }

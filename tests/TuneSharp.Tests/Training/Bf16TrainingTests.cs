@@ -38,7 +38,7 @@ public class Bf16TrainingTests
         w.grad = null;
         nn.functional.cross_entropy(outside, tensor(new long[] { 0, 1, 2, 0 })).backward();
         Assert.True(bf16Grad.allclose(w.grad!, rtol: 0.05, atol: 0.01), $"max diff {(bf16Grad - w.grad!).abs().max().item<float>()}");
-        Assert.False(GoldenFilesIdentical(bf16Grad, w.grad!), "the bf16 gradient must come from bf16 products, not fp32 ones");
+        Assert.False(Models.GoldenFiles.Identical(bf16Grad, w.grad!), "the bf16 gradient must come from bf16 products, not fp32 ones");
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public class Bf16TrainingTests
         var bf16Weights = SafeTensors.Load(Path.Combine(bf16, "model.safetensors"));
         var fp32Weights = SafeTensors.Load(Path.Combine(fp32, "model.safetensors"));
         Assert.All(bf16Weights.Values, t => Assert.Equal(ScalarType.Float32, t.dtype));
-        Assert.Contains(bf16Weights, kv => !GoldenFilesIdentical(kv.Value, fp32Weights[kv.Key])); // the bf16 path really ran
+        Assert.Contains(bf16Weights, kv => !Models.GoldenFiles.Identical(kv.Value, fp32Weights[kv.Key])); // the bf16 path really ran
         Assert.Equal(File.ReadAllBytes(Path.Combine(bf16, "model.safetensors")), File.ReadAllBytes(Path.Combine(again, "model.safetensors")));
 
         // Same data, seed and schedule: the training loss may differ only by bf16 rounding of the products.
@@ -87,7 +87,6 @@ public class Bf16TrainingTests
         return json.RootElement.GetProperty("train_loss").GetDouble();
     }
 
-    private static bool GoldenFilesIdentical(Tensor a, Tensor b) => Models.GoldenFiles.Identical(a, b);
 
     [Fact]
     public void GradientCheckpointRecomputesUnderTheAutocastOfItsForwardPass()
