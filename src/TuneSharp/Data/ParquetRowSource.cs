@@ -22,12 +22,17 @@ internal sealed class ParquetRowSource : IRowSource
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {
-            _reader = Wait(ParquetReader.CreateAsync(_stream, leaveStreamOpen: true));
+            // Before Parquet.Net parses the footer: see ParquetFooterCheck.
+            if (ParquetFooterCheck.FindProblem(_stream) is { } problem)
+                throw sink.Fatal(null, null, $"it is not a readable Parquet file: {problem}.");
+            // Parquet.Net reads page headers from this stream: past the end it must fail, not spin (see EndCheckedStream).
+            _reader = Wait(ParquetReader.CreateAsync(new EndCheckedStream(_stream, 0, _stream.Length), leaveStreamOpen: true));
             _ = _reader.Schema; // built on first use: a damaged footer fails here, inside this try
         }
-        catch (Exception e) when (e is not DataFormatException)
+        catch (Exception e)
         {
             _stream.Dispose();
+            if (e is DataFormatException) throw;
             throw sink.Fatal(null, null, $"it is not a readable Parquet file: {e.Message}", e);
         }
         // Nested fields (structs, lists, maps) have multi-part paths; only top-level columns are offered.

@@ -118,6 +118,33 @@ internal static class FileFuzzer
         return outcomes;
     }
 
+    /// <summary>The index of a payload, for replaying a case that once failed (see <see cref="Replay"/>).</summary>
+    public static int PayloadOf(byte[] payload) =>
+        Array.FindIndex(Payloads, p => p.AsSpan().SequenceEqual(payload)) is var i and >= 0 ? i : throw new ArgumentException("not one of the payloads");
+
+    /// <summary>
+    /// Runs one case, with the same limits as <see cref="Run"/>, and returns how it ended: true when the damaged file
+    /// parsed, false when it was rejected with a named error (anything else throws).
+    /// </summary>
+    public static bool Replay(string root, Seed seed, Mutation[] mutations, Action<string> parse)
+    {
+        var folder = Path.Combine(root, "replay");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var target = seed.Targets[0];
+            foreach (var (name, bytes) in seed.Files)
+                File.WriteAllBytes(Path.Combine(folder, name), name == target ? Apply(bytes, mutations) : bytes);
+            var outcomes = new Outcomes();
+            Check(folder, seed, target, mutations, parse, outcomes);
+            return outcomes.Accepted == 1;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static void Check(string folder, Seed seed, string target, Mutation[] mutations, Action<string> parse, Outcomes outcomes)
     {
         Exception? error = null;
