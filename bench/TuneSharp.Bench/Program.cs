@@ -15,6 +15,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["generation-speed"] = GenerationSpeedBenchmark.Run,
     ["naive-baseline"] = NaiveBaselineBenchmark.Run,
     ["leak-check"] = LeakCheckBenchmark.Run,
+    ["plan-accuracy"] = PlanAccuracyBenchmark.Run,
     ["suite"] = SpeedSuiteBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

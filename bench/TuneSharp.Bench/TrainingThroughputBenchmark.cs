@@ -22,8 +22,8 @@ internal static class TrainingThroughputBenchmark
         var withBf16 = args.Contains("--bf16");
         set_num_threads(Environment.ProcessorCount);
 
-        var peakFp32 = GemmPeak.Measure(ScalarType.Float32);
-        var peakBf16 = GemmPeak.Measure(ScalarType.BFloat16);
+        var peakFp32 = TuneSharp.Planning.MatmulThroughput.Measure(ScalarType.Float32);
+        var peakBf16 = TuneSharp.Planning.MatmulThroughput.Measure(ScalarType.BFloat16);
         Console.WriteLine($"GEMM peak: fp32 {peakFp32:0.0} GFLOP/s, bf16 {peakBf16:0.0} GFLOP/s");
 
         var (model, _) = SequenceClassifierFactory.FromPretrained(Path.Combine(shared, "models", "all-MiniLM-L6-v2"), new SequenceClassificationOptions { NumLabels = 2 });
@@ -64,7 +64,7 @@ internal static class TrainingThroughputBenchmark
         }
         // The peak is measured again after training and the higher reading kept, so that a slow moment of this
         // shared machine during the first measurement cannot inflate the MFU.
-        peakFp32 = Math.Max(peakFp32, GemmPeak.Measure(ScalarType.Float32));
+        peakFp32 = Math.Max(peakFp32, TuneSharp.Planning.MatmulThroughput.Measure(ScalarType.Float32));
         Console.WriteLine($"GEMM peak after training: fp32 {peakFp32:0.0} GFLOP/s (the higher of the two readings is used)");
 
         var tokensPerSecond = (double)batch * seq * steps / seconds;

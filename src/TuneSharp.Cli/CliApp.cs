@@ -9,7 +9,7 @@ namespace TuneSharp.Cli;
 public static class CliApp
 {
     /// <summary>Runs the CLI with the given arguments and output writers; returns the process exit code
-    /// (0 success, 1 a TuneSharp error such as a bad file, 2 a usage error).</summary>
+    /// (0 success, 1 a TuneSharp error such as a bad file, 2 a usage error, 3 from plan: the run would not fit in memory).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var io = new CliOutput(output, error);
@@ -38,6 +38,7 @@ public static class CliApp
         yield return InfoCommand.Create(io);
         yield return GenerateCommand.Create(io);
         yield return TrainCommand.Create(io);
+        yield return PlanCommand.Create(io);
         yield return EvaluateCommand.Create(io);
         yield return PredictCommand.Create(io);
         yield return MergeCommand.Create(io);

@@ -17,6 +17,8 @@ internal static class ParquetPageCheck
     private const long RatioFloor = 1 << 20;      // tiny pages may expand a lot (a run of identical values)
 
     /// <summary>A description of what is wrong with the chunk, or null when its pages look sound.</summary>
+    /// <param name="file">The Parquet file (its position is restored).</param>
+    /// <param name="chunk">The column chunk's metadata from the footer.</param>
     /// <param name="rowCount">The row group's row count; a flat column's chunk holds exactly this many values.</param>
     public static string? FindProblem(Stream file, ColumnChunk chunk, long rowCount)
     {

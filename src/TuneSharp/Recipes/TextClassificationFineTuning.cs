@@ -14,9 +14,62 @@ namespace TuneSharp.Recipes;
 /// </summary>
 public static class TextClassificationFineTuning
 {
-    /// <summary>Runs the job. <paramref name="report"/> receives human-readable lines (data summary, warnings).</summary>
+    /// <summary>Runs the job. <paramref name="report"/> receives human-readable lines (data summary, plan, warnings).</summary>
+    /// <exception cref="TrainingException">The resource check is on and the run would not fit in this machine's memory.</exception>
     public static TextClassificationRunResult Run(TextClassificationRunOptions options, ITrainerCallback callback,
         Action<string> report, CancellationToken ct = default)
+    {
+        var run = Prepare(options, report);
+        var plan = PlanFor(run, options);
+        foreach (var line in plan.Describe()) report(line);
+        if (options.CheckResources && plan.Verdict == Planning.MemoryVerdict.DoesNotFit)
+            throw new TrainingException($"This run needs about {Planning.ResourcePlan.Bytes(plan.PeakBytes)} of memory at its peak, more than this " +
+                $"machine's {Planning.ResourcePlan.Bytes(plan.Machine.TotalMemoryBytes)}; it would swap or be killed. " +
+                (plan.Advice.Count > 0 ? "Try one of: " + string.Join("; ", plan.Advice) + ". " : "") +
+                "Use --no-resource-check to start anyway.");
+
+        var args = options.Args;
+        var trainer = new Trainer(run.TrainingTask, args, callback);
+        var result = trainer.Train(ct);
+
+        // The validation set is never empty (loading or splitting refuses that), so the trainer's final evaluation is it.
+        var validationMetrics = result.EvalMetrics;
+        IReadOnlyDictionary<string, double>? testMetrics = null;
+        if (run.Test is not null && !result.Cancelled)
+        {
+            testMetrics = TextClassificationEvaluator.Evaluate(run.Adapted, run.Tokenizer, run.Test, args.PerDeviceEvalBatchSize, args.MaxLength, ct)
+                .ToDictionary("test_");
+            ResultFiles.Write(args.OutputDir, ResultFiles.TestResults, testMetrics);
+            ResultFiles.Merge(args.OutputDir, ResultFiles.AllResults, testMetrics);
+        }
+        return new TextClassificationRunResult(result, validationMetrics, testMetrics, args.OutputDir, plan);
+    }
+
+    /// <summary>
+    /// Everything <see cref="Run"/> does before training (data, model, PEFT, tokenisation), then the resource plan:
+    /// "can I do this on my PC?" answered without training. Writes nothing.
+    /// </summary>
+    public static Planning.ResourcePlan Plan(TextClassificationRunOptions options, Action<string> report) =>
+        PlanFor(Prepare(options, report), options);
+
+    private static Planning.ResourcePlan PlanFor(PreparedRun run, TextClassificationRunOptions options) =>
+        Planning.ResourcePlanner.Plan(new Planning.ResourcePlanInputs
+        {
+            Model = run.Task.Model,
+            Config = run.Task.Classifier.Config,
+            Args = options.Args,
+            Task = run.TrainingTask,
+            TrainLengths = run.Task.TrainLengths,
+            CheckpointsHoldOnlyTrainable = run.TrainingTask is TuneSharp.Peft.PeftTrainingTask,
+            ExtraPositions = run.Adapter is TuneSharp.Peft.PromptTuning.PromptTuningModel prompt ? prompt.Options.NumVirtualTokens : 0,
+            Machine = options.Machine,
+        });
+
+    /// <summary>A run made ready to train: the classifier (adapted), its tokenizer, the task and the test data.</summary>
+    private sealed record PreparedRun(ISequenceClassifier Adapted, TuneSharp.Peft.IPeftAdapter? Adapter, TextTokenizer Tokenizer,
+        TextClassificationTask Task, ITrainingTask TrainingTask, TextClassificationDataset? Test);
+
+    private static PreparedRun Prepare(TextClassificationRunOptions options, Action<string> report)
     {
         var args = options.Args;
         args.Validate(); // before any work: impossible options fail fast
@@ -63,20 +116,7 @@ public static class TextClassificationFineTuning
                 TokenizerFiles.Copy(tokenizer, options.ModelDir, dir);
                 classifier.Config.Save(dir); // labels and problem type, so predict/evaluate can open the adapter folder alone
             });
-        var trainer = new Trainer(trainingTask, args, callback);
-        var result = trainer.Train(ct);
-
-        // The validation set is never empty (loading or splitting refuses that), so the trainer's final evaluation is it.
-        var validationMetrics = result.EvalMetrics;
-        IReadOnlyDictionary<string, double>? testMetrics = null;
-        if (test is not null && !result.Cancelled)
-        {
-            testMetrics = TextClassificationEvaluator.Evaluate(adapted, tokenizer, test, args.PerDeviceEvalBatchSize, args.MaxLength, ct)
-                .ToDictionary("test_");
-            ResultFiles.Write(args.OutputDir, ResultFiles.TestResults, testMetrics);
-            ResultFiles.Merge(args.OutputDir, ResultFiles.AllResults, testMetrics);
-        }
-        return new TextClassificationRunResult(result, validationMetrics, testMetrics, args.OutputDir);
+        return new PreparedRun(adapted, adapter, tokenizer, task, trainingTask, test);
     }
 
     private static (TextClassificationDataset Train, TextClassificationDataset Validation, TextClassificationDataset? Test)

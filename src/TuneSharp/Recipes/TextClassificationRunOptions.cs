@@ -36,11 +36,19 @@ public sealed record TextClassificationRunOptions
     /// <summary>Which parameters train: full fine-tuning (default), freeze, bitfit or LoRA (then only the adapter is saved).</summary>
     public TuneSharp.Peft.PeftOptions Peft { get; init; } = new();
     public required TrainingArguments Args { get; init; }
+    /// <summary>
+    /// Refuse to start when the estimated peak memory exceeds the machine's (<see cref="Planning.ResourcePlanner"/>);
+    /// the plan is reported either way.
+    /// </summary>
+    public bool CheckResources { get; init; } = true;
+    /// <summary>The machine to plan for; this one when null (tests pass a smaller one).</summary>
+    public Planning.MachineResources? Machine { get; init; }
 }
 
-/// <summary>What a run produced.</summary>
+/// <summary>What a run produced, and the resource plan it started with.</summary>
 public sealed record TextClassificationRunResult(
     TrainResult Train,
     IReadOnlyDictionary<string, double> Validation,
     IReadOnlyDictionary<string, double>? Test,
-    string OutputDir);
+    string OutputDir,
+    Planning.ResourcePlan Plan);

@@ -230,8 +230,11 @@ public class GradientCheckpointTests(ITestOutputHelper log)
         log.WriteLine($"peak over forward+backward: plain {plain.Peak >> 20} MiB, checkpointed {checkpointed.Peak >> 20} MiB ({(double)plain.Peak / checkpointed.Peak:F1}x)");
         log.WriteLine($"left after the step's scope: plain {plain.Leftover >> 20} MiB, checkpointed {checkpointed.Leftover >> 20} MiB");
 
-        // Plain: each layer keeps ~5 activations (linear out, GELU out, dropout mask, dropout out, LayerNorm out).
-        Assert.True(plain.Retained >= layers * 4 * activationBytes, $"plain run retained only {plain.Retained >> 20} MiB");
+        // Plain: each layer keeps 4 activations (the GELU input, the dropout mask, the LayerNorm input, the LayerNorm output
+        // that the next Linear saves); ParallelDropout keeps only its mask, not the GELU output. Resident memory counts a
+        // little less when the allocator reuses pages freed earlier in the process (measured alone: 773 MiB = 4.0 per
+        // layer; in the full suite: 723 MiB = 3.8), so at least 3 per layer, against at most 1 per layer checkpointed below.
+        Assert.True(plain.Retained >= layers * 3 * activationBytes, $"plain run retained only {plain.Retained >> 20} MiB");
         // Checkpointed: one activation per layer (the next layer's saved input / the output), plus slack for small buffers.
         Assert.True(checkpointed.Retained <= (layers + 1) * activationBytes, $"checkpointed run retained {checkpointed.Retained >> 20} MiB");
         Assert.True(plain.Retained >= 3 * checkpointed.Retained, "retained memory ratio");

@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text;
+using TuneSharp.Peft;
+using TuneSharp.Recipes;
+using TuneSharp.Training;
+
+namespace TuneSharp.Bench;
+
+/// <summary>
+/// How close the resource plan (<see cref="TuneSharp.Planning.ResourcePlanner"/>, printed by <c>train</c> and
+/// <c>plan</c>) comes to what a run then uses: for each configuration a fresh process runs the real
+/// text-classification recipe on all-MiniLM-L6-v2 for a few steps on sentences that all fill max_length (so every
+/// batch is the longest), and reports the plan's peak memory and step time next to the measured peak RSS (VmHWM) and
+/// training time. Options: --steps N (default 6).
+/// </summary>
+internal static class PlanAccuracyBenchmark
+{
+    private sealed record Config(string Name, int Length, int Batch, string Method, bool Checkpointing);
+
+    private static readonly Config[] Configs =
+    [
+        new("full s128 b32", 128, 32, "full", false),
+        new("full s512 b8", 512, 8, "full", false),
+        new("full s512 b8 checkpointing", 512, 8, "full", true),
+        new("full s256 b16", 256, 16, "full", false),
+        new("lora s128 b32", 128, 32, "lora", false),
+        new("freeze-4 s256 b16", 256, 16, "freeze", false),
+    ];
+
+    public static int Run(string[] args)
+    {
+        if (BenchArgs.Option(args, "--single") is { } single) return RunOne(Configs.Single(c => c.Name == single), args);
+        var steps = BenchArgs.Option(args, "--steps") ?? "6";
+        var rows = new List<Dictionary<string, object>>();
+        foreach (var config in Configs)
+        {
+            Console.WriteLine($"{config.Name}:");
+            rows.Add(BenchChild.Run(["plan-accuracy", "--single", config.Name, "--steps", steps]));
+        }
+        var figures = new Dictionary<string, object>();
+        var table = new StringBuilder("| configuration | planned peak MiB | measured peak MiB | planned / measured | planned s/step | measured s/step | planned / measured |\n|---|---|---|---|---|---|---|\n");
+        foreach (var (config, row) in Configs.Zip(rows))
+        {
+            double Get(string k) => (double)row[k];
+            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {config.Name} | {Get("planned_peak_mib"):0} | {Get("measured_peak_mib"):0} | {Get("planned_peak_mib") / Get("measured_peak_mib"):0.00} | " +
+                $"{Get("planned_seconds_per_step"):0.00} | {Get("measured_seconds_per_step"):0.00} | {Get("planned_seconds_per_step") / Get("measured_seconds_per_step"):0.00} |"));
+            figures[config.Name.Replace(' ', '_') + "_peak_ratio"] = Get("planned_peak_mib") / Get("measured_peak_mib");
+            figures[config.Name.Replace(' ', '_') + "_time_ratio"] = Get("planned_seconds_per_step") / Get("measured_seconds_per_step");
+        }
+        var peakRatios = rows.Select(r => (double)r["planned_peak_mib"] / (double)r["measured_peak_mib"]).ToList();
+        figures["peak_ratio_min"] = peakRatios.Min();
+        figures["peak_ratio_max"] = peakRatios.Max();
+        ResultsFile.Write("plan_accuracy", "Resource plan against measured runs, all-MiniLM-L6-v2", figures,
+            table + "\nEach configuration in its own process: the real recipe (data, model, PEFT, Trainer), " + steps +
+            " optimizer steps (plus one evaluation of 64 sentences), every sentence filling max_length. Measured peak = VmHWM of the " +
+            "whole process; measured s/step = train_runtime / steps (includes the first, slower step). Planned time assumes " +
+            $"{TuneSharp.Planning.ResourcePlanner.ExpectedUtilization:P0} of the measured matmul peak.");
+        return 0;
+    }
+
+    private static int RunOne(Config config, string[] args)
+    {
+        var steps = int.Parse(BenchArgs.Option(args, "--steps") ?? "6", CultureInfo.InvariantCulture);
+        var folder = Directory.CreateTempSubdirectory("tunesharp-bench-plan-").FullName;
+        try
+        {
+            // Every sentence is longer than max_length, so every example is truncated to it and every batch is the longest.
+            var sentence = string.Join(' ', Enumerable.Repeat("a gripping and well acted film", config.Length));
+            var train = Path.Combine(folder, "train.tsv");
+            var validation = Path.Combine(folder, "validation.tsv");
+            File.WriteAllLines(train, ["sentence\tlabel", .. Enumerable.Range(0, config.Batch * steps).Select(i => $"{sentence}\t{i % 2}")]);
+            File.WriteAllLines(validation, ["sentence\tlabel", .. Enumerable.Range(0, 64).Select(i => $"{sentence}\t{i % 2}")]);
+            var peft = config.Method switch
+            {
+                "lora" => new PeftOptions { Method = PeftMethod.Lora },
+                "freeze" => new PeftOptions { Method = PeftMethod.Freeze, Freeze = new TuneSharp.Peft.Freeze.FreezeOptions { FreezeEmbeddings = true, FreezeLayers = 4 } },
+                _ => new PeftOptions(),
+            };
+            var result = TextClassificationFineTuning.Run(new TextClassificationRunOptions
+            {
+                ModelDir = Path.Combine(BenchPaths.Shared, "models", "all-MiniLM-L6-v2"),
+                TrainPath = train, ValidationPath = validation, TextColumn = "sentence", LabelColumn = "label", Peft = peft,
+                Args = new TrainingArguments
+                {
+                    OutputDir = Path.Combine(folder, "out"), MaxSteps = steps, PerDeviceTrainBatchSize = config.Batch, PerDeviceEvalBatchSize = 32,
+                    MaxLength = config.Length, GradientCheckpointing = config.Checkpointing, EvalStrategy = IntervalStrategy.No,
+                    SaveStrategy = IntervalStrategy.No, LoggingSteps = steps, LearningRate = 1e-4,
+                },
+            }, new PlainLogCallback(Console.Out, stepEvery: steps), Console.WriteLine);
+            var plan = result.Plan;
+            BenchChild.Report(new Dictionary<string, object>
+            {
+                ["planned_peak_mib"] = plan.PeakBytes / (1024.0 * 1024.0),
+                ["planned_activation_mib"] = (plan.ActivationBytes ?? 0) / (1024.0 * 1024.0),
+                ["process_at_plan_mib"] = plan.ProcessBytes / (1024.0 * 1024.0),
+                ["measured_peak_mib"] = BenchChild.PeakRssMiB(),
+                ["planned_seconds_per_step"] = plan.EstimatedTime.TotalSeconds / plan.Steps,
+                ["measured_seconds_per_step"] = result.Train.RuntimeSeconds / steps,
+            });
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using System.Text.RegularExpressions;
+using TorchSharp;
+using TuneSharp.Models;
+using TuneSharp.Training;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Planning;
+
+/// <summary>What <see cref="ResourcePlanner.Plan"/> needs to know about a run that is about to start.</summary>
+public sealed record ResourcePlanInputs
+{
+    /// <summary>The model as it will train: pretrained weights loaded, PEFT applied (requires_grad set).</summary>
+    public required nn.Module Model { get; init; }
+    public required PretrainedConfig Config { get; init; }
+    public required TrainingArguments Args { get; init; }
+    /// <summary>The training task: its batches give the exact padded token counts.</summary>
+    public required ITrainingTask Task { get; init; }
+    /// <summary>Tokens per training example (after truncation).</summary>
+    public required IReadOnlyList<int> TrainLengths { get; init; }
+    /// <summary>Positions the model adds to every example (prompt tuning's virtual tokens).</summary>
+    public int ExtraPositions { get; init; }
+    /// <summary>Whether checkpoints hold only the trainable parameters (LoRA, adapters, prompt tuning) rather than the whole model.</summary>
+    public bool CheckpointsHoldOnlyTrainable { get; init; }
+    /// <summary>This machine; <see cref="MachineResources.Current"/> when null.</summary>
+    public MachineResources? Machine { get; init; }
+    /// <summary>Resident bytes of the process now; <see cref="Environment.WorkingSet"/> when null.</summary>
+    public long? ProcessBytes { get; init; }
+    /// <summary>Matrix-multiply GFLOP/s in the training dtype; measured (≈ 0.3 s) when null.</summary>
+    public double? MatmulGflops { get; init; }
+}
+
+/// <summary>
+/// Answers "can I do this on my PC?" before a run starts: estimates peak memory (the process as it is, plus gradients,
+/// AdamW state and the activations of the longest batch), disk for checkpoints, and time from the run's FLOPs and this
+/// machine's measured matrix-multiply throughput. Estimates are checked against measured runs by
+/// <c>bench/run plan-accuracy</c>.
+/// </summary>
+public static partial class ResourcePlanner
+{
+    /// <summary>
+    /// The share of the measured matrix-multiply peak that a whole training step achieves (model FLOPs utilisation):
+    /// 0.55–0.65 measured for all-MiniLM-L6-v2 at length 128 (bench training-throughput); 0.5 leaves room for shorter
+    /// sequences and evaluation, so time estimates err long.
+    /// </summary>
+    public const double ExpectedUtilization = 0.5;
+
+    private const long TrainerFilesBytes = 1 << 20; // trainer_state.json, scheduler, RNG state, config, tokenizer files: well under this
+
+    /// <summary>Makes the plan.</summary>
+    public static ResourcePlan Plan(ResourcePlanInputs inputs)
+    {
+        var args = inputs.Args;
+        var parameters = inputs.Model.named_parameters().ToList();
+        long weightBytes = parameters.Sum(p => p.parameter.numel() * p.parameter.element_size())
+                           + inputs.Model.buffers().Sum(b => b.numel() * b.element_size());
+        var trainable = parameters.Where(p => p.parameter.requires_grad).ToList();
+        long trainableCount = trainable.Sum(p => p.parameter.numel());
+        long trainableBytes = trainable.Sum(p => p.parameter.numel() * p.parameter.element_size());
+        var layers = LayerCount(inputs.Config);
+        var layersWithGradient = LayersWithGradient(trainable.Select(p => p.name), layers);
+
+        // The longest batch: group_by_length batches hold examples of similar length, so the longest holds the longest
+        // examples; without grouping any batch may contain the longest one. Either way it is padded to that length.
+        var batch = Math.Min(args.PerDeviceTrainBatchSize, inputs.TrainLengths.Count);
+        var longest = (inputs.TrainLengths.Count == 0 ? 0 : inputs.TrainLengths.Max()) + inputs.ExtraPositions;
+        var weightMatricesTrain = WeightMatricesTrain(trainable);
+        var activations = ActivationMemory.PeakBytes(inputs.Config, batch, longest, layersWithGradient, args.GradientCheckpointing, weightMatricesTrain);
+        var autocastCopies = args.Bf16 ? parameters.Where(p => p.parameter.dim() == 2).Sum(p => p.parameter.numel() * 2) : 0;
+
+        var checkpoint = (inputs.CheckpointsHoldOnlyTrainable ? trainableBytes : weightBytes) + 2 * trainableCount * 4 + TrainerFilesBytes;
+        var finalModel = (inputs.CheckpointsHoldOnlyTrainable ? trainableBytes : weightBytes) + TrainerFilesBytes;
+
+        var plan = TrainingPlan.For(args, inputs.Task.TrainExampleCount);
+        var tokensPerEpoch = inputs.Task.TrainBatches(0, args.PerDeviceTrainBatchSize, args.Seed, args.GroupByLength)
+            .Sum(b => (long)b.Length * (b.Max(i => inputs.TrainLengths[i]) + inputs.ExtraPositions));
+        var batchesPerEpoch = Math.Max(1, plan.BatchesPerEpoch);
+        var trainBatches = (long)plan.TotalSteps * args.GradientAccumulationSteps;
+        var trainTokens = tokensPerEpoch * trainBatches / batchesPerEpoch;
+        var averageLength = tokensPerEpoch / (double)Math.Max(1, inputs.TrainLengths.Count);
+        var flops = TrainingFlops(inputs.Config, parameters, trainableCount, layersWithGradient, layers, averageLength, args.GradientCheckpointing) * trainTokens
+                    + EvaluationFlops(inputs.Config, parameters, averageLength) * averageLength * inputs.Task.EvalExampleCount * Evaluations(args, plan);
+
+        var machine = inputs.Machine ?? MachineResources.Current();
+        var result = new ResourcePlan
+        {
+            ProcessBytes = inputs.ProcessBytes ?? Environment.WorkingSet,
+            WeightBytes = weightBytes,
+            TrainableParameters = trainableCount,
+            GradientBytes = trainableBytes,
+            OptimizerBytes = 2 * trainableCount * 4,
+            AutocastCopyBytes = autocastCopies,
+            ActivationBytes = activations,
+            LongestBatch = (batch, longest),
+            Machine = machine,
+            CheckpointBytes = checkpoint,
+            CheckpointsAtOnce = CheckpointsAtOnce(args, plan),
+            FinalModelBytes = finalModel,
+            FreeDiskBytes = MachineResources.FreeDiskBytes(args.OutputDir),
+            Steps = plan.TotalSteps,
+            TrainTokens = trainTokens,
+            Flops = flops,
+            // Many short rounds, best kept: right after loading, the runtime's background JIT can take a core for a while.
+            MatmulGflops = inputs.MatmulGflops ?? MatmulThroughput.Measure(args.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32, repetitions: 4, rounds: 12),
+        };
+        return result.Verdict == MemoryVerdict.Fits ? result : result with { Advice = Advise(result, inputs, batch, longest, layersWithGradient) };
+    }
+
+    /// <summary>The layers a gradient passes through: from the top down to the lowest layer with a trainable parameter (all when embeddings or prompts train).</summary>
+    internal static int LayersWithGradient(IEnumerable<string> trainableNames, int layers)
+    {
+        var lowest = layers;
+        foreach (var name in trainableNames)
+        {
+            if (LayerIndex().Match(name) is { Success: true } m) lowest = Math.Min(lowest, int.Parse(m.Groups[1].Value));
+            else if (name.Contains("embed", StringComparison.Ordinal) || name.Contains("prompt", StringComparison.Ordinal)) lowest = 0;
+        }
+        return layers - lowest;
+    }
+
+    /// <summary>Whether any of the model's own weight matrices in its layers trains (not counting those PEFT adds: LoRA, adapters).</summary>
+    internal static bool WeightMatricesTrain(IEnumerable<(string name, TorchSharp.Modules.Parameter parameter)> trainable) =>
+        trainable.Any(p => p.parameter.dim() == 2 && LayerIndex().IsMatch(p.name)
+                           && !p.name.Contains("lora_", StringComparison.Ordinal) && !p.name.Contains("adapter", StringComparison.Ordinal));
+
+    [GeneratedRegex(@"(?:^|\.)layers?\.(\d+)\.")]
+    private static partial Regex LayerIndex();
+
+    private static int LayerCount(PretrainedConfig config) => config switch
+    {
+        BertConfig b => b.NumHiddenLayers,
+        LlamaConfig l => l.NumHiddenLayers,
+        _ => 0,
+    };
+
+    private static (long Hidden, int Layers) Shape(PretrainedConfig config) => config switch
+    {
+        BertConfig b => (b.HiddenSize, b.NumHiddenLayers),
+        LlamaConfig l => (l.HiddenSize, l.NumHiddenLayers),
+        _ => (0, 0),
+    };
+
+    private static long NonEmbeddingParameters(IEnumerable<(string name, TorchSharp.Modules.Parameter parameter)> parameters) =>
+        parameters.Where(p => !p.name.Contains("embed", StringComparison.Ordinal)).Sum(p => p.parameter.numel());
+
+    /// <summary>
+    /// FLOPs per training token: forward 2·N (N = non-embedding parameters) + 4·L·H·S for attention; backward
+    /// through the layers a gradient passes (fraction f): 2·N·f + 8·L·f·H·S for activation gradients and 2 per
+    /// trainable parameter for weight gradients (full fine-tuning: the familiar 6·N + 12·L·H·S); checkpointing
+    /// repeats the forward pass of those layers.
+    /// </summary>
+    private static double TrainingFlops(PretrainedConfig config, List<(string name, TorchSharp.Modules.Parameter parameter)> parameters, long trainable,
+        int layersWithGradient, int layers, double length, bool checkpointing)
+    {
+        var n = NonEmbeddingParameters(parameters);
+        var (hidden, l) = Shape(config);
+        var f = layers == 0 ? 1.0 : layersWithGradient / (double)layers;
+        var forward = 2.0 * n + 4.0 * l * hidden * length;
+        var backward = 2.0 * n * f + 8.0 * l * f * hidden * length + 2.0 * Math.Min(trainable, n);
+        return forward + backward + (checkpointing ? forward * f : 0);
+    }
+
+    private static double EvaluationFlops(PretrainedConfig config, List<(string name, TorchSharp.Modules.Parameter parameter)> parameters, double length)
+    {
+        var (hidden, l) = Shape(config);
+        return 2.0 * NonEmbeddingParameters(parameters) + 4.0 * l * hidden * length;
+    }
+
+    // Evaluations of the validation set: one per epoch or per eval_steps, and the final one.
+    private static int Evaluations(TrainingArguments args, TrainingPlan plan) => 1 + args.EvalStrategy switch
+    {
+        IntervalStrategy.Epoch => plan.Epochs,
+        IntervalStrategy.Steps => plan.TotalSteps / Math.Max(1, args.EvalSteps ?? args.LoggingSteps),
+        _ => 0,
+    };
+
+    private static int CheckpointsAtOnce(TrainingArguments args, TrainingPlan plan)
+    {
+        var saves = args.SaveStrategy switch
+        {
+            IntervalStrategy.Epoch => plan.Epochs,
+            IntervalStrategy.Steps => plan.TotalSteps / Math.Max(1, args.SaveSteps),
+            _ => 0,
+        };
+        // A new checkpoint is written before the oldest beyond the limit is removed.
+        return args.SaveTotalLimit is { } limit && limit > 0 ? Math.Min(saves, limit + 1) : saves;
+    }
+
+    private static IReadOnlyList<string> Advise(ResourcePlan plan, ResourcePlanInputs inputs, int batch, int longest, int layersWithGradient)
+    {
+        var advice = new List<string>();
+        var args = inputs.Args;
+        var weightMatricesTrain = WeightMatricesTrain(inputs.Model.named_parameters().Where(p => p.parameter.requires_grad));
+        long PeakWith(int b, int length, bool checkpointing) =>
+            plan.PeakBytes - (plan.ActivationBytes ?? 0) + (ActivationMemory.PeakBytes(inputs.Config, b, length, layersWithGradient, checkpointing, weightMatricesTrain) ?? 0);
+        if (plan.ActivationBytes is null) return advice;
+        if (!args.GradientCheckpointing)
+            advice.Add($"--gradient-checkpointing: peak ≈ {ResourcePlan.Bytes(PeakWith(batch, longest, true))}, about 35% more time");
+        if (batch > 1)
+        {
+            var smaller = Math.Max(1, batch / 4);
+            advice.Add($"--per-device-train-batch-size {smaller} --gradient-accumulation-steps {args.GradientAccumulationSteps * batch / smaller}" +
+                       $" (same effective batch): peak ≈ {ResourcePlan.Bytes(PeakWith(smaller, longest, args.GradientCheckpointing))}");
+        }
+        if (longest > 64)
+            advice.Add($"--max-length {longest / 2}: peak ≈ {ResourcePlan.Bytes(PeakWith(batch, longest / 2, args.GradientCheckpointing))} (longer texts are truncated)");
+        if (plan.TrainableParameters * 12L > plan.PeakBytes / 4)
+            advice.Add("--peft lora: gradients and AdamW state for about 1% of the parameters instead of all of them " +
+                       $"(−{ResourcePlan.Bytes(plan.GradientBytes + plan.OptimizerBytes)} at most)");
+        return advice;
+    }
+}
