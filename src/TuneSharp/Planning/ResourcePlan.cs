@@ -64,8 +64,16 @@ public sealed record ResourcePlan
     public required double Flops { get; init; }
     /// <summary>Measured matrix-multiply throughput of this machine in the training dtype (GFLOP/s).</summary>
     public required double MatmulGflops { get; init; }
-    /// <summary>Expected wall-clock time: <see cref="Flops"/> at <see cref="ResourcePlanner.ExpectedUtilization"/> of the measured throughput.</summary>
-    public TimeSpan EstimatedTime => TimeSpan.FromSeconds(Flops / (MatmulGflops * 1e9 * ResourcePlanner.ExpectedUtilization));
+    /// <summary>Bytes each optimizer step streams through memory for the parameter update (see <see cref="ResourcePlanner.UpdateBytesPerParameter"/>).</summary>
+    public required long UpdateBytesPerStep { get; init; }
+    /// <summary>Measured memory bandwidth (GB/s).</summary>
+    public required double MemoryGBps { get; init; }
+    /// <summary>
+    /// Expected wall-clock time: <see cref="Flops"/> at <see cref="ResourcePlanner.ExpectedUtilization"/> of the measured
+    /// matrix-multiply throughput, plus every step's parameter update at the measured memory bandwidth.
+    /// </summary>
+    public TimeSpan EstimatedTime => TimeSpan.FromSeconds(
+        Flops / (MatmulGflops * 1e9 * ResourcePlanner.ExpectedUtilization) + (double)Steps * UpdateBytesPerStep / (MemoryGBps * 1e9));
 
     /// <summary>Changes that would make a run that does not fit fit, each with its estimated peak; empty when it fits.</summary>
     public IReadOnlyList<string> Advice { get; init; } = [];
@@ -88,7 +96,7 @@ public sealed record ResourcePlan
             $"  disk: {Bytes(DiskBytes)} ({CheckpointsAtOnce} checkpoint{(CheckpointsAtOnce == 1 ? "" : "s")} of {Bytes(CheckpointBytes)} at once, final model {Bytes(FinalModelBytes)})" +
             (FreeDiskBytes is { } free ? $" of {Bytes(free)} free{(DiskBytes > free ? ": NOT ENOUGH" : "")}" : ""),
             string.Create(CultureInfo.InvariantCulture,
-                $"  time: ≈ {Duration(EstimatedTime)} for {Steps:N0} steps ({TrainTokens:N0} tokens, {Flops:0.##e0} FLOPs at {ResourcePlanner.ExpectedUtilization:P0} of the measured {MatmulGflops:0} GFLOP/s)"),
+                $"  time: ≈ {Duration(EstimatedTime)} for {Steps:N0} steps ({TrainTokens:N0} tokens, {Flops:0.##e0} FLOPs at {ResourcePlanner.ExpectedUtilization:P0} of the measured {MatmulGflops:0} GFLOP/s; parameter updates at {MemoryGBps:0} GB/s)"),
         };
         lines.AddRange(Advice.Select(a => "  try: " + a));
         return lines;
@@ -102,5 +110,5 @@ public sealed record ResourcePlan
     };
 
     private static string Duration(TimeSpan t) =>
-        t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes} min" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes} min" : $"{Math.Max(1, (int)t.TotalSeconds)} s";
+        t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes} min" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes} min {t.Seconds} s" : $"{Math.Max(1, (int)t.TotalSeconds)} s";
 }

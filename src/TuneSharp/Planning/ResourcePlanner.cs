@@ -27,13 +27,15 @@ public sealed record ResourcePlanInputs
     public long? ProcessBytes { get; init; }
     /// <summary>Matrix-multiply GFLOP/s in the training dtype; measured (≈ 0.3 s) when null.</summary>
     public double? MatmulGflops { get; init; }
+    /// <summary>Memory bandwidth in GB/s; measured (≈ 0.1 s) when null.</summary>
+    public double? MemoryGBps { get; init; }
 }
 
 /// <summary>
 /// Answers "can I do this on my PC?" before a run starts: estimates peak memory (the process as it is, plus gradients,
 /// AdamW state and the activations of the longest batch), disk for checkpoints, and time from the run's FLOPs and this
-/// machine's measured matrix-multiply throughput. Estimates are checked against measured runs by
-/// <c>bench/run plan-accuracy</c>.
+/// machine's measured matrix-multiply throughput, plus the parameter updates at its measured memory bandwidth.
+/// Estimates are checked against measured runs by <c>bench/run plan-accuracy</c>.
 /// </summary>
 public static partial class ResourcePlanner
 {
@@ -43,6 +45,13 @@ public static partial class ResourcePlanner
     /// sequences and evaluation, so time estimates err long.
     /// </summary>
     public const double ExpectedUtilization = 0.5;
+
+    /// <summary>
+    /// Bytes an optimizer step moves per trainable parameter outside the matrix products, all fp32: AdamW reads the
+    /// parameter, its gradient and both moments and writes back the parameter and the moments (28), clipping reads the
+    /// gradient (4) and zeroing writes it (4). At short lengths this memory-bound work is a large share of a step.
+    /// </summary>
+    public const int UpdateBytesPerParameter = 36;
 
     private const long TrainerFilesBytes = 1 << 20; // trainer_state.json, scheduler, RNG state, config, tokenizer files: well under this
 
@@ -81,6 +90,13 @@ public static partial class ResourcePlanner
                     + EvaluationFlops(inputs.Config, parameters, averageLength) * averageLength * inputs.Task.EvalExampleCount * Evaluations(args, plan);
 
         var machine = inputs.Machine ?? MachineResources.Current();
+        // Loading and tokenizing leave garbage behind; a collection now keeps the runtime's background GC off the cores
+        // while throughput is measured below.
+        if (inputs.MatmulGflops is null || inputs.MemoryGBps is null)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
         var result = new ResourcePlan
         {
             ProcessBytes = inputs.ProcessBytes ?? Environment.WorkingSet,
@@ -98,6 +114,8 @@ public static partial class ResourcePlanner
             FreeDiskBytes = MachineResources.FreeDiskBytes(args.OutputDir),
             Steps = plan.TotalSteps,
             TrainTokens = trainTokens,
+            UpdateBytesPerStep = trainableCount * UpdateBytesPerParameter,
+            MemoryGBps = inputs.MemoryGBps ?? MemoryBandwidth.Measure(),
             Flops = flops,
             // Many short rounds, best kept: right after loading, the runtime's background JIT can take a core for a while.
             MatmulGflops = inputs.MatmulGflops ?? MatmulThroughput.Measure(args.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32, repetitions: 4, rounds: 12),

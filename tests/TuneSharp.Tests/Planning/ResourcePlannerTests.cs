@@ -34,7 +34,7 @@ public class ResourcePlannerTests : IDisposable
         return ResourcePlanner.Plan(new ResourcePlanInputs
         {
             Model = task.Model, Config = classifier.Config, Args = args, Task = task, TrainLengths = task.TrainLengths,
-            CheckpointsHoldOnlyTrainable = adapter is not null, Machine = machine ?? BigMachine, ProcessBytes = processBytes, MatmulGflops = 100,
+            CheckpointsHoldOnlyTrainable = adapter is not null, Machine = machine ?? BigMachine, ProcessBytes = processBytes, MatmulGflops = 100, MemoryGBps = 10,
             ExtraPositions = extraPositions,
         });
     }
@@ -78,7 +78,9 @@ public class ResourcePlannerTests : IDisposable
         var oneEpoch = Plan(change: a => a with { NumTrainEpochs = 1 });
         Assert.Equal(plan.TrainTokens, 2 * oneEpoch.TrainTokens);
         Assert.InRange(plan.Flops / oneEpoch.Flops, 1.5, 2.0); // evaluation (one final pass) does not double
-        Assert.Equal(plan.Flops / (100e9 * ResourcePlanner.ExpectedUtilization), plan.EstimatedTime.TotalSeconds, 6);
+        // Arithmetic at half the matmul rate, plus 36 bytes of parameter update per trainable parameter and step at 10 GB/s.
+        Assert.Equal(plan.Flops / (100e9 * ResourcePlanner.ExpectedUtilization) + 26.0 * 36 * plan.TrainableParameters / 10e9,
+            plan.EstimatedTime.TotalSeconds, 6);
     }
 
     [Fact]
