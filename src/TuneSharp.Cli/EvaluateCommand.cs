@@ -14,6 +14,7 @@ public static class EvaluateCommand
         var model = new Option<string>("--model") { Description = "Trained model folder", Required = true };
         var data = new Option<string>("--data") { Description = "Labelled data file", Required = true };
         var textColumn = new Option<string>("--text-column") { DefaultValueFactory = _ => "text", Description = "Column with the text" };
+        var pairColumn = new Option<string?>("--text-pair-column") { Description = "Column with the second text of a pair, as in training" };
         var labelColumn = new Option<string>("--label-column") { DefaultValueFactory = _ => "label", Description = "Column with the label" };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64, Description = "Examples per forward pass" };
         var maxLength = new Option<int?>("--max-length") { Description = "Truncation length (default: the model's, at most 512)" };
@@ -22,7 +23,7 @@ public static class EvaluateCommand
         var bf16 = new Option<bool>("--bf16") { Description = "Run the model in bfloat16 (weights converted on load; logits and scores stay float32)" };
         var command = new Command("evaluate", "Evaluate a trained text classifier (single-label, multi-label or regression) on labelled data.")
         {
-            model, data, textColumn, labelColumn, batchSize, maxLength, output, labelSeparator, bf16,
+            model, data, textColumn, pairColumn, labelColumn, batchSize, maxLength, output, labelSeparator, bf16,
         };
         command.SetAction(parse =>
         {
@@ -33,7 +34,8 @@ public static class EvaluateCommand
             if (string.IsNullOrEmpty(separator)) throw new TuneSharpException("--label-separator must not be empty.");
             var dataset = TextClassificationData.Load(new TextClassificationDataOptions
             {
-                Path = parse.GetValue(data)!, TextColumn = parse.GetValue(textColumn)!, LabelColumn = parse.GetValue(labelColumn)!, LabelMap = labels,
+                Path = parse.GetValue(data)!, TextColumn = parse.GetValue(textColumn)!, TextPairColumn = parse.GetValue(pairColumn),
+                LabelColumn = parse.GetValue(labelColumn)!, LabelMap = labels,
                 LabelFormat = LabelEncoding.DataFormat(pipeline.Model.ProblemType), LabelSeparator = separator,
             });
             var evaluation = TextClassificationEvaluator.Evaluate(pipeline.Model, pipeline.Tokenizer, dataset, parse.GetValue(batchSize), pipeline.MaxLength);

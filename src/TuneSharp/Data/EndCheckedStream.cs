@@ -48,7 +48,7 @@ internal sealed class EndCheckedStream : Stream
     public override int ReadByte()
     {
         Span<byte> one = stackalloc byte[1];
-        Read(one);
+        ReadExactly(one); // throws at the end (Read does), so no -1
         return one[0];
     }
 

@@ -30,7 +30,8 @@ public sealed record TextClassificationEvaluation(ProblemType ProblemType, IRead
 public static class TextClassificationEvaluator
 {
     /// <summary>
-    /// Predicts every example (length-sorted batches, no gradients, scores moved off the device batch by batch)
+    /// Predicts every example, with its text pair when the data has them (length-sorted batches, no gradients, scores
+    /// moved off the device batch by batch)
     /// and compares with the labels, which must be read in the model's problem type's label format and be among its
     /// id2label. Loss = the training loss: cross entropy −log p(true label), mean binary cross entropy of the sigmoid
     /// scores, or squared error.
@@ -38,12 +39,11 @@ public static class TextClassificationEvaluator
     public static TextClassificationEvaluation Evaluate(ISequenceClassifier model, TextTokenizer tokenizer, TextClassificationDataset data,
         int batchSize = 32, int? maxLength = null, CancellationToken ct = default)
     {
-        if (data.HasTextPairs) throw new TuneSharpException("Evaluating text-pair data is not supported yet (the pipeline takes single texts).");
         ct.ThrowIfCancellationRequested();
         var pipeline = new TextClassificationPipeline(model, tokenizer, maxLength);
         var encoding = LabelEncoding.For(model.ProblemType, pipeline.Labels);
         var targets = encoding.Encode(data);
-        var scores = pipeline.Scores(data.Examples.Select(e => e.Text), batchSize);
+        var scores = pipeline.Scores(data.Examples.Select(e => e.Text), data.HasTextPairs ? data.Examples.Select(e => e.TextPair) : null, batchSize);
 
         var loss = data.Count == 0 ? 0 : Enumerable.Range(0, data.Count).Sum(i => encoding.Loss(scores[i], targets[i])) / data.Count;
         var metrics = encoding.Metrics(scores, targets);

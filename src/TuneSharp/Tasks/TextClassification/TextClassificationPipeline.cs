@@ -65,24 +65,38 @@ public sealed class TextClassificationPipeline : IDisposable
     /// Predicts every text. <paramref name="topK"/> limits <see cref="TextClassificationPrediction.Scores"/> to the k best
     /// labels (null: all labels).
     /// </summary>
-    public IReadOnlyList<TextClassificationPrediction> Predict(IEnumerable<string> texts, int batchSize = 32, int? topK = null)
+    public IReadOnlyList<TextClassificationPrediction> Predict(IEnumerable<string> texts, int batchSize = 32, int? topK = null) =>
+        Predict(texts, null, batchSize, topK);
+
+    /// <summary>
+    /// Predicts every text, each with the second text of its pair (premise and hypothesis, question and answer...)
+    /// encoded as in training: [CLS] text [SEP] pair [SEP] for BERT. <paramref name="pairs"/> null: single texts.
+    /// </summary>
+    public IReadOnlyList<TextClassificationPrediction> Predict(IEnumerable<string> texts, IEnumerable<string?>? pairs, int batchSize = 32, int? topK = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "topK must be at least 1.");
-        return Scores(texts, batchSize).Select(s => ToPrediction(s, topK)).ToList();
+        return Scores(texts, pairs, batchSize).Select(s => ToPrediction(s, topK)).ToList();
     }
 
     /// <summary>
     /// The scores of every text, one row per text with one score per label in class-id order: softmax probabilities
     /// (single-label), sigmoid probabilities (multi-label) or the predicted value (regression).
     /// </summary>
-    public double[][] Scores(IEnumerable<string> texts, int batchSize = 32)
+    public double[][] Scores(IEnumerable<string> texts, int batchSize = 32) => Scores(texts, null, batchSize);
+
+    /// <summary>The scores of every text with its pair (see <see cref="Predict(IEnumerable{string}, IEnumerable{string?}?, int, int?)"/>).</summary>
+    /// <exception cref="ArgumentException">There are not as many pairs as texts.</exception>
+    public double[][] Scores(IEnumerable<string> texts, IEnumerable<string?>? pairs, int batchSize = 32)
     {
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var list = texts.ToList();
+        var pairList = pairs?.ToList();
+        if (pairList is not null && pairList.Count != list.Count)
+            throw new ArgumentException($"{list.Count} texts but {pairList.Count} pairs; each text needs its pair.", nameof(pairs));
         if (list.Count == 0) return [];
-        var tokenized = new TokenizedTexts(Tokenizer, list, null, MaxLength);
+        var tokenized = new TokenizedTexts(Tokenizer, list, pairList, MaxLength);
         return BatchedScoring.Run(Model, tokenized, batchSize, LabelEncoding.For(Model.ProblemType, Labels));
     }
 
