@@ -13,11 +13,7 @@ public class PlanCommandTests : IDisposable
 
     private string[] RunArgs(string command, string output)
     {
-        var model = _tmp.File("base");
-        Directory.CreateDirectory(model);
-        manual_seed(1);
-        using (var bert = new BertModel(TinyTextClassification.Config(dropout: 0.0))) bert.SavePretrained(model);
-        TinyTextClassification.Tokenizer(model);
+        var model = TinyTextClassification.BaseModelFolder(_tmp.File("base"));
         var train = _tmp.File("train.tsv");
         File.WriteAllLines(train, ["sentence\tlabel", .. TinyTextClassification.Dataset(80, seed: 3).Examples.Select(e => $"{e.Text}\t{e.Label}")]);
         return [command, "--model", model, "--train", train, "--text-column", "sentence", "--output", output,

@@ -17,11 +17,7 @@ public class TextPairCliTests : IDisposable
 
     public TextPairCliTests()
     {
-        _model = _tmp.File("base");
-        Directory.CreateDirectory(_model);
-        manual_seed(1);
-        using (var bert = new BertModel(TinyTextClassification.Config(dropout: 0.0))) bert.SavePretrained(_model);
-        TinyTextClassification.Tokenizer(_model);
+        _model = TinyTextClassification.BaseModelFolder(_tmp.File("base"));
     }
 
     public void Dispose() => _tmp.Dispose();

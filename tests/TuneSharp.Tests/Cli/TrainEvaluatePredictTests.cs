@@ -18,11 +18,7 @@ public class TrainEvaluatePredictTests : IDisposable
 
     public TrainEvaluatePredictTests()
     {
-        _model = Path.Combine(_tmp.Path, "base");
-        Directory.CreateDirectory(_model);
-        manual_seed(1);
-        using (var bert = new BertModel(TinyTextClassification.Config(dropout: 0.0))) bert.SavePretrained(_model);
-        TinyTextClassification.Tokenizer(_model); // writes vocab.txt
+        _model = TinyTextClassification.BaseModelFolder(Path.Combine(_tmp.Path, "base"));
         _train = WriteTsv("train.tsv", TinyTextClassification.Dataset(240, seed: 3));
         _dev = WriteTsv("dev.tsv", TinyTextClassification.Dataset(60, seed: 4));
     }
@@ -111,11 +107,7 @@ public class TrainEvaluatePredictTests : IDisposable
         Assert.Equal(["checkpoint-15", "checkpoint-30"], checkpoints); // 240 examples / batch 16 = 15 steps an epoch
 
         // B starts from a differently initialised base model, so only a real resume can reproduce A's weights.
-        var otherBase = _tmp.File("other-base");
-        Directory.CreateDirectory(otherBase);
-        manual_seed(99);
-        using (var bert = new BertModel(TinyTextClassification.Config(dropout: 0.0))) bert.SavePretrained(otherBase);
-        TinyTextClassification.Tokenizer(otherBase);
+        var otherBase = TinyTextClassification.BaseModelFolder(_tmp.File("other-base"), initSeed: 99);
         var b = _tmp.File("run-b");
         Directory.CreateDirectory(b);
         CopyDirectory(Path.Combine(a, "checkpoint-15"), Path.Combine(b, "checkpoint-15"));

@@ -20,11 +20,7 @@ public class PeftCliTests : IDisposable
 
     public PeftCliTests()
     {
-        _model = Path.Combine(_tmp.Path, "base");
-        Directory.CreateDirectory(_model);
-        manual_seed(1);
-        using (var bert = new BertModel(TinyTextClassification.Config(dropout: 0.0))) bert.SavePretrained(_model);
-        TinyTextClassification.Tokenizer(_model);
+        _model = TinyTextClassification.BaseModelFolder(Path.Combine(_tmp.Path, "base"));
         _train = WriteTsv("train.tsv", TinyTextClassification.Dataset(120, seed: 3));
         _dev = WriteTsv("dev.tsv", TinyTextClassification.Dataset(40, seed: 77));
     }

@@ -161,11 +161,7 @@ public class ResourcePlannerTests : IDisposable
     [Fact]
     public void The_recipe_refuses_a_run_that_cannot_fit_before_writing_anything_unless_told_not_to_check()
     {
-        var model = _tmp.File("base");
-        Directory.CreateDirectory(model);
-        manual_seed(1);
-        using (var bert = new BertModel(TinyTextClassification.Config(dropout: 0.0))) bert.SavePretrained(model);
-        TinyTextClassification.Tokenizer(model);
+        var model = TinyTextClassification.BaseModelFolder(_tmp.File("base"));
         var train = _tmp.File("train.tsv");
         File.WriteAllLines(train, ["sentence\tlabel", .. TinyTextClassification.Dataset(40, seed: 3).Examples.Select(e => $"{e.Text}\t{e.Label}")]);
         var output = _tmp.File("out");

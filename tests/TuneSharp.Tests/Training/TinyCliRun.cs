@@ -16,11 +16,7 @@ internal sealed class TinyCliRun
 
     public TinyCliRun(TempDir tmp)
     {
-        _model = tmp.File("base");
-        Directory.CreateDirectory(_model);
-        manual_seed(3);
-        using (var bert = new BertModel(TinyTextClassification.Config(dropout: 0.0))) bert.SavePretrained(_model);
-        TinyTextClassification.Tokenizer(_model);
+        _model = TinyTextClassification.BaseModelFolder(tmp.File("base"), initSeed: 3);
         _train = WriteTsv(tmp.File("train.tsv"), TinyTextClassification.Dataset(96, seed: 3));
         _dev = WriteTsv(tmp.File("dev.tsv"), TinyTextClassification.Dataset(16, seed: 4));
     }

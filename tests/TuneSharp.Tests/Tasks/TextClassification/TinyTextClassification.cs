@@ -26,6 +26,19 @@ internal static class TinyTextClassification
         return TextTokenizer.FromPretrained(dir);
     }
 
+    /// <summary>
+    /// Writes a pretrained-style model folder at <paramref name="dir"/>: a tiny BERT (config.json, model.safetensors)
+    /// initialised from <paramref name="initSeed"/>, and vocab.txt. Returns the folder.
+    /// </summary>
+    public static string BaseModelFolder(string dir, int initSeed = 1)
+    {
+        Directory.CreateDirectory(dir);
+        manual_seed(initSeed);
+        using (var bert = new BertModel(Config(dropout: 0.0))) bert.SavePretrained(dir);
+        Tokenizer(dir);
+        return dir;
+    }
+
     public static BertConfig Config(double dropout) => new()
     {
         VocabSize = Vocab.Length, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 32,
