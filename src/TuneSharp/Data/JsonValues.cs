@@ -26,7 +26,7 @@ internal static class JsonValues
         }
     }
 
-    /// <summary>The message for a string that <see cref="HasUnreadableString"/> finds.</summary>
+    /// <summary>The message for a string that <see cref="HasUnreadableString(ReadOnlySpan{byte}, JsonElement)"/> finds.</summary>
     public const string UnreadableStringProblem =
         "a string or key contains an unpaired UTF-16 surrogate escape (such as \\ud800), which is not valid text.";
 

@@ -170,13 +170,10 @@ internal sealed class BertEncoder : nn.Module
     public Tensor forward(Tensor hidden, Tensor? additiveMask)
     {
         using var scope = NewDisposeScope();
-        var checkpoint = GradientCheckpointing && training && is_grad_enabled();
         for (var i = 0; i < layer.Count; i++)
         {
             var block = layer[i];
-            // The last layer keeps its activations: the backward pass would recompute it first thing, while they are
-            // still the only layer's activations alive, so that costs a forward and saves no peak memory.
-            hidden = checkpoint && i < layer.Count - 1
+            hidden = GradientCheckpoint.AppliesTo(GradientCheckpointing, this, i, layer.Count)
                 ? GradientCheckpoint.Run((h, c) => block.forward(h, c[0]), hidden, [additiveMask], block) // the mask is a constant: it may be disposed before backward
                 : block.forward(hidden, additiveMask);
         }

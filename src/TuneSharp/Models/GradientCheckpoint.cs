@@ -37,6 +37,15 @@ public static class GradientCheckpoint
 
     internal static void RecordBackwardFailure(Exception failure) => lastBackwardFailure = failure;
 
+    /// <summary>
+    /// Whether layer <paramref name="index"/> of a stack of <paramref name="count"/> runs checkpointed: when checkpointing
+    /// is <paramref name="enabled"/>, the stack trains and gradients are recorded, for every layer but the last. The last
+    /// keeps its activations: the backward pass would recompute it first thing, while they are still the only layer's
+    /// activations alive, so that would cost a forward pass and save no peak memory.
+    /// </summary>
+    public static bool AppliesTo(bool enabled, nn.Module stack, int index, int count) =>
+        enabled && stack.training && is_grad_enabled() && index < count - 1;
+
     /// <summary>Runs <paramref name="segment"/> on <paramref name="input"/> with checkpointing.</summary>
     /// <param name="segment">The segment, e.g. <c>h =&gt; layer.forward(h)</c>. It must not capture tensors that may be
     /// disposed before the backward pass: use the overload with constants for those.</param>

@@ -157,12 +157,10 @@ public sealed class LlamaModel : nn.Module
 
         // Checkpointing is for training (no KV cache); masks and rotary tables go in as constants because they are
         // disposed with this scope, before the backward pass recomputes the layers.
-        var checkpoint = GradientCheckpointing && cache is null && training && is_grad_enabled();
         for (var i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
-            // The last layer is not checkpointed: recomputing it first thing in the backward pass saves no peak memory.
-            hidden = checkpoint && i < layers.Count - 1
+            hidden = GradientCheckpoint.AppliesTo(GradientCheckpointing && cache is null, this, i, layers.Count)
                 ? GradientCheckpoint.Run((h, c) => layer.forward(h, c[0]!, c[1]!, c[2], null), hidden, [cos, sin, mask], layer)
                 : layer.forward(hidden, cos, sin, mask, cache);
         }

@@ -10,7 +10,13 @@ namespace TuneSharp.Tasks.TextClassification;
 /// </summary>
 internal static class BatchedScoring
 {
+    /// <summary>Scores every tokenized text; one row per text, in input order.</summary>
+    /// <param name="model">The classifier (put in eval mode for the loop, its mode restored after).</param>
+    /// <param name="texts">The tokenized inputs (pairs included).</param>
+    /// <param name="batchSize">Examples per forward pass.</param>
+    /// <param name="encoding">Turns logits into scores for the model's problem type.</param>
     /// <param name="onBatch">called with each batch's example indices and logits (e.g. to add up a loss) while they are alive.</param>
+    /// <param name="ct">Checked between batches.</param>
     public static double[][] Run(ISequenceClassifier model, TokenizedTexts texts, int batchSize, LabelEncoding encoding,
         Action<int[], Tensor>? onBatch = null, CancellationToken ct = default)
     {
