@@ -12,12 +12,18 @@ public sealed record MachineResources(long TotalMemoryBytes, long AvailableMemor
     public static MachineResources Current()
     {
         // The GC's figure already honours container (cgroup) memory limits; /proc/meminfo gives what is free right now.
-        var gcTotal = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        // A configured GC heap hard limit replaces that figure but bounds only the managed heap, not libtorch's tensors.
+        var gcTotal = HeapHardLimitConfigured() ? long.MaxValue : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         var info = OperatingSystem.IsLinux() && File.Exists("/proc/meminfo") ? ParseMemInfo(File.ReadAllText("/proc/meminfo")) : null;
-        var total = info is { } i ? Math.Min(i.Total, gcTotal) : gcTotal;
+        var total = info is { } i ? Math.Min(i.Total, gcTotal) : gcTotal == long.MaxValue ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : gcTotal;
         var available = info is { } j ? Math.Min(j.Available, total) : total;
         return new MachineResources(total, available, Environment.ProcessorCount);
     }
+
+    private static bool HeapHardLimitConfigured() =>
+        new[] { "GCHeapHardLimit", "GCHeapHardLimitPercent" }.Any(name =>
+            AppContext.GetData("System.GC." + name.Replace("GCHeap", "Heap", StringComparison.Ordinal)) is not null
+            || Environment.GetEnvironmentVariable("DOTNET_" + name) is not null || Environment.GetEnvironmentVariable("COMPlus_" + name) is not null);
 
     /// <summary>MemTotal and MemAvailable from the text of <c>/proc/meminfo</c> (kB lines), or null when either is missing.</summary>
     public static (long Total, long Available)? ParseMemInfo(string text)
