@@ -215,7 +215,8 @@ public static partial class ResourcePlanner
             advice.Add($"--gradient-checkpointing: peak ≈ {ResourcePlan.Bytes(PeakWith(batch, longest, true))}, about 35% more time");
         if (batch > 1)
         {
-            var smaller = Math.Max(1, batch / 4);
+            // The largest divisor of the batch up to a quarter of it, so that accumulation keeps the effective batch exactly.
+            var smaller = Enumerable.Range(1, Math.Max(1, batch / 4)).Last(d => batch % d == 0);
             advice.Add($"--per-device-train-batch-size {smaller} --gradient-accumulation-steps {args.GradientAccumulationSteps * batch / smaller}" +
                        $" (same effective batch): peak ≈ {ResourcePlan.Bytes(PeakWith(smaller, longest, args.GradientCheckpointing))}");
         }
