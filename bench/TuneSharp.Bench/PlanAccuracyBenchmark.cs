@@ -53,7 +53,8 @@ internal static class PlanAccuracyBenchmark
         var peakRatios = rows.Select(r => (double)r["planned_peak_mib"] / (double)r["measured_peak_mib"]).ToList();
         figures["peak_ratio_min"] = peakRatios.Min();
         figures["peak_ratio_max"] = peakRatios.Max();
-        ResultsFile.Write("plan_accuracy", "Resource plan against measured runs, all-MiniLM-L6-v2", figures,
+        var suffix = TuneSharp.Planning.NativeAllocator.Current == "system" ? "_glibc" : ""; // TUNESHARP_ALLOCATOR=system bench/run plan-accuracy
+        ResultsFile.Write("plan_accuracy" + suffix, "Resource plan against measured runs, all-MiniLM-L6-v2", figures,
             table + "\nEach configuration in its own process: the real recipe (data, model, PEFT, Trainer), " + steps +
             " optimizer steps (plus one evaluation of 64 sentences), every sentence filling max_length; the SST-2 row trains 40 steps on the first " +
             "1,280 SST-2 training sentences as they are, in length-grouped batches as the CLI trains. Measured peak = VmHWM of the " +

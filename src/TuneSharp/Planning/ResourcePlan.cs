@@ -35,15 +35,25 @@ public sealed record ResourcePlan
     public required long? ActivationBytes { get; init; }
     /// <summary>Batch size and padded length of the longest batch.</summary>
     public required (int Batch, int Length) LongestBatch { get; init; }
-    /// <summary>Estimated resident memory at the peak of a training step.</summary>
+    /// <summary>Estimated resident memory at the peak of a training step, with a caching allocator (tcmalloc, as <c>./tunesharp</c> runs).</summary>
     public long PeakBytes => ProcessBytes + GradientBytes + OptimizerBytes + AutocastCopyBytes + (ActivationBytes ?? 0);
+
+    /// <summary>
+    /// How much higher the peak may run with this process's C allocator: 1 for a caching one (tcmalloc, jemalloc,
+    /// mimalloc), <see cref="ResourcePlanner.GlibcPeakFactor"/> with glibc's malloc, whose returned and fragmented
+    /// buffers measured 1.2–1.7× the estimate (bench plan-accuracy, plan_accuracy_glibc.md).
+    /// </summary>
+    public double AllocatorFactor { get; init; } = 1.0;
+
+    /// <summary>The peak allowing for the allocator (<see cref="AllocatorFactor"/>).</summary>
+    public long PeakBytesUpperBound => (long)(PeakBytes * AllocatorFactor);
 
     /// <summary>The machine the plan was made for.</summary>
     public required MachineResources Machine { get; init; }
-    /// <summary>See <see cref="MemoryVerdict"/>.</summary>
+    /// <summary>See <see cref="MemoryVerdict"/>. Only the estimate itself can make a run not fit; the allocator's upper bound can make it tight.</summary>
     public MemoryVerdict Verdict =>
         PeakBytes > Machine.TotalMemoryBytes ? MemoryVerdict.DoesNotFit
-        : PeakBytes - ProcessBytes > Machine.AvailableMemoryBytes ? MemoryVerdict.Tight
+        : PeakBytesUpperBound - ProcessBytes > Machine.AvailableMemoryBytes || PeakBytesUpperBound > Machine.TotalMemoryBytes ? MemoryVerdict.Tight
         : MemoryVerdict.Fits;
 
     /// <summary>One checkpoint folder: weights (or only the adapter), optimizer state and the small trainer files.</summary>
@@ -89,7 +99,8 @@ public sealed record ResourcePlan
         };
         var lines = new List<string>
         {
-            $"plan: peak memory ≈ {Bytes(PeakBytes)} of {Bytes(Machine.TotalMemoryBytes)} ({Bytes(Machine.AvailableMemoryBytes)} free): {verdict}",
+            $"plan: peak memory ≈ {Bytes(PeakBytes)}" + (AllocatorFactor > 1 ? $" (up to {Bytes(PeakBytesUpperBound)} with glibc's malloc; ./tunesharp uses tcmalloc)" : "") +
+            $" of {Bytes(Machine.TotalMemoryBytes)} ({Bytes(Machine.AvailableMemoryBytes)} free): {verdict}",
             $"  process now {Bytes(ProcessBytes)} (weights {Bytes(WeightBytes)}), gradients {Bytes(GradientBytes)}, AdamW state {Bytes(OptimizerBytes)}" +
             (AutocastCopyBytes > 0 ? $", bf16 weight copies {Bytes(AutocastCopyBytes)}" : "") +
             (ActivationBytes is { } a ? $", activations {Bytes(a)} (batch {LongestBatch.Batch} × {LongestBatch.Length} tokens)" : ", activations unknown for this architecture"),

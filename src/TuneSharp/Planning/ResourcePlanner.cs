@@ -29,6 +29,8 @@ public sealed record ResourcePlanInputs
     public double? MatmulGflops { get; init; }
     /// <summary>Memory bandwidth in GB/s; measured (≈ 0.1 s) when null.</summary>
     public double? MemoryGBps { get; init; }
+    /// <summary>The C allocator serving tensor buffers ("tcmalloc", "system" ...); <see cref="NativeAllocator.Current"/> when null.</summary>
+    public string? Allocator { get; init; }
 }
 
 /// <summary>
@@ -45,6 +47,12 @@ public static partial class ResourcePlanner
     /// sequences and evaluation, so time estimates err long.
     /// </summary>
     public const double ExpectedUtilization = 0.5;
+
+    /// <summary>
+    /// With glibc's malloc, measured peaks ran 1.22–1.67× the estimate (which matches tcmalloc within 5%):
+    /// bench/results/plan_accuracy_glibc.md. Used as the upper bound of <see cref="ResourcePlan.PeakBytesUpperBound"/>.
+    /// </summary>
+    public const double GlibcPeakFactor = 1.7;
 
     /// <summary>
     /// Bytes an optimizer step moves per trainable parameter outside the matrix products, all fp32: AdamW reads the
@@ -108,6 +116,7 @@ public static partial class ResourcePlanner
             ActivationBytes = activations,
             LongestBatch = (batch, longest),
             Machine = machine,
+            AllocatorFactor = (inputs.Allocator ?? NativeAllocator.Current) == "system" ? GlibcPeakFactor : 1.0,
             CheckpointBytes = checkpoint,
             CheckpointsAtOnce = CheckpointsAtOnce(args, plan),
             FinalModelBytes = finalModel,

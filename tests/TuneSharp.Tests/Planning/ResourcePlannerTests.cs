@@ -23,7 +23,7 @@ public class ResourcePlannerTests : IDisposable
     public void Dispose() => _tmp.Dispose();
 
     private ResourcePlan Plan(PeftOptions? peft = null, Func<TrainingArguments, TrainingArguments>? change = null,
-        MachineResources? machine = null, long processBytes = 300L << 20, int extraPositions = 0)
+        MachineResources? machine = null, long processBytes = 300L << 20, int extraPositions = 0, string allocator = "tcmalloc")
     {
         var classifier = TinyTextClassification.Model(initSeed: 1, dropout: 0.1);
         var (adapted, adapter) = PeftSetup.Apply(classifier, peft ?? new PeftOptions());
@@ -35,7 +35,7 @@ public class ResourcePlannerTests : IDisposable
         {
             Model = task.Model, Config = classifier.Config, Args = args, Task = task, TrainLengths = task.TrainLengths,
             CheckpointsHoldOnlyTrainable = adapter is not null, Machine = machine ?? BigMachine, ProcessBytes = processBytes, MatmulGflops = 100, MemoryGBps = 10,
-            ExtraPositions = extraPositions,
+            ExtraPositions = extraPositions, Allocator = allocator,
         });
     }
 
@@ -156,6 +156,21 @@ public class ResourcePlannerTests : IDisposable
         Assert.Contains(plan.Describe(), l => l.Contains("DOES NOT FIT", StringComparison.Ordinal));
         var tight = Plan(machine: new MachineResources(64L << 30, 1L << 10, 2));
         Assert.Equal(MemoryVerdict.Tight, tight.Verdict);
+    }
+
+    [Fact]
+    public void With_glibcs_malloc_the_peak_may_run_higher_which_makes_a_run_tight_but_never_refused()
+    {
+        var cached = Plan();
+        var glibc = Plan(allocator: "system");
+        Assert.Equal(cached.PeakBytes, glibc.PeakBytes);
+        Assert.Equal((long)(glibc.PeakBytes * ResourcePlanner.GlibcPeakFactor), glibc.PeakBytesUpperBound);
+        Assert.Equal(cached.PeakBytes, cached.PeakBytesUpperBound);
+        Assert.Contains("with glibc's malloc", glibc.Describe()[0]);
+        // Fits the estimate but not the allocator's upper bound: tight, not refused.
+        var machine = new MachineResources(TotalMemoryBytes: glibc.PeakBytes + (1L << 20), AvailableMemoryBytes: 64L << 30, LogicalCores: 2);
+        Assert.Equal(MemoryVerdict.Fits, Plan(machine: machine).Verdict);
+        Assert.Equal(MemoryVerdict.Tight, Plan(machine: machine, allocator: "system").Verdict);
     }
 
     [Fact]
