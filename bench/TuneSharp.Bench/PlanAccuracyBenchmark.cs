@@ -15,8 +15,11 @@ namespace TuneSharp.Bench;
 /// </summary>
 internal static class PlanAccuracyBenchmark
 {
-    /// <summary>One run; <paramref name="Sst2"/> trains on the first SST-2 sentences (real, short lengths) instead of full-length ones.</summary>
-    private sealed record Config(string Name, int Length, int Batch, string Method, bool Checkpointing, bool Sst2 = false);
+    /// <summary>
+    /// One run; <paramref name="Sst2"/> trains on the first SST-2 sentences (real, short lengths) instead of full-length
+    /// ones; <paramref name="Llama"/> uses a randomly initialised Llama of MiniLM's size instead of MiniLM (see <see cref="LlamaFolder"/>).
+    /// </summary>
+    private sealed record Config(string Name, int Length, int Batch, string Method, bool Checkpointing, bool Sst2 = false, bool Llama = false);
 
     private static readonly Config[] Configs =
     [
@@ -27,7 +30,31 @@ internal static class PlanAccuracyBenchmark
         new("lora s128 b32", 128, 32, "lora", false),
         new("freeze-4 s256 b16", 256, 16, "freeze", false),
         new("full SST-2 b32 (40 steps)", 128, 32, "full", false, Sst2: true),
+        new("llama full s256 b16", 256, 16, "full", false, Llama: true),
+        new("llama lora s128 b32", 128, 32, "lora", false, Llama: true),
     ];
+
+    /// <summary>
+    /// A Llama decoder big enough for its activations to show in resident memory (hidden 384, 6 layers, 6 heads, 2 KV
+    /// heads, intermediate 1024, ≈ 11M parameters), randomly initialised, with stories260K's tokenizer (vocabulary 512).
+    /// Memory and time do not depend on the weights' values.
+    /// </summary>
+    private static string LlamaFolder(string folder)
+    {
+        var dir = Path.Combine(folder, "llama");
+        Directory.CreateDirectory(dir);
+        TorchSharp.torch.manual_seed(1);
+        var config = new TuneSharp.Models.LlamaConfig
+        {
+            VocabSize = 512, HiddenSize = 384, IntermediateSize = 1024, NumHiddenLayers = 6, NumAttentionHeads = 6, NumKeyValueHeads = 2,
+            MaxPositionEmbeddings = 512, TieWordEmbeddings = true, BosTokenId = 1, EosTokenIds = [2],
+        };
+        using (var model = new TuneSharp.Models.LlamaForCausalLM(config)) model.SavePretrained(dir);
+        var stories = Path.Combine(BenchPaths.Shared, "models", "stories260K");
+        foreach (var file in new[] { "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json" })
+            File.Copy(Path.Combine(stories, file), Path.Combine(dir, file));
+        return dir;
+    }
 
     public static int Run(string[] args)
     {
@@ -54,7 +81,7 @@ internal static class PlanAccuracyBenchmark
         figures["peak_ratio_min"] = peakRatios.Min();
         figures["peak_ratio_max"] = peakRatios.Max();
         var suffix = TuneSharp.Planning.NativeAllocator.Current == "system" ? "_glibc" : ""; // TUNESHARP_ALLOCATOR=system bench/run plan-accuracy
-        ResultsFile.Write("plan_accuracy" + suffix, "Resource plan against measured runs, all-MiniLM-L6-v2", figures,
+        ResultsFile.Write("plan_accuracy" + suffix, "Resource plan against measured runs, all-MiniLM-L6-v2 (and a Llama of its size)", figures,
             table + "\nEach configuration in its own process: the real recipe (data, model, PEFT, Trainer), " + steps +
             " optimizer steps (plus one evaluation of 64 sentences), every sentence filling max_length; the SST-2 row trains 40 steps on the first " +
             "1,280 SST-2 training sentences as they are, in length-grouped batches as the CLI trains. Measured peak = VmHWM of the " +
@@ -84,7 +111,7 @@ internal static class PlanAccuracyBenchmark
             };
             var result = TextClassificationFineTuning.Run(new TextClassificationRunOptions
             {
-                ModelDir = Path.Combine(BenchPaths.Shared, "models", "all-MiniLM-L6-v2"),
+                ModelDir = config.Llama ? LlamaFolder(folder) : Path.Combine(BenchPaths.Shared, "models", "all-MiniLM-L6-v2"),
                 TrainPath = config.Sst2 ? Path.Combine(BenchPaths.Shared, "data", "sst2", "train_full.tsv") : train,
                 MaxTrainSamples = config.Sst2 ? config.Batch * steps : null,
                 ValidationPath = validation, TextColumn = "sentence", LabelColumn = "label", Peft = peft,

@@ -11,13 +11,13 @@ namespace TuneSharp.Planning;
 /// inputs; the feed-forward input and its dropout mask) + 2·T·I (GELU input and output) + with attention dropout
 /// 3·B·A·S² (softmax output, its dropout mask, the dropped probabilities), without it the fused kernel's output and
 /// log-sum-exp (T·H + B·A·S).</item>
-/// <item>Llama layer: 8·T·H (two RMSNorm inputs and outputs; Q; K and V repeated to all heads; attention output) +
-/// 4·T·I (gate, up, SiLU output, their product) + the fused attention's log-sum-exp (B·A·S), or 3·B·A·S² with
-/// attention dropout.</item>
+/// <item>Llama layer: 11·T·H (each RMSNorm's input, normalised input and output; Q after rotation; K and V repeated to
+/// all heads; the attention output and its reshaped copy for the output projection) + 4·T·I (gate, up, SiLU output,
+/// their product) + the fused attention's log-sum-exp (B·A·S), or 3·B·A·S² with attention dropout.</item>
 /// </list>
 /// When the layers' weight matrices do not train (LoRA, adapters, BitFit, prompt tuning), tensors kept only as the input
 /// of a weight matrix are not kept: BERT's context and feed-forward input and GELU output (2·T·H + T·I), Llama's second
-/// RMSNorm output and the SiLU-gate product (T·H + T·I).
+/// RMSNorm output, the output projection's input and the SiLU-gate product (2·T·H + T·I).
 /// Layers below the lowest one with a trainable parameter keep nothing (no gradient flows there). With gradient
 /// checkpointing every layer but the last keeps only its input (T·H) and one layer is recomputed at a time, so the peak
 /// holds one full layer. The backward pass also holds the gradients of the widest activations for a moment: two of the
@@ -74,9 +74,9 @@ public static class ActivationMemory
                 long h = llama.HiddenSize, i = llama.IntermediateSize, a = llama.NumAttentionHeads;
                 var squares = batch * a * length * length;
                 var attention = llama.AttentionDropout > 0 ? 3 * squares : batch * a * length;
-                var saved = 8 * tokens * h + 4 * tokens * i + attention;
+                var saved = 11 * tokens * h + 4 * tokens * i + attention;
                 var widest = Math.Max(tokens * i, llama.AttentionDropout > 0 ? squares : 0);
-                return new LayerShape(saved, tokens * h + tokens * i, tokens * h, widest, 0, llama.NumHiddenLayers);
+                return new LayerShape(saved, 2 * tokens * h + tokens * i, tokens * h, widest, 0, llama.NumHiddenLayers);
             }
             default:
                 return null;

@@ -66,6 +66,8 @@ public static partial class ResourcePlanner
     /// <summary>Makes the plan.</summary>
     public static ResourcePlan Plan(ResourcePlanInputs inputs)
     {
+        // Before the throughput measurements below: their buffers stay in the allocator's cache and would count twice.
+        var processBytes = inputs.ProcessBytes ?? Environment.WorkingSet;
         var args = inputs.Args;
         var parameters = inputs.Model.named_parameters().ToList();
         long weightBytes = parameters.Sum(p => p.parameter.numel() * p.parameter.element_size())
@@ -98,16 +100,10 @@ public static partial class ResourcePlanner
                     + EvaluationFlops(inputs.Config, parameters, averageLength) * averageLength * inputs.Task.EvalExampleCount * Evaluations(args, plan);
 
         var machine = inputs.Machine ?? MachineResources.Current();
-        // Loading and tokenizing leave garbage behind; a collection now keeps the runtime's background GC off the cores
-        // while throughput is measured below.
-        if (inputs.MatmulGflops is null || inputs.MemoryGBps is null)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-        }
+        var (matmulGflops, memoryGBps) = (inputs.MatmulGflops, inputs.MemoryGBps) is (double m, double b) ? (m, b) : MeasuredMachine(args.Bf16);
         var result = new ResourcePlan
         {
-            ProcessBytes = inputs.ProcessBytes ?? Environment.WorkingSet,
+            ProcessBytes = processBytes,
             WeightBytes = weightBytes,
             TrainableParameters = trainableCount,
             GradientBytes = trainableBytes,
@@ -124,12 +120,41 @@ public static partial class ResourcePlanner
             Steps = plan.TotalSteps,
             TrainTokens = trainTokens,
             UpdateBytesPerStep = trainableCount * UpdateBytesPerParameter,
-            MemoryGBps = inputs.MemoryGBps ?? MemoryBandwidth.Measure(),
+            MemoryGBps = inputs.MemoryGBps ?? memoryGBps,
             Flops = flops,
-            // Many short rounds, best kept: right after loading, the runtime's background JIT can take a core for a while.
-            MatmulGflops = inputs.MatmulGflops ?? MatmulThroughput.Measure(args.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32, repetitions: 4, rounds: 12),
+            MatmulGflops = inputs.MatmulGflops ?? matmulGflops,
         };
         return result.Verdict == MemoryVerdict.Fits ? result : result with { Advice = Advise(result, inputs, batch, longest, layersWithGradient) };
+    }
+
+    private static readonly Dictionary<bool, (double Gflops, double GBps)> Measured = [];
+
+    /// <summary>This process's measurements, taken once per dtype: the machine does not change between plans.</summary>
+    private static (double Gflops, double GBps) MeasuredMachine(bool bf16)
+    {
+        lock (Measured)
+        {
+            if (!Measured.TryGetValue(bf16, out var measured)) Measured[bf16] = measured = MeasureMachine(bf16);
+            return measured;
+        }
+    }
+
+    /// <summary>
+    /// Matrix-multiply and memory throughput, each the best of two windows taken in turn (≈ 1 s in all): right after
+    /// loading, a core can be busy for a moment (the runtime's background compilation, another program), and one
+    /// disturbed window measured 0.6× in this session's benchmark runs.
+    /// </summary>
+    private static (double Gflops, double GBps) MeasureMachine(bool bf16)
+    {
+        // Loading and tokenizing leave garbage behind; a collection first keeps the runtime's background GC off the cores.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var dtype = bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var gbps = MemoryBandwidth.Measure();
+        var gflops = MatmulThroughput.Measure(dtype, repetitions: 4, rounds: 12);
+        gbps = Math.Max(gbps, MemoryBandwidth.Measure());
+        gflops = Math.Max(gflops, MatmulThroughput.Measure(dtype, repetitions: 4, rounds: 12));
+        return (gflops, gbps);
     }
 
     /// <summary>The layers a gradient passes through: from the top down to the lowest layer with a trainable parameter (all when embeddings or prompts train).</summary>
