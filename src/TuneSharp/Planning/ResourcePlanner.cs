@@ -257,7 +257,7 @@ public static partial class ResourcePlanner
         if (longest > 64)
             advice.Add($"--max-length {longest / 2}: peak ≈ {ResourcePlan.Bytes(PeakWith(batch, longest / 2, args.GradientCheckpointing))} (longer texts are truncated)");
         if (plan.TrainableParameters * 12L > plan.PeakBytes / 4)
-            advice.Add("--peft lora: gradients and AdamW state for about 1% of the parameters instead of all of them " +
+            advice.Add("--method lora: gradients and AdamW state for about 1% of the parameters instead of all of them " +
                        $"(−{ResourcePlan.Bytes(plan.GradientBytes + plan.OptimizerBytes)} at most)");
         return advice;
     }
