@@ -12,18 +12,22 @@ public sealed record MachineResources(long TotalMemoryBytes, long AvailableMemor
     public static MachineResources Current()
     {
         // The GC's figure already honours container (cgroup) memory limits; /proc/meminfo gives what is free right now.
-        // A configured GC heap hard limit replaces that figure but bounds only the managed heap, not libtorch's tensors.
-        var gcTotal = HeapHardLimitConfigured() ? long.MaxValue : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        // A configured GC heap hard limit replaces the GC's figure but bounds only the managed heap, not libtorch's
+        // tensors: then /proc/meminfo alone says what the machine has.
+        var gcTotal = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         var info = OperatingSystem.IsLinux() && File.Exists("/proc/meminfo") ? ParseMemInfo(File.ReadAllText("/proc/meminfo")) : null;
-        var total = info is { } i ? Math.Min(i.Total, gcTotal) : gcTotal == long.MaxValue ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : gcTotal;
+        var total = info is { } i ? (HeapHardLimitConfigured() ? i.Total : Math.Min(i.Total, gcTotal)) : gcTotal;
         var available = info is { } j ? Math.Min(j.Available, total) : total;
         return new MachineResources(total, available, Environment.ProcessorCount);
     }
 
+    // The runtimeconfig.json names and the environment-variable names (DOTNET_ or COMPlus_ prefixed) of the GC's heap limits.
+    private static readonly (string Config, string Variable)[] HeapHardLimitSettings =
+        [("System.GC.HeapHardLimit", "GCHeapHardLimit"), ("System.GC.HeapHardLimitPercent", "GCHeapHardLimitPercent")];
+
     private static bool HeapHardLimitConfigured() =>
-        new[] { "GCHeapHardLimit", "GCHeapHardLimitPercent" }.Any(name =>
-            AppContext.GetData("System.GC." + name.Replace("GCHeap", "Heap", StringComparison.Ordinal)) is not null
-            || Environment.GetEnvironmentVariable("DOTNET_" + name) is not null || Environment.GetEnvironmentVariable("COMPlus_" + name) is not null);
+        HeapHardLimitSettings.Any(s => AppContext.GetData(s.Config) is not null
+            || Environment.GetEnvironmentVariable("DOTNET_" + s.Variable) is not null || Environment.GetEnvironmentVariable("COMPlus_" + s.Variable) is not null);
 
     /// <summary>MemTotal and MemAvailable from the text of <c>/proc/meminfo</c> (kB lines), or null when either is missing.</summary>
     public static (long Total, long Available)? ParseMemInfo(string text)

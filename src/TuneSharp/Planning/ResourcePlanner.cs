@@ -75,7 +75,7 @@ public static partial class ResourcePlanner
         var trainable = parameters.Where(p => p.parameter.requires_grad).ToList();
         long trainableCount = trainable.Sum(p => p.parameter.numel());
         long trainableBytes = trainable.Sum(p => p.parameter.numel() * p.parameter.element_size());
-        var layers = LayerCount(inputs.Config);
+        var (hidden, layers) = Shape(inputs.Config);
         var layersWithGradient = LayersWithGradient(trainable.Select(p => p.name), layers);
 
         // The longest batch: group_by_length batches hold examples of similar length, so the longest holds the longest
@@ -83,7 +83,9 @@ public static partial class ResourcePlanner
         var batch = Math.Min(args.PerDeviceTrainBatchSize, inputs.TrainLengths.Count);
         var longest = (inputs.TrainLengths.Count == 0 ? 0 : inputs.TrainLengths.Max()) + inputs.ExtraPositions;
         var weightMatricesTrain = WeightMatricesTrain(trainable);
-        var activations = ActivationMemory.PeakBytes(inputs.Config, batch, longest, layersWithGradient, args.GradientCheckpointing, weightMatricesTrain);
+        long? Activations(int b, int length, bool checkpointing) =>
+            ActivationMemory.PeakBytes(inputs.Config, b, length, layersWithGradient, checkpointing, weightMatricesTrain);
+        var activations = Activations(batch, longest, args.GradientCheckpointing);
         var autocastCopies = args.Bf16 ? parameters.Where(p => p.parameter.dim() == 2).Sum(p => p.parameter.numel() * 2) : 0;
 
         var checkpoint = (inputs.CheckpointsHoldOnlyTrainable ? trainableBytes : weightBytes) + 2 * trainableCount * 4 + TrainerFilesBytes;
@@ -96,8 +98,9 @@ public static partial class ResourcePlanner
         var trainBatches = (long)plan.TotalSteps * args.GradientAccumulationSteps;
         var trainTokens = tokensPerEpoch * trainBatches / batchesPerEpoch;
         var averageLength = tokensPerEpoch / (double)Math.Max(1, inputs.TrainLengths.Count);
-        var flops = TrainingFlops(inputs.Config, parameters, trainableCount, layersWithGradient, layers, averageLength, args.GradientCheckpointing) * trainTokens
-                    + EvaluationFlops(inputs.Config, parameters, averageLength) * averageLength * inputs.Task.EvalExampleCount * Evaluations(args, plan);
+        var nonEmbedding = parameters.Where(p => !p.name.Contains("embed", StringComparison.Ordinal)).Sum(p => p.parameter.numel());
+        var flops = TrainingFlops(nonEmbedding, hidden, layers, trainableCount, layersWithGradient, averageLength, args.GradientCheckpointing) * trainTokens
+                    + EvaluationFlops(nonEmbedding, hidden, layers, averageLength) * averageLength * inputs.Task.EvalExampleCount * Evaluations(args, plan);
 
         var machine = inputs.Machine ?? MachineResources.Current();
         var (matmulGflops, memoryGBps) = (inputs.MatmulGflops, inputs.MemoryGBps) is (double m, double b) ? (m, b) : MeasuredMachine(args.Bf16);
@@ -124,7 +127,7 @@ public static partial class ResourcePlanner
             Flops = flops,
             MatmulGflops = inputs.MatmulGflops ?? matmulGflops,
         };
-        return result.Verdict == MemoryVerdict.Fits ? result : result with { Advice = Advise(result, inputs, batch, longest, layersWithGradient) };
+        return result.Verdict == MemoryVerdict.Fits ? result : result with { Advice = Advise(result, args, batch, longest, Activations) };
     }
 
     private static readonly Dictionary<bool, (double Gflops, double GBps)> Measured = [];
@@ -177,13 +180,6 @@ public static partial class ResourcePlanner
     [GeneratedRegex(@"(?:^|\.)layers?\.(\d+)\.")]
     private static partial Regex LayerIndex();
 
-    private static int LayerCount(PretrainedConfig config) => config switch
-    {
-        BertConfig b => b.NumHiddenLayers,
-        LlamaConfig l => l.NumHiddenLayers,
-        _ => 0,
-    };
-
     private static (long Hidden, int Layers) Shape(PretrainedConfig config) => config switch
     {
         BertConfig b => (b.HiddenSize, b.NumHiddenLayers),
@@ -191,31 +187,22 @@ public static partial class ResourcePlanner
         _ => (0, 0),
     };
 
-    private static long NonEmbeddingParameters(IEnumerable<(string name, TorchSharp.Modules.Parameter parameter)> parameters) =>
-        parameters.Where(p => !p.name.Contains("embed", StringComparison.Ordinal)).Sum(p => p.parameter.numel());
-
     /// <summary>
     /// FLOPs per training token: forward 2·N (N = non-embedding parameters) + 4·L·H·S for attention; backward
     /// through the layers a gradient passes (fraction f): 2·N·f + 8·L·f·H·S for activation gradients and 2 per
     /// trainable parameter for weight gradients (full fine-tuning: the familiar 6·N + 12·L·H·S); checkpointing
     /// repeats the forward pass of those layers.
     /// </summary>
-    private static double TrainingFlops(PretrainedConfig config, List<(string name, TorchSharp.Modules.Parameter parameter)> parameters, long trainable,
-        int layersWithGradient, int layers, double length, bool checkpointing)
+    private static double TrainingFlops(long n, long hidden, int layers, long trainable, int layersWithGradient, double length, bool checkpointing)
     {
-        var n = NonEmbeddingParameters(parameters);
-        var (hidden, l) = Shape(config);
         var f = layers == 0 ? 1.0 : layersWithGradient / (double)layers;
-        var forward = 2.0 * n + 4.0 * l * hidden * length;
-        var backward = 2.0 * n * f + 8.0 * l * f * hidden * length + 2.0 * Math.Min(trainable, n);
+        var forward = EvaluationFlops(n, hidden, layers, length);
+        var backward = 2.0 * n * f + 8.0 * layers * f * hidden * length + 2.0 * Math.Min(trainable, n);
         return forward + backward + (checkpointing ? forward * f : 0);
     }
 
-    private static double EvaluationFlops(PretrainedConfig config, List<(string name, TorchSharp.Modules.Parameter parameter)> parameters, double length)
-    {
-        var (hidden, l) = Shape(config);
-        return 2.0 * NonEmbeddingParameters(parameters) + 4.0 * l * hidden * length;
-    }
+    /// <summary>FLOPs per token of a forward pass: 2·N + 4·L·H·S.</summary>
+    private static double EvaluationFlops(long n, long hidden, int layers, double length) => 2.0 * n + 4.0 * layers * hidden * length;
 
     // Evaluations of the validation set: one per epoch or per eval_steps, and the final one.
     private static int Evaluations(TrainingArguments args, TrainingPlan plan) => 1 + args.EvalStrategy switch
@@ -237,13 +224,12 @@ public static partial class ResourcePlanner
         return args.SaveTotalLimit is { } limit && limit > 0 ? Math.Min(saves, limit + 1) : saves;
     }
 
-    private static IReadOnlyList<string> Advise(ResourcePlan plan, ResourcePlanInputs inputs, int batch, int longest, int layersWithGradient)
+    // Changes that would make the run fit, each with its estimated peak; `activations` is the plan's activation estimate
+    // for another batch size, length or checkpointing choice.
+    private static IReadOnlyList<string> Advise(ResourcePlan plan, TrainingArguments args, int batch, int longest, Func<int, int, bool, long?> activations)
     {
         var advice = new List<string>();
-        var args = inputs.Args;
-        var weightMatricesTrain = WeightMatricesTrain(inputs.Model.named_parameters().Where(p => p.parameter.requires_grad));
-        long PeakWith(int b, int length, bool checkpointing) =>
-            plan.PeakBytes - (plan.ActivationBytes ?? 0) + (ActivationMemory.PeakBytes(inputs.Config, b, length, layersWithGradient, checkpointing, weightMatricesTrain) ?? 0);
+        long PeakWith(int b, int length, bool checkpointing) => plan.PeakBytes - (plan.ActivationBytes ?? 0) + (activations(b, length, checkpointing) ?? 0);
         if (plan.ActivationBytes is null) return advice;
         if (!args.GradientCheckpointing)
             advice.Add($"--gradient-checkpointing: peak ≈ {ResourcePlan.Bytes(PeakWith(batch, longest, true))}, about 35% more time");

@@ -37,7 +37,7 @@ public static class TextClassificationFineTuning
         IReadOnlyDictionary<string, double>? testMetrics = null;
         if (run.Test is not null && !result.Cancelled)
         {
-            testMetrics = TextClassificationEvaluator.Evaluate(run.Adapted, run.Tokenizer, run.Test, args.PerDeviceEvalBatchSize, args.MaxLength, ct)
+            testMetrics = TextClassificationEvaluator.Evaluate(run.Task.Classifier, run.Tokenizer, run.Test, args.PerDeviceEvalBatchSize, args.MaxLength, ct)
                 .ToDictionary("test_");
             ResultFiles.Write(args.OutputDir, ResultFiles.TestResults, testMetrics);
             ResultFiles.Merge(args.OutputDir, ResultFiles.AllResults, testMetrics);
@@ -65,9 +65,12 @@ public static class TextClassificationFineTuning
             Machine = options.Machine,
         });
 
-    /// <summary>A run made ready to train: the classifier (adapted), its tokenizer, the task and the test data.</summary>
-    private sealed record PreparedRun(ISequenceClassifier Adapted, TuneSharp.Peft.IPeftAdapter? Adapter, TextTokenizer Tokenizer,
-        TextClassificationTask Task, ITrainingTask TrainingTask, TextClassificationDataset? Test);
+    /// <summary>
+    /// A run made ready to train: the PEFT adapter (if any), the tokenizer, the task over the adapted classifier, what the
+    /// trainer runs (the task, or the adapter's wrapper of it) and the test data.
+    /// </summary>
+    private sealed record PreparedRun(TuneSharp.Peft.IPeftAdapter? Adapter, TextTokenizer Tokenizer, TextClassificationTask Task,
+        ITrainingTask TrainingTask, TextClassificationDataset? Test);
 
     private static PreparedRun Prepare(TextClassificationRunOptions options, Action<string> report)
     {
@@ -116,7 +119,7 @@ public static class TextClassificationFineTuning
                 TokenizerFiles.Copy(tokenizer, options.ModelDir, dir);
                 classifier.Config.Save(dir); // labels and problem type, so predict/evaluate can open the adapter folder alone
             });
-        return new PreparedRun(adapted, adapter, tokenizer, task, trainingTask, test);
+        return new PreparedRun(adapter, tokenizer, task, trainingTask, test);
     }
 
     private static (TextClassificationDataset Train, TextClassificationDataset Validation, TextClassificationDataset? Test)
