@@ -45,6 +45,12 @@ public abstract class PretrainedConfig
     /// <summary>End-of-sequence token ids (<c>eos_token_id</c>, one integer or a list in HF); empty when none.</summary>
     public List<int> EosTokenIds { get; set; } = [];
 
+    /// <summary>
+    /// The longest sequence the model accepts, in tokens (<c>max_position_embeddings</c> for BERT and Llama): inputs,
+    /// truncation lengths and generated text must stay within it. Callers check against it before loading weights.
+    /// </summary>
+    public abstract int MaxPositions { get; }
+
     /// <summary>Keys of config.json that no typed property represents, kept verbatim for <see cref="Save"/>.</summary>
     public JsonObject ExtraFields { get; private set; } = new();
 

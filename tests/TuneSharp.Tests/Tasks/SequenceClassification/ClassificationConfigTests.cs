@@ -99,6 +99,7 @@ public class ClassificationConfigTests
     {
         public const string Type = "tunesharp-test-no-classifier";
         public override string ModelType => Type;
+        public override int MaxPositions => 512;
         protected override void ReadFields(ConfigReader reader) { }
         protected override void WriteFields(JsonObject json) { }
     }
