@@ -18,6 +18,7 @@ internal sealed class TextClassificationFlags
     private readonly Option<string> _labelColumn = new("--label-column") { Description = "Column with the label", DefaultValueFactory = _ => "label" };
     private readonly Option<double> _split = new("--validation-split") { Description = "Fraction of train held out for validation when no --validation file is given", DefaultValueFactory = _ => 0.1 };
     private readonly Option<string> _onBadRow = new("--on-bad-row") { Description = "error | skip", DefaultValueFactory = _ => "error" };
+    private readonly Option<string?> _format = DataFormatOption.Create();
     private readonly Option<int?> _maxTrain = new("--max-train-samples") { Description = "Train on the first N training examples only (quick runs)" };
     private readonly Option<int?> _maxEval = new("--max-eval-samples") { Description = "Evaluate on the first N validation examples only" };
     private readonly Option<string> _problemType = new("--problem-type") { Description = "single_label_classification | multi_label_classification (labels like \"a,b\") | regression (numeric labels)", DefaultValueFactory = _ => "single_label_classification" };
@@ -34,7 +35,7 @@ internal sealed class TextClassificationFlags
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _task, _model, _train, _validation, _test, _textColumn, _pairColumn, _labelColumn, _split, _onBadRow, _maxTrain, _maxEval, _problemType, _labelSeparator })
+        foreach (var option in new Option[] { _task, _model, _train, _validation, _test, _textColumn, _pairColumn, _labelColumn, _split, _onBadRow, _format, _maxTrain, _maxEval, _problemType, _labelSeparator })
             command.Options.Add(option);
         _peft.AddTo(command);
         _training.AddTo(command);
@@ -51,6 +52,7 @@ internal sealed class TextClassificationFlags
         LabelColumn = parse.GetValue(_labelColumn)!,
         ValidationSplit = parse.GetValue(_split),
         OnBadRow = parse.GetValue(_onBadRow) == "skip" ? BadRowPolicy.Skip : BadRowPolicy.Error,
+        Format = DataFormatOption.Parse(parse.GetValue(_format)),
         MaxTrainSamples = parse.GetValue(_maxTrain),
         MaxEvalSamples = parse.GetValue(_maxEval),
         ProblemType = ProblemTypes.Parse(parse.GetValue(_problemType)!, "--problem-type"),

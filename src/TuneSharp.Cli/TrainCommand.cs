@@ -23,32 +23,17 @@ public static class TrainCommand
     private static int Run(CliOutput io, TextClassificationRunOptions options)
     {
         if (NativeAllocator.Hint is { } hint) io.Err.WriteLine($"note: {hint}");
-        using var cancellation = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        using var stop = new StopSignals(io);
+        var result = ProgressRendering.Run(io, (callback, report) =>
+            TextClassificationFineTuning.Run(options, callback, report, stop.Token));
+        io.Out.WriteLine($"output: {Path.GetFullPath(result.OutputDir)}");
+        foreach (var (name, metrics) in new[] { ("validation", result.Validation), ("test", result.Test) })
         {
-            if (cancellation.IsCancellationRequested) return; // a second Ctrl-C terminates at once
-            e.Cancel = true;
-            io.Err.WriteLine("Stopping after the current step and saving a checkpoint (Ctrl-C again to abort)...");
-            cancellation.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            var result = ProgressRendering.Run(io, (callback, report) =>
-                TextClassificationFineTuning.Run(options, callback, report, cancellation.Token));
-            io.Out.WriteLine($"output: {Path.GetFullPath(result.OutputDir)}");
-            foreach (var (name, metrics) in new[] { ("validation", result.Validation), ("test", result.Test) })
-            {
-                if (metrics is null) continue;
-                io.Out.WriteLine($"{name}: " + string.Join(", ", metrics.OrderBy(m => m.Key).Select(m => $"{m.Key} = {m.Value:0.####}")));
-            }
-            if (result.Validation.TryGetValue("eval_accuracy", out var accuracy))
-                io.Out.WriteLine($"validation accuracy: {accuracy:0.0000}");
-            return result.Train.Cancelled ? 130 : 0;
+            if (metrics is null) continue;
+            io.Out.WriteLine($"{name}: " + string.Join(", ", metrics.OrderBy(m => m.Key).Select(m => $"{m.Key} = {m.Value:0.####}")));
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        if (result.Validation.TryGetValue("eval_accuracy", out var accuracy))
+            io.Out.WriteLine($"validation accuracy: {accuracy:0.0000}");
+        return result.Train.Cancelled ? stop.ExitCode : 0;
     }
 }

@@ -32,7 +32,9 @@ internal sealed class TrainingOptions
         foreach (var (key, type) in TrainingArgumentsFile.Keys.OrderBy(k => k.Key))
         {
             var flag = "--" + key.Replace('_', '-');
-            var aliases = key == "output_dir" ? new[] { "--output" } : [];
+            // --output is what users type (and what messages should say); --output-dir is transformers' name.
+            var aliases = key == "output_dir" ? new[] { flag } : [];
+            if (key == "output_dir") flag = "--output";
             var underlying = Nullable.GetUnderlyingType(type) ?? type;
             Option option = underlying == typeof(bool)
                 ? new Option<bool?>(flag, aliases) { Description = $"{key} (true/false)", Arity = ArgumentArity.ZeroOrOne }

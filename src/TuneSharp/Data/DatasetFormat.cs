@@ -42,6 +42,6 @@ public static class DatasetFormats
         if (overrideFormat is { } format) return format;
         return FromExtension(path) ?? throw new DataFormatException(
             $"Cannot tell the format of dataset file '{path}' from its extension '{Path.GetExtension(path)}': " +
-            "expected .csv, .tsv, .jsonl, .json or .parquet, or set the format explicitly.", path, null, null);
+            "expected .csv, .tsv, .jsonl, .json or .parquet, or set the file format explicitly (format: csv, tsv, jsonl, json or parquet).", path, null, null);
     }
 }

@@ -65,12 +65,28 @@ public static class DatasetSplits
         var largest = counts.MaxBy(c => c.Count)!;
         var smallest = counts.MinBy(c => c.Count)!;
         if (smallest.Count == 0)
-            return $"Class '{smallest.Label}' has no examples (the largest, '{largest.Label}', has {largest.Count}); the model cannot learn it.";
+            return $"Class '{TextExcerpt.Of(smallest.Label, 60)}' has no examples (the largest, '{TextExcerpt.Of(largest.Label, 60)}', has {largest.Count}); the model cannot learn it.";
         var actual = (double)largest.Count / smallest.Count;
         if (actual < ratio) return null;
-        return $"Classes are imbalanced: '{largest.Label}' has {largest.Count} examples but '{smallest.Label}' only {smallest.Count} " +
+        return $"Classes are imbalanced: '{TextExcerpt.Of(largest.Label, 60)}' has {largest.Count} examples but '{TextExcerpt.Of(smallest.Label, 60)}' only {smallest.Count} " +
                $"({actual.ToString("0.#", CultureInfo.InvariantCulture)}x). Accuracy can look good while the small class is ignored; " +
                "consider more data for it, class weights, or per-class metrics such as macro F1.";
+    }
+
+    /// <summary>
+    /// A warning when single-label class names mix numbers and words ("0", "1" and "negative", "positive" in one file):
+    /// each spelling becomes a class of its own, which is almost never what was meant. Names the two kinds with their
+    /// counts; null when the names are all numbers or all words.
+    /// </summary>
+    public static string? MixedLabelKindsWarning(IReadOnlyList<ClassCount> counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var numeric = counts.Where(c => LabelCells.TryParseNumber(c.Label, out _)).ToList();
+        var named = counts.Where(c => !LabelCells.TryParseNumber(c.Label, out _)).ToList();
+        if (numeric.Count == 0 || named.Count == 0) return null;
+        static string List(IEnumerable<ClassCount> cs) => string.Join(", ", cs.Take(8).Select(c => $"'{TextExcerpt.Of(c.Label, 60)}': {c.Count:N0}"));
+        return $"The labels mix numbers ({List(numeric)}) and names ({List(named)}), so they make {counts.Count} separate classes. " +
+               "If the numbers and names mean the same classes, write every label the same way.";
     }
 
     /// <summary>

@@ -76,7 +76,7 @@ internal sealed class JsonArrayRowSource : JsonObjectRowSource
             {
                 if (reader.TokenType != JsonTokenType.StartArray)
                     throw Sink.Fatal(_line, null, $"expected a JSON array of objects ('[' first), found {reader.TokenType}. " +
-                        "For one object per line, name the file .jsonl or set the format to Jsonl.");
+                        "For one object per line, name the file .jsonl or set format to jsonl.");
                 _inArray = true;
                 Commit(ref reader, bytes);
                 return Step.Skipped;

@@ -63,7 +63,7 @@ public sealed class LabelMap
     /// <summary>The id of <paramref name="label"/>; throws <see cref="TuneSharpException"/> for a label not in the map.</summary>
     public int Id(string label) => _ids.TryGetValue(label, out var id)
         ? id
-        : throw new TuneSharpException($"Label '{label}' is not in the label map (labels: {Describe()}).");
+        : throw new TuneSharpException($"Label '{TextExcerpt.Of(label)}' is not in the label map (labels: {Describe()}).");
 
     /// <summary>Whether <paramref name="label"/> is in the map, and its id.</summary>
     public bool TryGetId(string label, out int id) => _ids.TryGetValue(label, out id);
@@ -75,7 +75,7 @@ public sealed class LabelMap
 
     /// <summary>The labels for messages: "'neg', 'pos'" (the first 20).</summary>
     public string Describe() =>
-        string.Join(", ", _labels.Take(20).Select(l => $"'{l}'")) + (_labels.Length > 20 ? $", ... ({_labels.Length} in all)" : "");
+        string.Join(", ", _labels.Take(20).Select(l => $"'{TextExcerpt.Of(l, 60)}'")) + (_labels.Length > 20 ? $", ... ({_labels.Length} in all)" : "");
 
     public override string ToString() => $"LabelMap({Describe()})";
 

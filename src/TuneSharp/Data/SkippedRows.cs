@@ -35,9 +35,10 @@ public sealed class SkippedRows
         if (_examples.Count < MaxExamples) _examples.Add(row);
     }
 
-    /// <summary>"3 rows skipped: 2 empty text, 1 empty label", or "no rows skipped".</summary>
+    /// <summary>"3 rows skipped: 2 empty text, 1 empty label (lines 4, 9, 12)", or "no rows skipped".</summary>
     public override string ToString() => Count == 0
         ? "no rows skipped"
-        : $"{Count} row{(Count == 1 ? "" : "s")} skipped: " +
-          string.Join(", ", _byReason.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Value} {r.Key}"));
+        : $"{Count:N0} row{(Count == 1 ? "" : "s")} skipped: " +
+          string.Join(", ", _byReason.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Value:N0} {r.Key}")) +
+          $" ({(Count == 1 ? "line" : "lines")} {string.Join(", ", _examples.Take(5).Select(e => e.Line))}{(Count > 5 ? ", …" : "")})";
 }

@@ -17,20 +17,30 @@ public static class TabularReader
     }
 
     /// <summary>
+    /// Checks, without reading it, that <paramref name="path"/> names an existing data file whose format is known
+    /// (<paramref name="format"/>, or its extension): the check a command makes before loading a model.
+    /// </summary>
+    /// <returns>The file's format.</returns>
+    /// <exception cref="DataFormatException">The path is empty, missing or a folder, or the format is unknown.</exception>
+    public static DatasetFormat CheckPath(string path, DatasetFormat? format = null)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new DataFormatException("The dataset path is empty; expected a data file (.csv, .tsv, .jsonl, .json or .parquet).", null, null, null);
+        if (Directory.Exists(path))
+            throw new DataFormatException($"Dataset path '{path}' is a folder; expected a data file (.csv, .tsv, .jsonl, .json or .parquet).", path, null, null);
+        if (!File.Exists(path))
+            throw new DataFormatException($"Dataset file '{path}' does not exist.", path, null, null);
+        return DatasetFormats.Resolve(path, format);
+    }
+
+    /// <summary>
     /// Opens the file, reads its header (or first object / schema) and checks that the requested columns exist.
     /// Enumerate <see cref="TabularRowStream.Rows"/> to read the rows.
     /// </summary>
     public static TabularRowStream Open(string path, DatasetReadOptions? options = null)
     {
         options ??= new DatasetReadOptions();
-        ArgumentException.ThrowIfNullOrEmpty(path);
         if (options.MaxRowBytes < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxRowBytes must be positive.");
-        if (Directory.Exists(path))
-            throw new DataFormatException($"Dataset path '{path}' is a folder; expected a data file (.csv, .tsv, .jsonl, .json or .parquet).", path, null, null);
-        if (!File.Exists(path))
-            throw new DataFormatException($"Dataset file '{path}' does not exist.", path, null, null);
-
-        var format = DatasetFormats.Resolve(path, options.Format);
+        var format = CheckPath(path, options.Format);
         var sink = new BadRowSink(path, format, options.OnBadRow, new SkippedRows());
         IRowSource source = format switch
         {
@@ -87,8 +97,8 @@ public static class TabularReader
         if (found is null) return "";
         var fix = found switch
         {
-            "a tab" => "if it is tab-separated, name it .tsv or set the format to Tsv.",
-            "a comma" => "if it is comma-separated, name it .csv or set the format to Csv.",
+            "a tab" => "if it is tab-separated, name it .tsv or set format to tsv.",
+            "a comma" => "if it is comma-separated, name it .csv or set format to csv.",
             _ => "semicolon-separated files are not supported; convert it to CSV or TSV.",
         };
         return $" Wrong delimiter? The header was read as a single column that contains {found}, but the file is read as {readAs}; {fix}";

@@ -13,9 +13,9 @@ public static class TextClassificationData
     public static TextClassificationDataset Load(TextClassificationDataOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        RequireName(options.TextColumn, nameof(options.TextColumn));
-        RequireName(options.LabelColumn, nameof(options.LabelColumn));
-        if (options.TextPairColumn is not null) RequireName(options.TextPairColumn, nameof(options.TextPairColumn));
+        RequireName(options.TextColumn, "text_column");
+        RequireName(options.LabelColumn, "label_column");
+        if (options.TextPairColumn is not null) RequireName(options.TextPairColumn, "text_pair_column");
 
         List<string> columns = [options.TextColumn, options.LabelColumn];
         if (options.TextPairColumn is not null) columns.Add(options.TextPairColumn);
@@ -70,17 +70,17 @@ public static class TextClassificationData
         {
             case LabelFormat.Number:
                 return LabelCells.TryParseNumber(label, out _) ? null
-                    : ("not a number", $"label '{label}' is not a number; regression labels must be numbers such as 0.5 or 3.");
+                    : ("not a number", $"label '{TextExcerpt.Of(label)}' is not a number; regression labels must be numbers such as 0.5 or 3.");
             case LabelFormat.ClassList:
                 var names = LabelCells.SplitClassList(label, options.LabelSeparator);
                 if (names is null)
-                    return ("empty label", $"label '{label}' has no class names; expected {LabelCells.Describe(options.LabelFormat, options.LabelSeparator)}.");
+                    return ("empty label", $"label '{TextExcerpt.Of(label)}' has no class names; expected {LabelCells.Describe(options.LabelFormat, options.LabelSeparator)}.");
                 var unknown = options.LabelMap is { } known ? names.FirstOrDefault(n => !known.TryGetId(n, out _)) : null;
                 return unknown is null ? null
-                    : ("unknown label", $"label '{unknown}' (in '{label}') was not seen in training (known labels: {options.LabelMap!.Describe()}).");
+                    : ("unknown label", $"label '{TextExcerpt.Of(unknown)}' (in '{TextExcerpt.Of(label)}') was not seen in training (known labels: {options.LabelMap!.Describe()}).");
             default:
                 return options.LabelMap is { } fixedLabels && !fixedLabels.TryGetId(label, out _)
-                    ? ("unknown label", $"label '{label}' was not seen in training (known labels: {fixedLabels.Describe()}).")
+                    ? ("unknown label", $"label '{TextExcerpt.Of(label)}' was not seen in training (known labels: {fixedLabels.Describe()}).")
                     : null;
         }
     }
@@ -98,6 +98,6 @@ public static class TextClassificationData
 
     private static void RequireName(string? column, string option)
     {
-        if (string.IsNullOrWhiteSpace(column)) throw new TuneSharpException($"{option} must name a column; it is empty.");
+        if (string.IsNullOrWhiteSpace(column)) throw new TuneSharpException($"{option} must name a column; it is empty.") { Setting = option };
     }
 }

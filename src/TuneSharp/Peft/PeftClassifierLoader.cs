@@ -20,11 +20,15 @@ public static class PeftClassifierLoader
     /// <summary>True when <paramref name="dir"/> holds a PEFT adapter rather than full weights.</summary>
     public static bool IsAdapterFolder(string dir) => AdapterFiles.IsAdapterFolder(dir);
 
-    /// <summary>Loads the classifier in eval mode, applying the adapter to its base model when the folder holds one.</summary>
-    public static ISequenceClassifier Load(string dir, ScalarType? dtype = null)
+    /// <summary>
+    /// Loads the classifier in eval mode, applying the adapter to its base model when the folder holds one. With
+    /// <paramref name="requireTrainedHead"/>, a full-model folder without a classification head (a base model) is refused
+    /// (<see cref="UntrainedHeadException"/>); an adapter folder always carries its trained head, or fails to load.
+    /// </summary>
+    public static ISequenceClassifier Load(string dir, ScalarType? dtype = null, bool requireTrainedHead = false)
     {
         if (!IsAdapterFolder(dir))
-            return SequenceClassifierFactory.FromPretrained(dir, new SequenceClassificationOptions { DType = dtype }).Model;
+            return SequenceClassifierFactory.FromPretrained(dir, new SequenceClassificationOptions { DType = dtype, RequireTrainedHead = requireTrainedHead }).Model;
         return LoadAdapter(dir, BaseModelDir(dir), dtype).Classifier;
     }
 

@@ -30,9 +30,9 @@ public sealed record PeftOptions
         switch (Method)
         {
             case PeftMethod.Freeze when Freeze is { FreezeEmbeddings: false, FreezeLayers: 0, TrainOnlyHead: false }:
-                throw new PeftException("Method \"freeze\" needs something to freeze: FreezeEmbeddings, FreezeLayers > 0 or TrainOnlyHead.");
+                throw new PeftException("Method \"freeze\" needs something to freeze: freeze_embeddings, freeze_layers > 0 or train_only_head.") { Setting = "method" };
             case PeftMethod.Freeze when Freeze.FreezeLayers < 0:
-                throw new PeftException($"FreezeLayers must be >= 0, not {Freeze.FreezeLayers}.");
+                throw new PeftException($"freeze_layers must be at least 0, got {Freeze.FreezeLayers}.") { Setting = "freeze_layers" };
             case PeftMethod.Lora:
                 Lora.Validate();
                 break;

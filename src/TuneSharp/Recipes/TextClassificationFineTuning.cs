@@ -19,7 +19,10 @@ public static class TextClassificationFineTuning
     public static TextClassificationRunResult Run(TextClassificationRunOptions options, ITrainerCallback callback,
         Action<string> report, CancellationToken ct = default)
     {
-        var run = Prepare(options, report);
+        var checkedModel = Preflight(options);
+        // Before the data and the model: a folder this run cannot use is refused at once (see RunOutputFolder).
+        using var output = RunOutputFolder.Open(options.Args, Identity(options), report);
+        var run = Prepare(options, checkedModel, report);
         var plan = PlanFor(run, options);
         foreach (var line in plan.Describe()) report(line);
         if (options.CheckResources && plan.Verdict == Planning.MemoryVerdict.DoesNotFit)
@@ -30,7 +33,7 @@ public static class TextClassificationFineTuning
 
         var args = options.Args;
         var trainer = new Trainer(run.TrainingTask, args, callback);
-        var result = trainer.Train(ct);
+        var result = trainer.Train(output, ct);
 
         // The validation set is never empty (loading or splitting refuses that), so the trainer's final evaluation is it.
         var validationMetrics = result.EvalMetrics;
@@ -49,8 +52,64 @@ public static class TextClassificationFineTuning
     /// Everything <see cref="Run"/> does before training (data, model, PEFT, tokenisation), then the resource plan:
     /// "can I do this on my PC?" answered without training. Writes nothing.
     /// </summary>
-    public static Planning.ResourcePlan Plan(TextClassificationRunOptions options, Action<string> report) =>
-        PlanFor(Prepare(options, report), options);
+    public static Planning.ResourcePlan Plan(TextClassificationRunOptions options, Action<string> report)
+    {
+        var checkedModel = Preflight(options);
+        if (RunOutputFolder.Problem(options.Args, Identity(options)) is { } problem) report($"warning: train would refuse this run: {problem}");
+        return PlanFor(Prepare(options, checkedModel, report), options);
+    }
+
+    /// <summary>
+    /// The settings that make this run the run it is (model, data, columns, labels, method), saved with its checkpoints
+    /// so a resume continues only this run's. Files are named by content (<see cref="RunIdentity.FileFingerprint"/>): a moved
+    /// folder still matches, an edited data file does not.
+    /// </summary>
+    public static RunIdentity Identity(TextClassificationRunOptions o) => RunIdentity.Of(
+        ("task", "text-classification"),
+        ("model", RunIdentity.ModelFingerprint(o.ModelDir)),
+        ("train", RunIdentity.FileFingerprint(o.TrainPath)),
+        ("validation", o.ValidationPath is null ? $"held out: validation_split {o.ValidationSplit.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}" : RunIdentity.FileFingerprint(o.ValidationPath)),
+        ("text_column", o.TextColumn),
+        ("text_pair_column", o.TextPairColumn),
+        ("label_column", o.LabelColumn),
+        ("problem_type", o.ProblemType.ToHfString()),
+        ("label_separator", o.ProblemType == ProblemType.MultiLabelClassification ? o.LabelSeparator : null),
+        ("on_bad_row", o.OnBadRow.ToString().ToLowerInvariant()),
+        ("max_train_samples", o.MaxTrainSamples?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("max_eval_samples", o.MaxEvalSamples?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("method", System.Text.Json.JsonSerializer.Serialize(o.Peft.Method == TuneSharp.Peft.PeftMethod.Full ? (object)o.Peft.Method.ToString() : o.Peft)));
+
+    /// <summary>What <see cref="Preflight"/> read of the model folder, reused so nothing is read twice.</summary>
+    private sealed record CheckedModel(TuneSharp.Models.PretrainedConfig Config, TextTokenizer Tokenizer);
+
+    /// <summary>
+    /// The checks that cost nothing, before the data is read or the model loaded: the options themselves, the model
+    /// folder (config.json, weight headers, tokenizer), max_length against the model's positions, and that the run does
+    /// not write into its own model folder.
+    /// </summary>
+    private static CheckedModel Preflight(TextClassificationRunOptions options)
+    {
+        var args = options.Args;
+        args.Validate();
+        options.Peft.Validate();
+        if (options.MaxTrainSamples is < 1) throw new TuneSharpException($"max_train_samples must be at least 1, got {options.MaxTrainSamples}.");
+        if (options.MaxEvalSamples is < 1) throw new TuneSharpException($"max_eval_samples must be at least 1, got {options.MaxEvalSamples}.");
+        if (!(options.ValidationSplit > 0 && options.ValidationSplit < 1) && options.ValidationPath is null)
+            throw new TuneSharpException($"validation_split must be between 0 and 1 (exclusive), got {options.ValidationSplit.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        if (Path.GetFullPath(options.ModelDir).TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(args.OutputDir).TrimEnd(Path.DirectorySeparatorChar))
+            throw new TuneSharpException($"output_dir '{args.OutputDir}' is the model folder itself; choose another folder for the fine-tuned model.");
+        foreach (var path in new[] { options.TrainPath, options.ValidationPath, options.TestPath })
+            if (path is not null) TabularReader.CheckPath(path, options.Format);
+        var config = TuneSharp.Models.PretrainedConfig.Load(options.ModelDir);
+        Checkpoints.ModelWeights.ReadInfos(options.ModelDir); // headers only: a folder without weights fails here, not after the data
+        var extra = options.Peft.Method == TuneSharp.Peft.PeftMethod.PromptTuning ? options.Peft.PromptTuning.NumVirtualTokens : 0;
+        if (args.MaxLength + (long)extra > config.MaxPositions)
+            throw new TuneSharpException(
+                $"max_length {args.MaxLength}{(extra > 0 ? $" plus {extra} virtual tokens" : "")} exceeds the {config.MaxPositions} positions of the model " +
+                $"(max_position_embeddings in {Path.Combine(options.ModelDir, TuneSharp.Models.PretrainedConfig.FileName)}); use a max_length of at most {config.MaxPositions - extra}.");
+        var tokenizer = TextTokenizer.FromPretrained(options.ModelDir);
+        return new CheckedModel(config, tokenizer);
+    }
 
     private static Planning.ResourcePlan PlanFor(PreparedRun run, TextClassificationRunOptions options) =>
         Planning.ResourcePlanner.Plan(new Planning.ResourcePlanInputs
@@ -72,13 +131,11 @@ public static class TextClassificationFineTuning
     private sealed record PreparedRun(TuneSharp.Peft.IPeftAdapter? Adapter, TextTokenizer Tokenizer, TextClassificationTask Task,
         ITrainingTask TrainingTask, TextClassificationDataset? Test);
 
-    private static PreparedRun Prepare(TextClassificationRunOptions options, Action<string> report)
+    private static PreparedRun Prepare(TextClassificationRunOptions options, CheckedModel checkedModel, Action<string> report)
     {
         var args = options.Args;
-        args.Validate(); // before any work: impossible options fail fast
-        options.Peft.Validate();
-
         var (train, validation, test) = LoadData(options, report);
+        args.ValidateForSteps(TrainingPlan.For(args, train.Count).TotalSteps); // warmup must fit: known once the data is counted
 
         manual_seed(args.Seed); // the new head's initialisation and dropout follow the seed
         var labels = train.Labels;
@@ -92,7 +149,7 @@ public static class TextClassificationFineTuning
             HiddenDropoutOverride = args.HiddenDropoutProb,
         });
         if (!loadReport.IsClean) report(loadReport.ToString());
-        var tokenizer = TextTokenizer.FromPretrained(options.ModelDir);
+        var tokenizer = checkedModel.Tokenizer;
         if (tokenizer.SpecialTokens.PadId is null && tokenizer.SpecialTokens.Eos is { } eos)
         {
             tokenizer.SetPadToken(eos); // decoders ship without a pad token; padding is masked out anyway
@@ -103,10 +160,6 @@ public static class TextClassificationFineTuning
         var (adapted, adapter) = TuneSharp.Peft.PeftSetup.Apply(classifier, options.Peft, Path.GetFullPath(options.ModelDir), tokenizer);
         if (adapter is not null) report(adapter.Describe());
         adapted.GradientCheckpointing = args.GradientCheckpointing;
-        if (adapter is TuneSharp.Peft.PromptTuning.PromptTuningModel prompt && classifier.Config is TuneSharp.Models.BertConfig bert
-            && args.MaxLength + prompt.Options.NumVirtualTokens > bert.MaxPositionEmbeddings)
-            throw new TuneSharp.Peft.PeftException($"max_length {args.MaxLength} plus {prompt.Options.NumVirtualTokens} virtual tokens exceeds the model's " +
-                $"{bert.MaxPositionEmbeddings} position embeddings; use a max length of at most {bert.MaxPositionEmbeddings - prompt.Options.NumVirtualTokens}.");
         report(TuneSharp.Peft.PeftSummary.Describe(classifier.Module));
         TuneSharp.Inference.TorchThreads.ConfigureFor(TuneSharp.Peft.PeftSummary.Count(classifier.Module).All);
 
@@ -125,12 +178,18 @@ public static class TextClassificationFineTuning
     private static (TextClassificationDataset Train, TextClassificationDataset Validation, TextClassificationDataset? Test)
         LoadData(TextClassificationRunOptions o, Action<string> report)
     {
-        TextClassificationDataset Load(string path, LabelMap? map) => TextClassificationData.Load(new TextClassificationDataOptions
+        TextClassificationDataset Load(string path, LabelMap? map)
         {
-            Path = path, TextColumn = o.TextColumn, TextPairColumn = o.TextPairColumn, LabelColumn = o.LabelColumn,
-            OnBadRow = o.OnBadRow, LabelMap = map,
-            LabelFormat = LabelEncoding.DataFormat(o.ProblemType), LabelSeparator = o.LabelSeparator,
-        });
+            var data = TextClassificationData.Load(new TextClassificationDataOptions
+            {
+                Path = path, Format = o.Format, TextColumn = o.TextColumn, TextPairColumn = o.TextPairColumn, LabelColumn = o.LabelColumn,
+                OnBadRow = o.OnBadRow, LabelMap = map,
+                LabelFormat = LabelEncoding.DataFormat(o.ProblemType), LabelSeparator = o.LabelSeparator,
+            });
+            // Said here, before a validation split or max_train_samples makes new datasets of the rows that were read.
+            if (data.Skipped.Count > 0) report($"warning: {path}: {data.Skipped}");
+            return data;
+        }
 
         var train = Load(o.TrainPath, null);
         TextClassificationDataset validation;
@@ -152,8 +211,9 @@ public static class TextClassificationFineTuning
         {
             if (data is null) continue;
             var counts = DatasetSplits.ClassCounts(data);
-            report($"{name}: {data.Count:N0} examples ({Describe(data, counts)})" + (data.Skipped.Count > 0 ? $"; skipped {data.Skipped}" : ""));
+            report($"{name}: {data.Count:N0} examples ({Describe(data, counts)})");
             if (DatasetSplits.ImbalanceWarning(counts) is { } warning) report($"warning: {name}: {warning}");
+            if (name == "train" && data.Format == LabelFormat.ClassName && DatasetSplits.MixedLabelKindsWarning(counts) is { } mixed) report($"warning: {name}: {mixed}");
         }
         return (train, validation, test);
     }

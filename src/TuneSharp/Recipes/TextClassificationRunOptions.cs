@@ -27,6 +27,8 @@ public sealed record TextClassificationRunOptions
     public string LabelSeparator { get; init; } = LabelCells.DefaultSeparator;
     public double ValidationSplit { get; init; } = 0.1;
     public BadRowPolicy OnBadRow { get; init; } = BadRowPolicy.Error;
+    /// <summary>The format of every data file; null detects each one's from its extension.</summary>
+    public DatasetFormat? Format { get; init; }
     /// <summary>Use only the first N training rows (after the validation split), for quick runs.</summary>
     public int? MaxTrainSamples { get; init; }
     /// <summary>Use only the first N validation rows.</summary>

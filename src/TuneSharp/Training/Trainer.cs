@@ -15,6 +15,7 @@ public sealed class Trainer
 {
     private readonly ITrainingTask _task;
     private readonly ITrainerCallback _callback;
+    private RunOutputFolder? _output;
 
     /// <summary>Validates <paramref name="args"/> immediately, before any work.</summary>
     /// <exception cref="TrainingException">An impossible option.</exception>
@@ -42,9 +43,24 @@ public sealed class Trainer
     {
         var plan = TrainingPlan.For(Args, _task.TrainExampleCount);
         Args.ValidateForSteps(plan.TotalSteps);
-        using var outputLock = OutputDirLock.Acquire(Args.OutputDir);
-        foreach (var leftover in CheckpointFolders.DeleteIncomplete(Args.OutputDir))
-            _callback.OnLog($"deleted {leftover} (left incomplete by an interrupted run)");
+        using var output = RunOutputFolder.Open(Args, RunIdentity.None, _callback.OnLog);
+        return Train(output, ct);
+    }
+
+    /// <summary>
+    /// <see cref="Train(CancellationToken)"/> into an output folder the caller opened (and disposes) itself, before
+    /// loading the model and data, so that a folder it cannot use is refused before any expensive work. The run's
+    /// identity is written into output_dir and every checkpoint.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="output"/> is not the folder of <see cref="TrainingArguments.OutputDir"/>.</exception>
+    public TrainResult Train(RunOutputFolder output, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (Path.GetFullPath(output.Path) != Path.GetFullPath(Args.OutputDir))
+            throw new ArgumentException($"The output folder {output.Path} is not output_dir {Args.OutputDir}.", nameof(output));
+        _output = output;
+        var plan = TrainingPlan.For(Args, _task.TrainExampleCount);
+        Args.ValidateForSteps(plan.TotalSteps);
         State = new TrainerState
         {
             MaxSteps = plan.TotalSteps, NumTrainEpochs = plan.Epochs, LoggingSteps = Args.LoggingSteps,
@@ -171,7 +187,7 @@ public sealed class Trainer
         /// </summary>
         private void Resume(string resumeFrom)
         {
-            var dir = CheckpointFolders.ResolveForResume(resumeFrom, _args.OutputDir);
+            var dir = _trainer._output!.ResumeCheckpoint ?? CheckpointFolders.ResolveForResume(resumeFrom, _args.OutputDir);
             var saved = TrainerState.Load(dir);
             _task.LoadModelWeights(dir);
             OptimizerStateFile.Load(dir, _optimizer!, _trainable);
@@ -359,6 +375,7 @@ public sealed class Trainer
                     SyncRunningSums();
                     _state.Save(dir);
                     _args.Save(dir);
+                    _trainer._output!.SaveIdentity(dir);
                 });
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -431,6 +448,7 @@ public sealed class Trainer
             {
                 _task.Save(_args.OutputDir);
                 _args.Save(_args.OutputDir);
+                _trainer._output!.SaveIdentity(_args.OutputDir);
                 SyncRunningSums();
                 _state.Save(_args.OutputDir);
                 ResultFiles.Write(_args.OutputDir, ResultFiles.TrainResults, trainMetrics);

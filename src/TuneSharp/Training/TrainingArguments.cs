@@ -79,6 +79,11 @@ public sealed record TrainingArguments
     /// restored, so the run continues exactly as if it had not stopped. Null starts from scratch.
     /// </summary>
     public string? ResumeFromCheckpoint { get; init; }
+    /// <summary>
+    /// Start afresh in an output_dir that holds an earlier run's outputs, deleting them (checkpoints, model, results)
+    /// first; without it such a folder is refused (see <see cref="RunOutputFolder"/>). Other files are left alone.
+    /// </summary>
+    public bool OverwriteOutputDir { get; init; }
 
     /// <summary>The metrics key of <see cref="MetricForBestModel"/>: "loss" → "eval_loss", "accuracy" → "eval_accuracy".</summary>
     [JsonIgnore]
@@ -110,7 +115,8 @@ public sealed record TrainingArguments
     public void Validate()
     {
         var problems = TrainingArgumentsValidator.Problems(this);
-        if (problems.Count > 0) throw new TrainingException("Invalid training arguments: " + string.Join(" ", problems));
+        if (problems.Count > 0)
+            throw new TrainingException("Invalid training arguments: " + string.Join(" ", problems)) { Setting = problems[0].Split(' ', 2)[0] };
     }
 
     /// <summary>The checks that need the number of optimizer steps (known once the dataset size is): warmup must fit.</summary>
@@ -121,7 +127,7 @@ public sealed record TrainingArguments
         if (warmup > totalSteps)
             throw new TrainingException(
                 $"Invalid training arguments: warmup_steps ({warmup}) is longer than training ({totalSteps} optimizer steps); " +
-                "lower warmup_steps or use warmup_ratio.");
+                "lower warmup_steps or use warmup_ratio.") { Setting = WarmupSteps > 0 ? "warmup_steps" : "warmup_ratio" };
     }
 
     /// <summary>JSON options giving HF's snake_case names and enum strings ("constant_with_warmup", "epoch").</summary>

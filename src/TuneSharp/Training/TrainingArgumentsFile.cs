@@ -23,12 +23,20 @@ public static class TrainingArgumentsFile
     public static JsonObject Read(string path)
     {
         if (!File.Exists(path)) throw new TrainingException($"Config file '{path}' does not exist.");
-        var text = File.ReadAllText(path);
+        if (Directory.Exists(path)) throw new TrainingException($"Config file '{path}' is a folder; expected a .json or .yaml file of training arguments.");
+        string text;
+        try { text = File.ReadAllText(path, new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.DecoderFallbackException)
+        {
+            throw new TrainingException($"Cannot read config file '{path}': {(e is System.Text.DecoderFallbackException ? "it is not UTF-8 text" : e.Message)}.", e);
+        }
         var ext = Path.GetExtension(path).ToLowerInvariant();
         JsonNode? node;
         try
         {
-            node = ext is ".yaml" or ".yml" ? YamlToJson(text) : JsonNode.Parse(text);
+            // Duplicate keys are refused: with two learning_rate lines, which one a run used would be a guess.
+            node = ext is ".yaml" or ".yml" ? YamlToJson(text, path)
+                : JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -36,7 +44,7 @@ public static class TrainingArgumentsFile
         }
         catch (YamlDotNet.Core.YamlException e)
         {
-            throw new TrainingException($"{path}: invalid YAML at line {e.Start.Line}: {e.Message}", e);
+            throw new TrainingException($"{path}: invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {YamlMessage(e)}", e);
         }
         if (node is not JsonObject obj) throw new TrainingException($"{path}: expected a mapping of training arguments (key: value) at the top level.");
         foreach (var (key, _) in obj)
@@ -66,7 +74,7 @@ public static class TrainingArgumentsFile
         {
             var key = e.Path?.TrimStart('$', '.') ?? "?";
             var expected = Keys.TryGetValue(key, out var type) ? Describe(type) : "a valid value";
-            throw new TrainingException($"Training argument '{key}' has an invalid value ({merged[key]?.ToJsonString()}): expected {expected}.", e);
+            throw new TrainingException($"Training argument '{key}' has an invalid value ({TextExcerpt.Of(merged[key]?.ToJsonString())}): expected {expected}.", e) { Setting = key };
         }
         args.Validate();
         return args;
@@ -74,8 +82,8 @@ public static class TrainingArgumentsFile
 
     private static TrainingException UnknownKey(string key, string source)
     {
-        var close = Keys.Keys.OrderBy(k => Distance(k, key)).First();
-        return new TrainingException($"{source}: unknown training argument '{key}' (did you mean '{close}'?). Known: {string.Join(", ", Keys.Keys.Order())}.");
+        var close = Keys.Keys.OrderBy(k => EditDistance.Between(k, key)).First();
+        return new TrainingException($"{source}: unknown training argument '{key}' (did you mean '{close}'?). Known: {string.Join(", ", Keys.Keys.Order())}.") { Setting = key };
     }
 
     private static string Describe(Type type)
@@ -89,21 +97,54 @@ public static class TrainingArgumentsFile
     }
 
     // YAML scalars become JSON numbers/bools where they parse as such, so "learning_rate: 3e-5" works.
-    private static JsonNode? YamlToJson(string text)
+    private static JsonNode? YamlToJson(string text, string path)
     {
         var stream = new YamlStream();
-        stream.Load(new StringReader(text));
-        return stream.Documents.Count == 0 ? new JsonObject() : Convert(stream.Documents[0].RootNode);
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's representation model reports some malformed documents (an unclosed '[') this way.
+            throw new TrainingException($"{path}: invalid YAML: {e.Message}", e);
+        }
+        if (stream.Documents.Count > 1)
+            throw new TrainingException($"{path}: holds {stream.Documents.Count} YAML documents ('---'); expected one mapping of training arguments.");
+        return stream.Documents.Count == 0 ? new JsonObject() : Convert(stream.Documents[0].RootNode, path);
     }
 
-    private static JsonNode? Convert(YamlNode node) => node switch
+    private static JsonNode? Convert(YamlNode node, string path)
     {
-        YamlMappingNode map => new JsonObject(map.Children.Select(kv =>
-            KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", Convert(kv.Value)))),
-        YamlSequenceNode seq => new JsonArray(seq.Children.Select(Convert).ToArray()),
-        YamlScalarNode scalar => Scalar(scalar),
-        _ => null,
-    };
+        switch (node)
+        {
+            case YamlMappingNode map:
+                var obj = new JsonObject();
+                foreach (var (key, value) in map.Children)
+                {
+                    if (key is not YamlScalarNode { Value: { } name })
+                        throw new TrainingException($"{path}: line {key.Start.Line}: a key must be a plain name such as learning_rate, not a {(key is YamlSequenceNode ? "list" : "mapping")}.");
+                    if (obj.ContainsKey(name))
+                        throw new TrainingException($"{path}: line {key.Start.Line}: key '{name}' appears twice; give each training argument once.");
+                    obj[name] = Convert(value, path);
+                }
+                return obj;
+            case YamlSequenceNode seq:
+                return new JsonArray(seq.Children.Select(c => Convert(c, path)).ToArray());
+            case YamlScalarNode scalar:
+                return Scalar(scalar);
+            default:
+                throw new TrainingException($"{path}: line {node.Start.Line}: YAML aliases and tags are not supported in a config file; write the value itself.");
+        }
+    }
+
+    // YamlDotNet's messages repeat the position as "(Line: 3, Col: 1, Idx: 20) - (…): "; the caller already says where.
+    private static string YamlMessage(YamlDotNet.Core.YamlException e)
+    {
+        var message = e.Message;
+        var cut = message.IndexOf("): ", StringComparison.Ordinal);
+        return message.StartsWith("(Line:", StringComparison.Ordinal) && cut > 0 ? message[(cut + 3)..] : message;
+    }
 
     private static JsonNode? Scalar(YamlScalarNode scalar)
     {
@@ -117,16 +158,5 @@ public static class TrainingArgumentsFile
             if (double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d)) return JsonValue.Create(d);
         }
         return JsonValue.Create(v);
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
-            for (var j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
     }
 }

@@ -139,7 +139,7 @@ public class PeftCliTests : IDisposable
 
         var (failed, _, error) = TrainWithLearningRate(_tmp.File("prompt-long"), 1, 0.05, "--method", "prompt-tuning", "--num-virtual-tokens", "40");
         Assert.NotEqual(0, failed); // the tiny BERT has 64 positions: max length 32 + 40 virtual tokens do not fit
-        Assert.Contains("use a max length of at most 24", error);
+        Assert.Contains("use a --max-length of at most 24", error);
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public class PeftCliTests : IDisposable
         Assert.Contains("--adapter-reduction-factor applies only to --method adapter", stderr);
         (code, _, stderr) = Train(_tmp.File("v"), 1, "--method", "adapter", "--adapter-reduction-factor", "0");
         Assert.NotEqual(0, code);
-        Assert.Contains("reduction factor must be at least 1", stderr);
+        Assert.Contains("--adapter-reduction-factor must be at least 1", stderr);
         (code, _, stderr) = Train(_tmp.File("z"), 1, "--method", "freeze");
         Assert.NotEqual(0, code);
         Assert.Contains("freeze", stderr);

@@ -225,7 +225,7 @@ public class PromptTuningTests
     {
         Assert.Contains("at least one virtual token", Assert.Throws<PeftException>(() => new PromptTuningOptions { NumVirtualTokens = 0 }.Validate()).Message);
         Assert.Contains("needs an init text", Assert.Throws<PeftException>(() => new PromptTuningOptions { Init = PromptTuningInit.Text }.Validate()).Message);
-        Assert.Contains("only used with prompt tuning init TEXT",
+        Assert.Contains("only used with prompt_tuning_init TEXT",
             Assert.Throws<PeftException>(() => new PromptTuningOptions { Init = PromptTuningInit.SampleVocab, InitText = "x" }.Validate()).Message);
         new PromptTuningOptions().Validate();
 

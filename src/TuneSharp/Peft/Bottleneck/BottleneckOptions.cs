@@ -41,8 +41,8 @@ public sealed record BottleneckOptions
     /// <exception cref="PeftException">A reduction factor below 1 or an unknown non-linearity.</exception>
     public void Validate()
     {
-        if (ReductionFactor < 1) throw new PeftException($"Adapter reduction factor must be at least 1, not {ReductionFactor}.");
+        if (ReductionFactor < 1) throw new PeftException($"adapter_reduction_factor must be at least 1, got {ReductionFactor}.") { Setting = "adapter_reduction_factor" };
         if (!NonLinearities.Contains(NonLinearity))
-            throw new PeftException($"Adapter non-linearity \"{NonLinearity}\" is not supported; expected one of: {string.Join(", ", NonLinearities)}.");
+            throw new PeftException($"adapter_non_linearity \"{NonLinearity}\" is not supported; expected one of: {string.Join(", ", NonLinearities)}.") { Setting = "adapter_non_linearity" };
     }
 }

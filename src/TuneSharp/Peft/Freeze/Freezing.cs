@@ -19,11 +19,11 @@ public static partial class Freezing
     public static IReadOnlyList<string> Apply(nn.Module model, FreezeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.FreezeLayers < 0) throw new PeftException($"FreezeLayers must be >= 0, not {options.FreezeLayers}.");
+        if (options.FreezeLayers < 0) throw new PeftException($"freeze_layers must be at least 0, got {options.FreezeLayers}.") { Setting = "freeze_layers" };
         var parameters = model.named_parameters().ToList();
         var layerCount = parameters.Select(p => LayerIndex(p.name)).Where(i => i >= 0).DefaultIfEmpty(-1).Max() + 1;
         if (options.FreezeLayers > layerCount)
-            throw new PeftException($"Cannot freeze the first {options.FreezeLayers} layers: the model has {layerCount} numbered layers (encoder.layer.N / layers.N).");
+            throw new PeftException($"freeze_layers {options.FreezeLayers}: cannot freeze the first {options.FreezeLayers} layers, the model has {layerCount} numbered layers (encoder.layer.N / layers.N).") { Setting = "freeze_layers" };
         var heads = PeftLayout.HeadsOf(model);
         if (options.TrainOnlyHead && heads.Count == 0)
             throw new PeftException($"TrainOnlyHead needs a classification head ({string.Join(" or ", PeftLayout.ClassificationHeadNames)}), which this model does not have.");

@@ -33,8 +33,8 @@ public sealed record LoraOptions
     /// <exception cref="PeftException">r &lt; 1, a non-finite alpha or a dropout outside [0, 1).</exception>
     public void Validate()
     {
-        if (R < 1) throw new PeftException($"LoRA r must be at least 1, not {R}.");
-        if (!double.IsFinite(Alpha)) throw new PeftException($"LoRA alpha must be a finite number, not {Alpha}.");
-        if (!(Dropout >= 0 && Dropout < 1)) throw new PeftException($"LoRA dropout must be in [0, 1), not {Dropout}.");
+        if (R < 1) throw new PeftException($"lora_r (the LoRA rank) must be at least 1, got {R}.") { Setting = "lora_r" };
+        if (!double.IsFinite(Alpha)) throw new PeftException($"lora_alpha must be a finite number, got {Alpha}.") { Setting = "lora_alpha" };
+        if (!(Dropout >= 0 && Dropout < 1)) throw new PeftException($"lora_dropout must be in [0, 1), got {Dropout}.") { Setting = "lora_dropout" };
     }
 }

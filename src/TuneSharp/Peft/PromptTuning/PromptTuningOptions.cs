@@ -20,12 +20,12 @@ public sealed record PromptTuningOptions
     public void Validate()
     {
         if (NumVirtualTokens < 1)
-            throw new PeftException($"Prompt tuning needs at least one virtual token; num_virtual_tokens is {NumVirtualTokens}.");
+            throw new PeftException($"Prompt tuning needs at least one virtual token; num_virtual_tokens is {NumVirtualTokens}.") { Setting = "num_virtual_tokens" };
         if (!Enum.IsDefined(Init))
             throw new PeftException($"Unknown prompt tuning init {(int)Init}; use RANDOM, TEXT or SAMPLE_VOCAB.");
         if (Init == PromptTuningInit.Text && string.IsNullOrWhiteSpace(InitText))
-            throw new PeftException("Prompt tuning init TEXT needs an init text (prompt_tuning_init_text), e.g. \"Classify the sentiment of this review:\".");
+            throw new PeftException("Prompt tuning init TEXT needs an init text (prompt_tuning_init_text), e.g. \"Classify the sentiment of this review:\".") { Setting = "prompt_tuning_init_text" };
         if (Init != PromptTuningInit.Text && InitText is not null)
-            throw new PeftException($"An init text is only used with prompt tuning init TEXT, but the init is {PromptTuningConfig.InitName(Init)}; choose TEXT or drop the text.");
+            throw new PeftException($"prompt_tuning_init_text is only used with prompt_tuning_init TEXT, but the init is {PromptTuningConfig.InitName(Init)}; choose TEXT or drop the text.") { Setting = "prompt_tuning_init_text" };
     }
 }

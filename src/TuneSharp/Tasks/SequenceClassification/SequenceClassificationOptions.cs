@@ -38,4 +38,11 @@ public sealed record SequenceClassificationOptions
     /// true keeps a freshly initialised head and lists the head tensors under MismatchedKeys in the load report.
     /// </summary>
     public bool IgnoreMismatchedSizes { get; init; }
+
+    /// <summary>
+    /// Refuse a folder whose weights hold no classification head (a base model: the head would be randomly
+    /// initialised, so its predictions would be noise). On for inference (evaluate, predict); off for fine-tuning,
+    /// which starts from exactly such a folder. Checked on the safetensors headers, before any weight is read.
+    /// </summary>
+    public bool RequireTrainedHead { get; init; }
 }

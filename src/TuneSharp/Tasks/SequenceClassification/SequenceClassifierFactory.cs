@@ -30,6 +30,11 @@ public static class SequenceClassifierFactory
         ArgumentNullException.ThrowIfNull(options);
         var config = PretrainedConfig.Load(modelDir);
         var architecture = Architecture.For(config);
+        if (options.RequireTrainedHead && !ModelWeights.ReadInfos(modelDir).Any(i => i.Name == architecture.HeadWeightKey))
+            throw new UntrainedHeadException(
+                $"{modelDir} has no trained classification head (its weights hold no '{architecture.HeadWeightKey}'): it is a base " +
+                $"{config.ModelType} model, so every prediction would come from a randomly initialised head. Fine-tune it first " +
+                "(train), or set allow_untrained_head to run the random head anyway.");
         SequenceClassificationConfig.Apply(config, options);
 
         var model = architecture.Create(config);

@@ -39,16 +39,23 @@ public sealed class TextClassificationPipeline : IDisposable
 
     /// <summary>
     /// Loads a trained folder (config.json with id2label and problem_type, model.safetensors or a LoRA adapter, tokenizer files). A tokenizer
-    /// without a pad token pads with its EOS token.
+    /// without a pad token pads with its EOS token. A folder whose classification head was never trained (a base model)
+    /// is refused unless <paramref name="allowUntrainedHead"/>: its predictions would be random.
     /// </summary>
-    public static TextClassificationPipeline FromPretrained(string modelDir, int? maxLength = null, ScalarType? dtype = null)
+    /// <exception cref="TuneSharpException"><paramref name="maxLength"/> is below 1 or beyond the model's positions (checked
+    /// before the weights are read), the head is untrained, or the folder cannot be loaded.</exception>
+    public static TextClassificationPipeline FromPretrained(string modelDir, int? maxLength = null, ScalarType? dtype = null, bool allowUntrainedHead = false)
     {
+        var positions = PretrainedConfig.Load(modelDir).MaxPositions;
+        if (maxLength is { } requested && (requested < 1 || requested > positions))
+            throw new TuneSharpException($"max_length must be between 1 and the model's {positions} positions (max_position_embeddings in {Path.Combine(modelDir, PretrainedConfig.FileName)}), got {requested}.");
         var tokenizer = TextTokenizer.FromPretrained(modelDir);
+        maxLength ??= Math.Min(Math.Min(tokenizer.ModelMaxLength ?? 512, 512), positions);
         // Decoders (Llama) ship without a pad token and were fine-tuned padding with EOS, as the training recipe does;
         // padding is masked out, so any token works, and EOS keeps batches identical to training.
         if (tokenizer.SpecialTokens.PadId is null && tokenizer.SpecialTokens.Eos is { } eos) tokenizer.SetPadToken(eos);
         // A LoRA output folder holds only the adapter; the loader applies it to its base model.
-        var model = TuneSharp.Peft.PeftClassifierLoader.Load(modelDir, dtype);
+        var model = TuneSharp.Peft.PeftClassifierLoader.Load(modelDir, dtype, requireTrainedHead: !allowUntrainedHead);
         try
         {
             TokenizerModelCheck.EnsureIdsFitEmbeddings(tokenizer, model.InputEmbeddings.weight!.shape[0], modelDir);

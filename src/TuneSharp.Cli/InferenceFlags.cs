@@ -1,0 +1,32 @@
+using System.CommandLine;
+
+namespace TuneSharp.Cli;
+
+/// <summary>The flags <c>evaluate</c> and <c>predict</c> share, checked before the model is loaded.</summary>
+internal sealed class InferenceFlags
+{
+    public Option<string> Model { get; } = new("--model") { Description = "Trained model folder (a full model or an adapter folder) or hub id", Required = true };
+    public Option<int> BatchSize { get; } = new("--batch-size") { DefaultValueFactory = _ => 64, Description = "Examples per forward pass" };
+    public Option<int?> MaxLength { get; } = new("--max-length") { Description = "Truncation length (default: the model's, at most 512)" };
+    public Option<bool> Bf16 { get; } = new("--bf16") { Description = "Run the model in bfloat16 (weights converted on load; logits and scores stay float32)" };
+    public Option<bool> AllowUntrainedHead { get; } = new("--allow-untrained-head")
+    {
+        Description = "Run a model whose classification head was never trained (a base model: its outputs are random) instead of refusing",
+    };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Model, BatchSize, MaxLength, Bf16, AllowUntrainedHead }) command.Options.Add(option);
+    }
+
+    /// <summary>Checks what needs no model: the batch size (the maximum length is checked against the model's positions on load).</summary>
+    public void Validate(ParseResult parse)
+    {
+        var batch = parse.GetValue(BatchSize);
+        if (batch < 1) throw new TuneSharpException($"--batch-size must be at least 1, got {batch}.") { Setting = "batch_size" };
+        if (parse.GetValue(MaxLength) is < 1 and var length)
+            throw new TuneSharpException($"--max-length must be at least 1, got {length}.") { Setting = "max_length" };
+    }
+
+    public TorchSharp.torch.ScalarType? DType(ParseResult parse) => parse.GetValue(Bf16) ? TorchSharp.torch.ScalarType.BFloat16 : null;
+}
