@@ -19,6 +19,8 @@ public sealed class BertConfig : PretrainedConfig
     public double HiddenDropoutProb { get; set; } = 0.1;
     public double AttentionProbsDropoutProb { get; set; } = 0.1;
     public int MaxPositionEmbeddings { get; set; } = 512;
+    /// <inheritdoc/>
+    public override int? ContextLength => MaxPositionEmbeddings;
     public int TypeVocabSize { get; set; } = 2;
     public double InitializerRange { get; set; } = 0.02;
     public double LayerNormEps { get; set; } = 1e-12;

@@ -25,6 +25,8 @@ public sealed class LlamaConfig : PretrainedConfig
     public int? ExplicitHeadDim { get; set; }
     public string HiddenAct { get; set; } = "silu";
     public int MaxPositionEmbeddings { get; set; } = 2048;
+    /// <inheritdoc/>
+    public override int? ContextLength => MaxPositionEmbeddings;
     public double InitializerRange { get; set; } = 0.02;
     public double RmsNormEps { get; set; } = 1e-6;
     public double RopeTheta { get; set; } = 10000.0;

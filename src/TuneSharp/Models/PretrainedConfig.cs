@@ -45,6 +45,14 @@ public abstract class PretrainedConfig
     /// <summary>End-of-sequence token ids (<c>eos_token_id</c>, one integer or a list in HF); empty when none.</summary>
     public List<int> EosTokenIds { get; set; } = [];
 
+    /// <summary>
+    /// Longest sequence (prompt and generated tokens together) the model was built for: <c>max_position_embeddings</c>
+    /// in config.json for the architectures here (GPT-2 will map <c>n_positions</c>). Null when the architecture
+    /// states none. Generation stops at it and refuses prompts that leave no room, because positions past it were
+    /// never trained (rotary models degrade into garbage, learned position tables have no row for them).
+    /// </summary>
+    public virtual int? ContextLength => null;
+
     /// <summary>Keys of config.json that no typed property represents, kept verbatim for <see cref="Save"/>.</summary>
     public JsonObject ExtraFields { get; private set; } = new();
 
