@@ -2,14 +2,16 @@ using TuneSharp.Hub;
 
 namespace TuneSharp.Cli;
 
-/// <summary>Turns a --model value into a local folder: an existing folder as is, or a hub id ("org/name[@rev]") downloaded into the cache.</summary>
+/// <summary>
+/// Turns a --model value into a local folder: an existing folder as is, or a hub id ("org/name[@rev]", or a legacy bare
+/// "name" such as "bert-base-uncased") downloaded into the cache, printing each file it downloads.
+/// </summary>
 internal static class ModelSource
 {
     public static string Resolve(CliOutput io, string modelNameOrPath)
     {
         if (Directory.Exists(modelNameOrPath)) return modelNameOrPath;
-        if (!ModelLocator.TryParseHubId(modelNameOrPath, out _, out _))
-            throw new TuneSharpException($"Model folder '{modelNameOrPath}' does not exist (and it is not a hub id like 'org/name').");
+        // ModelLocator explains a value that is neither a folder nor a hub id, naming the full path it looked for.
         var lastFile = "";
         var progress = new Progress<DownloadProgress>(p =>
         {

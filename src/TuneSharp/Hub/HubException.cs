@@ -20,3 +20,17 @@ public class HubException : TuneSharpException
         Url = url;
     }
 }
+
+/// <summary>
+/// The hub gave no answer at all: its name did not resolve, the connection was refused or had no route, or every
+/// attempt timed out. Distinct from <see cref="HubException"/>s with a <see cref="HubException.StatusCode"/>, where
+/// the server answered, so a caller can say what else it tried (a local folder, the cache) and how to work offline.
+/// </summary>
+public sealed class HubUnreachableException : HubException
+{
+    /// <summary>What went wrong, in a few words, e.g. "Connection refused (127.0.0.1:1)".</summary>
+    public string Reason { get; }
+
+    public HubUnreachableException(string message, string reason, string? url = null, Exception? inner = null)
+        : base(message, null, url, inner) => Reason = reason;
+}

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 
 namespace TuneSharp.Hub;
 
@@ -63,11 +64,14 @@ internal sealed class HubHttp : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="attempt"/> until it succeeds, retrying connection failures, timeouts and
+    /// Runs <paramref name="attempt"/> until it succeeds, retrying timeouts, connections lost midway and
     /// <see cref="TransientHttpException"/>s (5xx, 429, a body cut short) at most <see cref="HubOptions.MaxRetries"/>
-    /// times with doubling waits. Each attempt gets a token that also fires after <see cref="HubOptions.Timeout"/>
+    /// times with doubling waits. A host that does not resolve, refuses the connection or has no route fails at once
+    /// (<see cref="IsUnreachable"/>). Each attempt gets a token that also fires after <see cref="HubOptions.Timeout"/>
     /// unless the attempt extends it through the <see cref="AttemptTimer"/>.
     /// </summary>
+    /// <exception cref="HubUnreachableException">no answer: unreachable, or every attempt failed to connect or timed out.</exception>
+    /// <exception cref="HubException">the server kept answering 5xx/429, or answered with an error.</exception>
     public async Task<T> WithRetriesAsync<T>(string url, Func<AttemptTimer, Task<T>> attempt, CancellationToken ct)
     {
         int attempts = Math.Max(0, _options.MaxRetries) + 1;
@@ -83,6 +87,14 @@ internal sealed class HubHttp : IDisposable
                 return await attempt(timer);
             }
             catch (TransientHttpException e) { last = e; retryAfter = e.RetryAfter; }
+            catch (HttpRequestException e) when (IsUnreachable(e))
+            {
+                // Offline, a mistyped HF_ENDPOINT, a server that is down: the next attempt gets the same answer, and
+                // waiting 1+2+4+8 s for it made every offline run hang 15 s before saying so.
+                throw new HubUnreachableException(
+                    $"Could not reach {url}: {Describe(e)}. Check the network, proxy settings and HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use only cached files.",
+                    Describe(e), url, e);
+            }
             catch (HttpRequestException e) { last = e; }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -90,13 +102,28 @@ internal sealed class HubHttp : IDisposable
             }
         }
         int? status = (last as TransientHttpException)?.StatusCode;
+        string message = $"Could not download {url} after {attempts} attempt(s): {Describe(last!)}. ";
         string advice = status is >= 500 or 429
             ? "The server is busy or failing; try again later"
             : "Check the network, proxy settings and HF_ENDPOINT";
-        throw new HubException(
-            $"Could not download {url} after {attempts} attempt(s): {Describe(last!)}. {advice}, or set HF_HUB_OFFLINE=1 to use only cached files.",
-            status, url, last);
+        message += $"{advice}, or set HF_HUB_OFFLINE=1 to use only cached files.";
+        // No answer at all (timeouts, failed connections) is the unreachable case; a server that answered badly is not.
+        if (last is HttpRequestException or TimeoutException) throw new HubUnreachableException(message, Describe(last), url, last);
+        throw new HubException(message, status, url, last);
     }
+
+    /// <summary>
+    /// True for failures where no server is there to answer: the name does not resolve (including the resolver's
+    /// "try again", which is what an offline machine reports), the connection is refused, or there is no route.
+    /// Timeouts and connections dropped after they were made are not: those are retried.
+    /// </summary>
+    internal static bool IsUnreachable(HttpRequestException e) =>
+        e.HttpRequestError == HttpRequestError.NameResolutionError
+        || e.InnerException is SocketException
+        {
+            SocketErrorCode: SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData or SocketError.ConnectionRefused
+                or SocketError.NetworkUnreachable or SocketError.HostUnreachable or SocketError.NetworkDown or SocketError.AddressNotAvailable,
+        };
 
     /// <summary>
     /// Throws for an unsuccessful answer: 5xx and 429 as retryable, other codes as a <see cref="HubException"/>

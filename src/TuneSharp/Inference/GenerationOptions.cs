@@ -1,3 +1,5 @@
+using TuneSharp.Models;
+
 namespace TuneSharp.Inference;
 
 /// <summary>
@@ -5,21 +7,25 @@ namespace TuneSharp.Inference;
 /// model's eos token(s). With <see cref="DoSample"/>, logits are divided by <see cref="Temperature"/>, then
 /// filtered by <see cref="TopK"/> and <see cref="TopP"/> (in that order, as transformers does), then sampled.
 /// </summary>
+/// <remarks>
+/// Error messages name options by their Hugging Face names (transformers' <c>GenerationConfig</c>: max_new_tokens,
+/// do_sample, temperature, top_k, top_p), which callers such as the CLI map to their own spelling.
+/// </remarks>
 public sealed record GenerationOptions
 {
-    /// <summary>Most tokens to generate after the prompt.</summary>
+    /// <summary>Most tokens to generate after the prompt (<c>max_new_tokens</c>).</summary>
     public int MaxNewTokens { get; init; } = 64;
 
-    /// <summary>Sample from the distribution instead of taking the most likely token (greedy).</summary>
+    /// <summary>Sample from the distribution instead of taking the most likely token (greedy) (<c>do_sample</c>).</summary>
     public bool DoSample { get; init; }
 
-    /// <summary>Softmax temperature (&gt; 0) when sampling: below 1 sharpens, above 1 flattens.</summary>
+    /// <summary>Softmax temperature (&gt; 0) when sampling: below 1 sharpens, above 1 flattens (<c>temperature</c>).</summary>
     public double Temperature { get; init; } = 1.0;
 
-    /// <summary>Keep only the k most likely tokens when sampling; 0 turns the filter off.</summary>
+    /// <summary>Keep only the k most likely tokens when sampling; 0 turns the filter off (<c>top_k</c>).</summary>
     public int TopK { get; init; }
 
-    /// <summary>Nucleus sampling: keep the smallest set of most likely tokens whose probability sums to at least p (1 = off).</summary>
+    /// <summary>Nucleus sampling: keep the smallest set of most likely tokens whose probability sums to at least p (1 = off) (<c>top_p</c>).</summary>
     public double TopP { get; init; } = 1.0;
 
     /// <summary>Seed of the sampling random generator; the same seed gives the same tokens. Null = random.</summary>
@@ -31,13 +37,45 @@ public sealed record GenerationOptions
     /// <summary>Generation stops after producing one of these ids (it is still returned). Null = the config's eos ids.</summary>
     public IReadOnlyList<int>? StopTokenIds { get; init; }
 
-    /// <summary>Checks the values; the message names the offending option.</summary>
+    /// <summary>
+    /// (<c>truncate_prompt</c>) When the prompt and <see cref="MaxNewTokens"/> together exceed the model's context
+    /// window, drop tokens from the start of the prompt (transformers' <c>truncation_side="left"</c>) so that
+    /// <c>context − max_new_tokens</c> prompt tokens remain, a leading BOS included. Off (the default), such a prompt
+    /// is used whole and generation stops at the window, and a prompt that leaves no room for a new token is refused.
+    /// See <see cref="PromptFit"/>.
+    /// </summary>
+    public bool TruncatePrompt { get; init; }
+
+    /// <summary>
+    /// Checks the values that need no model (ranges of max_new_tokens, temperature, top_k, top_p); the message names
+    /// the offending option. Cheap, so callers run it before loading anything.
+    /// </summary>
     /// <exception cref="TuneSharpException">an option is out of range.</exception>
     public void Validate()
     {
-        if (MaxNewTokens < 0) throw new TuneSharpException($"Generation option MaxNewTokens must be >= 0, got {MaxNewTokens}.");
-        if (DoSample && !(Temperature > 0) ) throw new TuneSharpException($"Generation option Temperature must be > 0 when sampling, got {Temperature} (use greedy decoding for temperature 0).");
-        if (TopK < 0) throw new TuneSharpException($"Generation option TopK must be >= 0 (0 = off), got {TopK}.");
-        if (!(TopP > 0 && TopP <= 1)) throw new TuneSharpException($"Generation option TopP must be in (0, 1], got {TopP}.");
+        if (MaxNewTokens < 0) throw new TuneSharpException($"max_new_tokens must be >= 0, got {MaxNewTokens}.") { Setting = "max_new_tokens" };
+        // NaN, infinite or negative temperatures are meaningless whether or not sampling is on; 0 only with greedy decoding.
+        if (!double.IsFinite(Temperature) || Temperature < 0)
+            throw new TuneSharpException($"temperature must be a finite number >= 0 (> 0 when sampling), got {Temperature}.") { Setting = "temperature" };
+        if (DoSample && Temperature == 0)
+            throw new TuneSharpException("temperature must be > 0 when sampling, got 0 (for temperature 0 use greedy decoding: do_sample off).") { Setting = "temperature" };
+        if (TopK < 0) throw new TuneSharpException($"top_k must be >= 0 (0 = off), got {TopK}.") { Setting = "top_k" };
+        if (!(TopP > 0 && TopP <= 1)) throw new TuneSharpException($"top_p must be in (0, 1], got {TopP}.") { Setting = "top_p" };
+    }
+
+    /// <summary>
+    /// <see cref="Validate()"/>, and max_new_tokens against the model's context window: a prompt has at least one token
+    /// (BOS), so more than <c>context − 1</c> new tokens can never all be generated and are refused here, from
+    /// config.json alone, before any weights are loaded.
+    /// </summary>
+    /// <exception cref="TuneSharpException">an option is out of range or cannot fit the model's context window.</exception>
+    public void Validate(PretrainedConfig config)
+    {
+        Validate();
+        if ((int?)config.MaxPositions is { } context && MaxNewTokens > context - 1)
+            throw new TuneSharpException(
+                $"max_new_tokens is {MaxNewTokens}, but the model's context window (max_position_embeddings in {config.Source}) is " +
+                $"{context} tokens for the prompt and the new tokens together, so at most {Math.Max(0, context - 1)} new tokens can " +
+                "follow even a one-token prompt; lower max_new_tokens.") { Setting = "max_new_tokens" };
     }
 }

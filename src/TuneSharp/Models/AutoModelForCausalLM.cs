@@ -13,15 +13,20 @@ public static class AutoModelForCausalLM
     public static (ICausalLM Model, LoadReport Report) FromPretrained(string modelDir, ScalarType? dtype = null)
     {
         var config = PretrainedConfig.Load(modelDir);
-        switch (config)
-        {
-            case LlamaConfig:
-                var (llama, report) = LlamaForCausalLM.FromPretrained(modelDir, dtype);
-                return (llama, report);
-            default:
-                throw new ModelConfigException(
-                    $"{config.Source}: model_type \"{config.ModelType}\" has no causal language model in TuneSharp yet " +
-                    $"(supported for generation: {string.Join(", ", SupportedModelTypes)}).");
-        }
+        EnsureSupported(config);
+        var (llama, report) = LlamaForCausalLM.FromPretrained(modelDir, dtype);
+        return (llama, report);
+    }
+
+    /// <summary>
+    /// Throws <see cref="ModelConfigException"/> when <paramref name="config"/>'s architecture has no causal LM here, so a
+    /// caller can refuse an encoder from config.json alone, before reading its weights.
+    /// </summary>
+    public static void EnsureSupported(PretrainedConfig config)
+    {
+        if (config is not LlamaConfig)
+            throw new ModelConfigException(
+                $"{config.Source}: model_type \"{config.ModelType}\" has no causal language model in TuneSharp yet " +
+                $"(supported for generation: {string.Join(", ", SupportedModelTypes)}).");
     }
 }

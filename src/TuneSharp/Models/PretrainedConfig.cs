@@ -46,8 +46,10 @@ public abstract class PretrainedConfig
     public List<int> EosTokenIds { get; set; } = [];
 
     /// <summary>
-    /// The longest sequence the model accepts, in tokens (<c>max_position_embeddings</c> for BERT and Llama): inputs,
-    /// truncation lengths and generated text must stay within it. Callers check against it before loading weights.
+    /// The longest sequence the model accepts, in tokens (prompt and generated tokens together), from config.json
+    /// (<c>max_position_embeddings</c> for BERT and Llama; GPT-2 will map <c>n_positions</c>): inputs, truncation lengths
+    /// and generated text must stay within it, because positions past it were never trained (rotary models degrade into
+    /// garbage, learned position tables have no row for them). Callers check against it before loading weights.
     /// </summary>
     public abstract int MaxPositions { get; }
 

@@ -27,14 +27,14 @@ public sealed record RunIdentity
     };
 
     /// <summary>
-    /// A data file by name, size and content hash ("train.tsv, 5,012 bytes, sha256 3f2a…"): the same file found at another
-    /// path matches, an edited one does not (its rows, and so the batches of a resumed run, would differ).
+    /// A data file by size and content hash ("5,012 bytes, sha256 3f2a…"): the same file found at another path or under
+    /// another name matches, an edited one does not (its rows, and so the batches of a resumed run, would differ).
     /// </summary>
     public static string FileFingerprint(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
-        return $"{Path.GetFileName(path)}, {stream.Length:N0} bytes, sha256 {hash[..16]}";
+        return $"{stream.Length:N0} bytes, sha256 {hash[..16]}";
     }
 
     /// <summary>
@@ -47,7 +47,7 @@ public sealed record RunIdentity
         foreach (var info in Checkpoints.ModelWeights.ReadInfos(modelDir).OrderBy(i => i.Name, StringComparer.Ordinal))
             text.Append('\n').Append(info.Name).Append(' ').Append(info.DType).Append(' ').AppendJoin(',', info.Shape);
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
-        return $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir)))}, sha256 {hash[..16]}";
+        return $"config and weight shapes sha256 {hash[..16]}";
     }
 
     /// <summary>Writes <see cref="FileName"/> into <paramref name="dir"/> (atomically).</summary>

@@ -4,6 +4,17 @@ namespace TuneSharp.Tests.Cli;
 
 public class InfoCommandTests
 {
+    [Fact]
+    public void AMissingFolderIsNamedByItsFullPath()
+    {
+        // Shaped like a path (two '/'), so it is not a hub id and nothing is requested.
+        var (code, output, error) = CliRunner.Run("info", "no/such/model");
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Contains($"there is no folder {Path.GetFullPath("no/such/model")}", error);
+        Assert.Contains("hub id looks like 'org/name' or a legacy 'name'", error);
+    }
+
     [SkippableFact]
     public void DescribesTheSharedBertModel()
     {
@@ -36,7 +47,7 @@ public class InfoCommandTests
     {
         var (code, _, error) = CliRunner.Run("info", "/nonexistent/model");
         Assert.Equal(1, code);
-        Assert.Contains("Model folder '/nonexistent/model' does not exist", error);
+        Assert.Contains("'/nonexistent/model' is not a folder and not a hub id: there is no folder /nonexistent/model", error);
     }
 
     [Fact]

@@ -52,6 +52,11 @@ public sealed class FakeHub : IDisposable
     public TimeSpan ListingDelay { get; set; }
     /// <summary>Replaces the JSON of the file-list answer.</summary>
     public string? ListingBody { get; set; }
+    /// <summary>
+    /// Old repo names answered, as huggingface.co answers legacy names such as "bert-base-uncased", with a 307 to the
+    /// same path under the new id (API and resolve URLs alike).
+    /// </summary>
+    public Dictionary<string, string> RenamedRepos { get; } = new(StringComparer.Ordinal);
 
     public string Endpoint => Hub.BaseUrl;
 
@@ -80,6 +85,14 @@ public sealed class FakeHub : IDisposable
 
         string path = Uri.UnescapeDataString(request.Path);
         const string api = "/api/models/";
+        foreach (var (oldName, newName) in RenamedRepos)
+        {
+            foreach (var prefix in new[] { api, "/" })
+            {
+                if (path.StartsWith(prefix + oldName + "/", StringComparison.Ordinal))
+                    return new CannedResponse { Status = 307, Headers = { ["Location"] = prefix + newName + path[(prefix.Length + oldName.Length)..] } };
+            }
+        }
         if (path.StartsWith(api))
         {
             int revisionAt = path.IndexOf("/revision/", StringComparison.Ordinal);

@@ -89,20 +89,24 @@ public sealed class HubClientErrorTests
         Assert.Null(hub.Cdn.Requests[0].Header("Authorization"));
     }
 
-    [Fact]
-    public async Task UnreachableEndpoint_FailsAfterBoundedRetries_NamingTheUrl()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UnreachableEndpoint_FailsAtOnceWithoutRetries_NamingTheUrl(bool unresolvableHost)
     {
         using var temp = new TempDir();
-        string endpoint = HubTestSupport.DeadEndpoint();
-        using var client = new HubClient(HubTestSupport.Options(endpoint, temp.Path, maxRetries: 2));
+        string endpoint = unresolvableHost ? "http://nonexistent.invalid" : HubTestSupport.DeadEndpoint();
+        // Production retry waits (1 s doubling, 4 retries): retrying this would take 15 s, as it did before.
+        using var client = new HubClient(new HubOptions(_ => null) { Endpoint = endpoint, CacheDir = temp.Path });
         var clock = Stopwatch.StartNew();
 
-        var error = await Assert.ThrowsAsync<HubException>(() => client.SnapshotDownloadAsync(FakeHub.RepoId, ct: HubTestSupport.Deadline()));
+        var error = await Assert.ThrowsAsync<HubUnreachableException>(() => client.SnapshotDownloadAsync(FakeHub.RepoId, ct: HubTestSupport.Deadline()));
 
-        Assert.Contains($"{endpoint}/api/models/{FakeHub.RepoId}/revision/main", error.Message);
-        Assert.Contains("3 attempt(s)", error.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.Contains($"Could not reach {endpoint}/api/models/{FakeHub.RepoId}/revision/main", error.Message);
+        Assert.DoesNotContain("attempt(s)", error.Message);
+        Assert.Contains("HF_HUB_OFFLINE=1", error.Message);
         Assert.Null(error.StatusCode);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
     }
 
     [Fact]
@@ -114,7 +118,7 @@ public sealed class HubClientErrorTests
         using var client = new HubClient(options);
         var clock = Stopwatch.StartNew();
 
-        var error = await Assert.ThrowsAsync<HubException>(() => client.SnapshotDownloadAsync(FakeHub.RepoId, ct: HubTestSupport.Deadline()));
+        var error = await Assert.ThrowsAsync<HubUnreachableException>(() => client.SnapshotDownloadAsync(FakeHub.RepoId, ct: HubTestSupport.Deadline()));
 
         Assert.Contains("no response within 0.3 s", error.Message);
         Assert.Equal(2, hub.ListingRequestCount);

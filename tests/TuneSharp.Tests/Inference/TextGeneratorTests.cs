@@ -81,8 +81,8 @@ public class TextGeneratorTests
     {
         var generator = new TextGenerator(new LlamaForCausalLM(TinyModels.Llama()));
         var e = Assert.Throws<TuneSharpException>(() => generator.GenerateIds([1], new GenerationOptions { DoSample = true, Temperature = 0 }));
-        Assert.Contains("Temperature", e.Message);
-        Assert.Contains("TopP", Assert.Throws<TuneSharpException>(() => generator.GenerateIds([1], new GenerationOptions { TopP = 0 })).Message);
+        Assert.Contains("temperature", e.Message);
+        Assert.Contains("top_p", Assert.Throws<TuneSharpException>(() => generator.GenerateIds([1], new GenerationOptions { TopP = 0 })).Message);
         Assert.Throws<TuneSharpException>(() => generator.GenerateIds([], new GenerationOptions()));
     }
 }
