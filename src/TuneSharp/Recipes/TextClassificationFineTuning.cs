@@ -92,10 +92,10 @@ public static class TextClassificationFineTuning
         var args = options.Args;
         args.Validate();
         options.Peft.Validate();
-        if (options.MaxTrainSamples is < 1) throw new TuneSharpException($"max_train_samples must be at least 1, got {options.MaxTrainSamples}.");
-        if (options.MaxEvalSamples is < 1) throw new TuneSharpException($"max_eval_samples must be at least 1, got {options.MaxEvalSamples}.");
+        if (options.MaxTrainSamples is < 1) throw new TuneSharpException($"max_train_samples must be at least 1, got {options.MaxTrainSamples}.") { Setting = "max_train_samples" };
+        if (options.MaxEvalSamples is < 1) throw new TuneSharpException($"max_eval_samples must be at least 1, got {options.MaxEvalSamples}.") { Setting = "max_eval_samples" };
         if (!(options.ValidationSplit > 0 && options.ValidationSplit < 1) && options.ValidationPath is null)
-            throw new TuneSharpException($"validation_split must be between 0 and 1 (exclusive), got {options.ValidationSplit.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+            throw new TuneSharpException($"validation_split must be between 0 and 1 (exclusive), got {options.ValidationSplit.ToString(System.Globalization.CultureInfo.InvariantCulture)}.") { Setting = "validation_split" };
         if (Path.GetFullPath(options.ModelDir).TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(args.OutputDir).TrimEnd(Path.DirectorySeparatorChar))
             throw new TuneSharpException($"output_dir '{args.OutputDir}' is the model folder itself; choose another folder for the fine-tuned model.");
         foreach (var path in new[] { options.TrainPath, options.ValidationPath, options.TestPath })
@@ -106,7 +106,8 @@ public static class TextClassificationFineTuning
         if (args.MaxLength + (long)extra > config.MaxPositions)
             throw new TuneSharpException(
                 $"max_length {args.MaxLength}{(extra > 0 ? $" plus {extra} virtual tokens" : "")} exceeds the {config.MaxPositions} positions of the model " +
-                $"(max_position_embeddings in {Path.Combine(options.ModelDir, TuneSharp.Models.PretrainedConfig.FileName)}); use a max_length of at most {config.MaxPositions - extra}.");
+                $"(max_position_embeddings in {Path.Combine(options.ModelDir, TuneSharp.Models.PretrainedConfig.FileName)}); use a max_length of at most {config.MaxPositions - extra}.")
+            { Setting = "max_length" };
         var tokenizer = TextTokenizer.FromPretrained(options.ModelDir);
         return new CheckedModel(config, tokenizer);
     }

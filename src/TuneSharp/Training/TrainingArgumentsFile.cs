@@ -38,9 +38,13 @@ public static class TrainingArgumentsFile
             node = ext is ".yaml" or ".yml" ? YamlToJson(text, path)
                 : JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
+        catch (JsonException e) when (DuplicateKey(text) is { } duplicate)
+        {
+            throw new TrainingException($"{path}: line {duplicate.Line}: key '{duplicate.Key}' appears twice; give each training argument once.", e);
+        }
         catch (JsonException e)
         {
-            throw new TrainingException($"{path}: invalid JSON at line {e.LineNumber + 1}: {e.Message}", e);
+            throw new TrainingException($"{path}: invalid JSON{(e.LineNumber is { } line ? $" at line {line + 1}" : "")}: {e.Message}", e);
         }
         catch (YamlDotNet.Core.YamlException e)
         {
@@ -94,6 +98,25 @@ public static class TrainingArgumentsFile
         if (t == typeof(double)) return "a number";
         if (t == typeof(bool)) return "true or false";
         return t.Name;
+    }
+
+    // The first top-level key that repeats and its line (System.Text.Json reports duplicates without a position).
+    private static (string Key, int Line)? DuplicateKey(string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1) continue;
+                var key = reader.GetString()!;
+                if (!seen.Add(key)) return (key, 1 + bytes.AsSpan(0, (int)reader.TokenStartIndex).Count((byte)'\n'));
+            }
+        }
+        catch (JsonException) { } // malformed in another way: the parser's own message says where
+        return null;
     }
 
     // YAML scalars become JSON numbers/bools where they parse as such, so "learning_rate: 3e-5" works.

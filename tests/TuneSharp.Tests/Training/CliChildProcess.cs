@@ -70,6 +70,13 @@ internal sealed class CliChildProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>Sends a signal by name ("TERM", "INT") with kill(1), as a job scheduler or a terminal would.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
     /// <summary>Waits for the exit (killing the process after <paramref name="timeout"/>) and returns the exit code.</summary>
     public int WaitForExit(TimeSpan timeout)
     {
