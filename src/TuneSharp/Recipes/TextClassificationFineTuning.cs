@@ -19,6 +19,7 @@ public static class TextClassificationFineTuning
     public static TextClassificationRunResult Run(TextClassificationRunOptions options, ITrainerCallback callback,
         Action<string> report, CancellationToken ct = default)
     {
+        TorchRuntime.EnsureLoaded();
         var run = Prepare(options, report);
         var plan = PlanFor(run, options);
         foreach (var line in plan.Describe()) report(line);
