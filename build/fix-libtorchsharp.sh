@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes TorchSharp's native wrapper (libLibTorchSharp.so) load on systems whose libstdc++ predates
-# GLIBCXX_3.4.32 (GCC 13), such as Debian 12. Called by the build (Directory.Build.targets) on every
+# GLIBCXX_3.4.32 (GCC 13), such as Debian 12. Called by the build (build/TuneSharp.targets) on every
 # output folder that holds the library; does nothing where the system libstdc++ is new enough or the
 # file is already patched. Usage: fix-libtorchsharp.sh <build-output-folder>
 # Every libLibTorchSharp.so below the folder (TorchSharp copies it to runtimes/<rid>/native and cpu/)

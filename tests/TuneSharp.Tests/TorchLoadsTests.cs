@@ -15,4 +15,12 @@ public class TorchLoadsTests
         // [1 2 3; 4 5 6] x [7 8; 9 10; 11 12] = [58 64; 139 154]
         Assert.Equal(new float[] { 58, 64, 139, 154 }, c.data<float>().ToArray());
     }
+
+    [Fact]
+    public void EnsureLoadedReturnsWhereLibtorchLoads()
+    {
+        // The failure path (an unpatched output folder) is run by Packaging/ConsumerAppTests.
+        TuneSharp.TorchRuntime.EnsureLoaded();
+        TuneSharp.TorchRuntime.EnsureLoaded();
+    }
 }

@@ -29,6 +29,7 @@ public static class SafeTensors
     /// <exception cref="CheckpointFormatException">The file is malformed or a requested name is not in it.</exception>
     public static Dictionary<string, torch.Tensor> Load(string path, torch.ScalarType? dtype = null, IEnumerable<string>? names = null)
     {
+        TorchRuntime.EnsureLoaded();
         if (dtype is { } requested && !SafeTensorsDTypes.IsFloating(requested))
             throw new ArgumentException($"dtype must be a floating type (Float32, Float16, BFloat16, Float64), not {requested}.", nameof(dtype));
         if (!BitConverter.IsLittleEndian)
@@ -99,6 +100,7 @@ public static class SafeTensors
     /// </summary>
     public static void Save(string path, IReadOnlyDictionary<string, torch.Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        TorchRuntime.EnsureLoaded();
         var names = tensors.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
         var headerBytes = BuildHeader(names, tensors, metadata);
 

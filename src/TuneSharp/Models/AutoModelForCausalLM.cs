@@ -12,6 +12,7 @@ public static class AutoModelForCausalLM
     /// <summary>Loads config and weights; throws <see cref="ModelConfigException"/> for an architecture without a causal LM.</summary>
     public static (ICausalLM Model, LoadReport Report) FromPretrained(string modelDir, ScalarType? dtype = null)
     {
+        TorchRuntime.EnsureLoaded();
         var config = PretrainedConfig.Load(modelDir);
         EnsureSupported(config);
         var (llama, report) = LlamaForCausalLM.FromPretrained(modelDir, dtype);

@@ -102,6 +102,7 @@ public sealed class BertModel : nn.Module
     /// </summary>
     public static (BertModel Model, LoadReport Report) FromPretrained(string modelDir, ScalarType? dtype = null)
     {
+        TorchRuntime.EnsureLoaded();
         var config = PretrainedConfig.Load<BertConfig>(modelDir);
         var model = new BertModel(config);
         var report = PretrainedWeights.LoadInto(model, modelDir, dtype, new StateDictLoadOptions

@@ -70,6 +70,7 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLM
     /// <summary>Loads config.json and safetensors weights (single file or sharded) from a HF model folder.</summary>
     public static (LlamaForCausalLM Model, LoadReport Report) FromPretrained(string modelDir, ScalarType? dtype = null)
     {
+        TorchRuntime.EnsureLoaded();
         var config = PretrainedConfig.Load<LlamaConfig>(modelDir);
         var model = new LlamaForCausalLM(config);
         var report = PretrainedWeights.LoadInto(model, modelDir, dtype, new StateDictLoadOptions

@@ -19,6 +19,7 @@ public static class TextClassificationFineTuning
     public static TextClassificationRunResult Run(TextClassificationRunOptions options, ITrainerCallback callback,
         Action<string> report, CancellationToken ct = default)
     {
+        TorchRuntime.EnsureLoaded();
         var checkedModel = Preflight(options);
         // Before the data and the model: a folder this run cannot use is refused at once (see RunOutputFolder).
         using var output = RunOutputFolder.Open(options.Args, Identity(options), report);

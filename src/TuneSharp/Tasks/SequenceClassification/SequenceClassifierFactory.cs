@@ -27,6 +27,7 @@ public static class SequenceClassifierFactory
     /// </exception>
     public static (ISequenceClassifier Model, LoadReport Report) FromPretrained(string modelDir, SequenceClassificationOptions options)
     {
+        TorchRuntime.EnsureLoaded();
         ArgumentNullException.ThrowIfNull(options);
         var config = PretrainedConfig.Load(modelDir);
         var architecture = Architecture.For(config);
