@@ -17,6 +17,10 @@ public sealed class SkippedRows
     public const int MaxExamples = 10;
 
     private readonly List<SkippedRow> _examples = [];
+    private readonly string _lineNoun;
+
+    /// <param name="lineNoun">What <see cref="SkippedRow.Line"/> counts: "line" (text formats) or "row" (Parquet).</param>
+    public SkippedRows(string lineNoun = "line") => _lineNoun = lineNoun;
     private readonly Dictionary<string, int> _byReason = new(StringComparer.Ordinal);
 
     /// <summary>The number of rows skipped.</summary>
@@ -40,5 +44,5 @@ public sealed class SkippedRows
         ? "no rows skipped"
         : $"{Count:N0} row{(Count == 1 ? "" : "s")} skipped: " +
           string.Join(", ", _byReason.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Value:N0} {r.Key}")) +
-          $" ({(Count == 1 ? "line" : "lines")} {string.Join(", ", _examples.Take(5).Select(e => e.Line))}{(Count > 5 ? ", …" : "")})";
+          $" ({_lineNoun}{(Count == 1 ? "" : "s")} {string.Join(", ", _examples.Take(5).Select(e => e.Line))}{(Count > 5 ? ", …" : "")})";
 }

@@ -41,7 +41,7 @@ public static class TabularReader
         options ??= new DatasetReadOptions();
         if (options.MaxRowBytes < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxRowBytes must be positive.");
         var format = CheckPath(path, options.Format);
-        var sink = new BadRowSink(path, format, options.OnBadRow, new SkippedRows());
+        var sink = new BadRowSink(path, format, options.OnBadRow, new SkippedRows(format == DatasetFormat.Parquet ? "row" : "line"));
         IRowSource source = format switch
         {
             DatasetFormat.Csv or DatasetFormat.Tsv => new CsvRowSource(path, format, options.MaxRowBytes, sink),

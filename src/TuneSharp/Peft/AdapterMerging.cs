@@ -22,13 +22,28 @@ public static class AdapterMerging
         var peftType = AdapterFiles.ReadPeftType(adapterDir);
         if (peftType != "LORA")
             throw new PeftException($"{Path.Combine(adapterDir, AdapterFiles.ConfigFileName)}: peft_type is \"{peftType}\"; only LoRA adapters can be merged into the base weights (other methods are not a weight update). Use the adapter folder directly with predict/evaluate.");
+        CheckOutput(baseModelDir, adapterDir, outputDir); // before the model loads: a bad output path fails at once
         var options = PeftClassifierLoader.TrainedHeadOptions(adapterDir);
         var (classifier, lora) = LoraModel.FromPretrained(baseModelDir, adapterDir, options);
         using var module = classifier.Module;
-        Directory.CreateDirectory(outputDir);
+        try { Directory.CreateDirectory(outputDir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PeftException($"Cannot create the output folder '{outputDir}': {e.Message}");
+        }
         lora.SaveMerged(classifier, outputDir);
         // Tokenizer files: the adapter folder's copy when it has one (it was trained with it), else the base model's.
         var tokenizerDir = TextTokenizer.ExistsIn(adapterDir) ? adapterDir : baseModelDir;
         TokenizerFiles.Copy(TextTokenizer.FromPretrained(tokenizerDir), tokenizerDir, outputDir);
+    }
+
+    // The merged model must not land on a file, or on the base model or adapter it is made from (it would replace them).
+    private static void CheckOutput(string baseModelDir, string adapterDir, string outputDir)
+    {
+        static string Full(string p) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p));
+        if (string.IsNullOrWhiteSpace(outputDir)) throw new PeftException("The output folder is empty; give a folder for the merged model.");
+        if (File.Exists(outputDir)) throw new PeftException($"The output '{outputDir}' is a file; give a folder for the merged model.");
+        if (Full(outputDir) == Full(baseModelDir) || Full(outputDir) == Full(adapterDir))
+            throw new PeftException($"The output folder '{outputDir}' is the {(Full(outputDir) == Full(adapterDir) ? "adapter" : "base model")} folder itself; give another folder for the merged model.");
     }
 }

@@ -110,8 +110,10 @@ public sealed class ByteLevelBpeTokenizer : TextTokenizer
         if (!File.Exists(path)) throw new TuneSharpException($"{path} does not exist (a byte-level BPE tokenizer needs vocab.json and merges.txt).");
         try
         {
-            var vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllBytes(path));
-            return vocab ?? throw new TuneSharpException($"{path} must contain a JSON object mapping tokens to ids.");
+            var vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllBytes(path))
+                ?? throw new TuneSharpException($"{path} must contain a JSON object mapping tokens to ids.");
+            TokenizerJsonModel.CheckIds(vocab, path);
+            return vocab;
         }
         catch (JsonException e)
         {

@@ -21,9 +21,29 @@ internal abstract class TokenizerJsonModel
     public abstract int? TokenToId(string token);
     public abstract string? IdToToken(int id);
 
+    /// <summary>
+    /// Refuses vocabulary ids that cannot index an embedding table: negative ones, and ones far beyond the vocabulary's
+    /// size (an id table that large would be allocated for nothing; real vocabularies number their tokens densely).
+    /// </summary>
+    /// <exception cref="TuneSharpException">An id is out of range; the message names <paramref name="source"/> and the token.</exception>
+    internal static void CheckIds(IReadOnlyDictionary<string, int> vocab, string source)
+    {
+        var limit = MaxId(vocab.Count);
+        foreach (var (token, id) in vocab)
+            if (id < 0 || id > limit)
+                throw new TuneSharpException($"{source}: token \"{TextExcerpt.Of(token, 60)}\" has id {id}; ids must be between 0 and {limit} for a vocabulary of {vocab.Count:N0} tokens.");
+    }
+
+    // Ids may leave gaps (removed tokens), but not more than the vocabulary's own size again plus a margin.
+    private static long MaxId(int count) => 2L * count + 1024;
+
     /// <summary>Builds the id → token table of a token → id vocabulary.</summary>
+    /// <exception cref="ArgumentException">An id is out of range (see <see cref="CheckIds"/>).</exception>
     protected static string?[] InvertVocabulary(IReadOnlyDictionary<string, int> vocab)
     {
+        foreach (var (token, id) in vocab)
+            if (id < 0 || id > MaxId(vocab.Count))
+                throw new ArgumentException($"token \"{TextExcerpt.Of(token, 60)}\" has id {id}, outside 0..{MaxId(vocab.Count)} for a vocabulary of {vocab.Count} tokens");
         var tokens = new string?[vocab.Count == 0 ? 0 : vocab.Values.Max() + 1];
         foreach (var (token, id) in vocab) tokens[id] = token;
         return tokens;

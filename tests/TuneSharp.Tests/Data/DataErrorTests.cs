@@ -60,7 +60,7 @@ public class DataErrorTests
         AssertAt(error, path, null, "text");
         Assert.Contains("The columns are: 'text\tlabel'.", error.Message);
         Assert.Contains("Wrong delimiter? The header was read as a single column that contains a tab", error.Message);
-        Assert.Contains("name it .tsv or set the format to Tsv", error.Message);
+        Assert.Contains("name it .tsv or set format to tsv", error.Message);
     }
 
     [Fact]

@@ -80,7 +80,7 @@ public class TextClassificationDataTests
         Assert.Equal([3, 4, 5, 6, 7, 8], skipped.Examples.Select(s => s.Line));
         Assert.Equal(["text", "text", "label", "label", null, "text"], skipped.Examples.Select(s => s.Column));
         Assert.Equal("label 'neutral' was not seen in training (known labels: 'neg', 'pos').", skipped.Examples[3].Message);
-        Assert.Equal("6 rows skipped: 2 empty text, 1 empty label, 1 invalid UTF-8, 1 unknown label, 1 wrong field count", skipped.ToString());
+        Assert.Equal("6 rows skipped: 2 empty text, 1 empty label, 1 invalid UTF-8, 1 unknown label, 1 wrong field count (lines 3, 4, 5, 6, 7, …)", skipped.ToString());
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public class TextClassificationDataTests
             Path = path, OnBadRow = BadRowPolicy.Skip,
         }));
 
-        Assert.Equal($"Invalid dataset file '{path}': it has no usable rows: every row was skipped (2 rows skipped: 2 empty text). " +
+        Assert.Equal($"Invalid dataset file '{path}': it has no usable rows: every row was skipped (2 rows skipped: 2 empty text (lines 2, 3)). " +
                      "First: line 2: the text is empty; expected non-empty text.", error.Message);
     }
 

@@ -183,7 +183,8 @@ public class ResourcePlannerTests : IDisposable
         var options = new TextClassificationRunOptions
         {
             ModelDir = model, TrainPath = train, TextColumn = "sentence", LabelColumn = "label",
-            Args = new TrainingArguments { OutputDir = output, MaxSteps = 2, PerDeviceTrainBatchSize = 8, SaveStrategy = IntervalStrategy.No },
+            // The tiny model has 64 positions: a longer max_length is refused before anything else.
+            Args = new TrainingArguments { OutputDir = output, MaxSteps = 2, PerDeviceTrainBatchSize = 8, SaveStrategy = IntervalStrategy.No, MaxLength = 32 },
             Machine = new MachineResources(TotalMemoryBytes: 1L << 20, AvailableMemoryBytes: 1L << 20, LogicalCores: 2),
         };
         var lines = new List<string>();
