@@ -13,10 +13,7 @@ public static class CliApp
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var io = new CliOutput(output, error);
-        var root = new RootCommand("TuneSharp: fine-tune pretrained transformer models on your PC.");
-        foreach (var command in Commands(io)) root.Subcommands.Add(command);
-
-        var parsed = root.Parse(args);
+        var parsed = CreateRootCommand(io).Parse(args);
         try
         {
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
@@ -31,6 +28,17 @@ public static class CliApp
             io.Error("cancelled");
             return 130;
         }
+    }
+
+    /// <summary>
+    /// The whole command tree (every subcommand with its options and arguments), writing to <paramref name="io"/>.
+    /// Public so tools can read the definitions: the robustness harness enumerates every command and option from it.
+    /// </summary>
+    public static RootCommand CreateRootCommand(CliOutput io)
+    {
+        var root = new RootCommand("TuneSharp: fine-tune pretrained transformer models on your PC.");
+        foreach (var command in Commands(io)) root.Subcommands.Add(command);
+        return root;
     }
 
     private static IEnumerable<Command> Commands(CliOutput io)
