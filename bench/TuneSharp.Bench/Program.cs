@@ -16,6 +16,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["naive-baseline"] = NaiveBaselineBenchmark.Run,
     ["leak-check"] = LeakCheckBenchmark.Run,
     ["plan-accuracy"] = PlanAccuracyBenchmark.Run,
+    ["cli-fuzz"] = CliFuzzBenchmark.Run,
     ["suite"] = SpeedSuiteBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
