@@ -51,12 +51,14 @@ public static class TextClassificationFineTuning
 
     /// <summary>
     /// Everything <see cref="Run"/> does before training (data, model, PEFT, tokenisation), then the resource plan:
-    /// "can I do this on my PC?" answered without training. Writes nothing.
+    /// "can I do this on my PC?" answered without training. Writes nothing. Refuses what <see cref="Run"/> would refuse
+    /// (including an output folder it could not use).
     /// </summary>
     public static Planning.ResourcePlan Plan(TextClassificationRunOptions options, Action<string> report)
     {
         var checkedModel = Preflight(options);
-        if (RunOutputFolder.Problem(options.Args, Identity(options)) is { } problem) report($"warning: train would refuse this run: {problem}");
+        // The plan is of the run train would start: a run train refuses (its output folder, its checkpoint) is refused here too.
+        if (RunOutputFolder.Problem(options.Args, Identity(options)) is { } problem) throw new TrainingException(problem);
         return PlanFor(Prepare(options, checkedModel, report), options);
     }
 

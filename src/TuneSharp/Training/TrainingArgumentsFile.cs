@@ -122,6 +122,7 @@ public static class TrainingArgumentsFile
     // YAML scalars become JSON numbers/bools where they parse as such, so "learning_rate: 3e-5" works.
     private static JsonNode? YamlToJson(string text, string path)
     {
+        CheckYamlNesting(text, path);
         var stream = new YamlStream();
         try
         {
@@ -160,6 +161,49 @@ public static class TrainingArgumentsFile
                 throw new TrainingException($"{path}: line {node.Start.Line}: YAML aliases and tags are not supported in a config file; write the value itself.");
         }
     }
+
+    /// <summary>The deepest nesting a config file may have; training arguments are a flat mapping of scalars.</summary>
+    private const int MaxYamlNesting = 64;
+
+    // YamlDotNet's scanner and representation model recurse once per nesting level, so a hostile file ("[[[[…" a
+    // hundred thousand deep) overflows the stack, which no handler can catch. Measure the nesting first: flow brackets
+    // outside quotes and comments, and block indentation (a level needs at least one more column).
+    private static void CheckYamlNesting(string text, string path)
+    {
+        var depth = 0;
+        var line = 1;
+        var quote = '\0';
+        var atLineStart = true;
+        var indent = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            // Quotes end at the line end here (even though YAML lets a quoted scalar go on): a stray quote in a plain
+            // value must not hide the brackets after it, and a bracket inside a quoted line counts at worst.
+            if (c == '\n') { line++; atLineStart = true; indent = 0; quote = '\0'; continue; }
+            if (atLineStart)
+            {
+                if (c is ' ' or '-' or '?' or ':') { if (++indent > 2 * MaxYamlNesting) throw TooDeep(path, line); continue; }
+                atLineStart = false;
+            }
+            if (quote != '\0')
+            {
+                if (c == quote) quote = '\0';
+                else if (c == '\\' && quote == '"') i++;
+                continue;
+            }
+            switch (c)
+            {
+                case '"' or '\'': quote = c; break;
+                case '#': while (i + 1 < text.Length && text[i + 1] != '\n') i++; break;
+                case '[' or '{': if (++depth > MaxYamlNesting) throw TooDeep(path, line); break;
+                case ']' or '}': depth = Math.Max(0, depth - 1); break;
+            }
+        }
+    }
+
+    private static TrainingException TooDeep(string path, int line) =>
+        new($"{path}: line {line}: nested more than {MaxYamlNesting} levels deep; a config file is a flat mapping of training arguments (key: value).");
 
     // YamlDotNet's messages repeat the position as "(Line: 3, Col: 1, Idx: 20) - (…): "; the caller already says where.
     private static string YamlMessage(YamlDotNet.Core.YamlException e)

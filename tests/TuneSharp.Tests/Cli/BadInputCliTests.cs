@@ -82,6 +82,10 @@ public class BadInputCliTests : IDisposable
             ("duplicate.yaml", "seed: 1\nseed: 2\n", "seed"), // YamlDotNet refuses duplicate keys itself
             ("duplicate.json", "{\"seed\": 1,\n \"seed\": 2}", "line 2: key 'seed' appears twice"),
             ("binary.json", "\u0000\u0001\u0002", "invalid JSON"),
+            // YamlDotNet recurses per level: this overflowed the stack (exit 134) before the nesting was measured first.
+            ("deep.yaml", new string('[', 100_000) + new string(']', 100_000), "line 1: nested more than 64 levels deep"),
+            ("deep-block.yaml", string.Concat(Enumerable.Range(0, 200).Select(i => new string(' ', i) + "k:\n")), "nested more than 64 levels deep"),
+            ("deep.json", new string('[', 100_000) + new string(']', 100_000), "invalid JSON"),
         };
         foreach (var (name, text, expected) in cases)
         {

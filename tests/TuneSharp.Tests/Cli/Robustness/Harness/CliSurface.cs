@@ -106,10 +106,13 @@ public static class CliSurface
         IReadOnlyList<string> aliases)
     {
         var bare = name.TrimStart('-');
+        // Aliases first: --output of train is output_dir (alias --output-dir), a folder, and named so in its alias.
+        var names = aliases.Select(a => a.TrimStart('-')).Append(bare).ToList();
         var type = Nullable.GetUnderlyingType(valueType) ?? valueType;
         var choices = Array.Empty<string>() as IReadOnlyList<string>;
         // train/plan: one string option per TrainingArguments key; its real type is the key's.
-        if (type == typeof(string) && TrainingArgumentsFile.Keys.TryGetValue(bare.Replace('-', '_'), out var keyType))
+        var key = names.FirstOrDefault(n => TrainingArgumentsFile.Keys.ContainsKey(n.Replace('-', '_')));
+        if (type == typeof(string) && key is not null && TrainingArgumentsFile.Keys.TryGetValue(key.Replace('-', '_'), out var keyType))
             type = Nullable.GetUnderlyingType(keyType) ?? keyType;
 
         ValueKind kind;
@@ -127,7 +130,7 @@ public static class CliSurface
             kind = ValueKind.Choice;
             choices = completions;
         }
-        else if (PathRoles.TryGetValue(bare, out var role))
+        else if (names.FirstOrDefault(PathRoles.ContainsKey) is { } pathName && PathRoles[pathName] is var role)
             kind = role == ValueKind.OutputFile && description.Contains("folder", StringComparison.OrdinalIgnoreCase) ? ValueKind.OutputFolder : role;
         else kind = ValueKind.Text;
 
