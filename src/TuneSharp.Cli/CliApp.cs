@@ -46,6 +46,13 @@ public static class CliApp
             io.Error("cancelled");
             return 130;
         }
+        catch (System.Runtime.InteropServices.ExternalException e) when (OutOfMemory(e) is { } bytes)
+        {
+            // Not a bug: the machine ran out of memory for what was asked (the plan's estimate is checked only for train).
+            io.Error($"out of memory: libtorch could not allocate {bytes} for this command. Ask for less: a smaller batch size, " +
+                "max length, LoRA rank or number of virtual tokens, or a smaller model.");
+            return ErrorExitCode;
+        }
         catch (Exception e)
         {
             // Never a stack trace for the user: a bug gets one clear line and a way to get the details.
@@ -78,6 +85,16 @@ public static class CliApp
         yield return EvaluateCommand.Create(io);
         yield return PredictCommand.Create(io);
         yield return MergeCommand.Create(io);
+    }
+
+    // libtorch's allocator failure ("DefaultCPUAllocator: can't allocate memory: you tried to allocate 123 bytes"): the size, readable.
+    private static string? OutOfMemory(Exception e)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(e.Message, @"can't allocate memory: you tried to allocate (\d+) bytes");
+        if (!match.Success) return null;
+        return double.TryParse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n >= 1L << 30 ? $"{n / (1L << 30):N1} GiB" : $"{n / (1L << 20):N1} MiB"
+            : match.Groups[1].Value + " bytes";
     }
 
     // A TuneSharpException, also when a static constructor or a task wrapped it.

@@ -28,7 +28,7 @@ public static class BatchSampler
         {
             if (lengths is null || lengths.Count != count)
                 throw new ArgumentException($"Grouping by length needs one length per example ({count}), got {lengths?.Count.ToString() ?? "none"}.", nameof(lengths));
-            var megaBatch = batchSize * MegaBatchMultiplier;
+            var megaBatch = (int)Math.Min((long)batchSize * MegaBatchMultiplier, int.MaxValue); // a huge batch size must not wrap around
             for (int start = 0; start < count; start += megaBatch)
             {
                 var size = Math.Min(megaBatch, count - start);

@@ -358,9 +358,26 @@ public sealed class Trainer
             return stop;
         }
 
+        /// <summary>
+        /// Refuses to save weights that hold NaN or ∞: a step can have a finite loss and gradient and still overflow
+        /// the weights (a huge learning rate), which the per-step guard cannot see. Only trainable parameters change.
+        /// </summary>
+        private void EnsureFiniteWeights(string what)
+        {
+            using var scope = NewDisposeScope();
+            var broken = _trainable.FirstOrDefault(p => !p.Parameter.isfinite().all().item<bool>());
+            if (broken is null) return;
+            var complete = CheckpointFolders.List(_args.OutputDir);
+            throw new TrainingException(FormattableString.Invariant(
+                $"Training diverged: after step {_state.GlobalStep} the weights of {broken.Name} hold NaN or infinite values, so {what} was not written. ") +
+                (complete.Count > 0 ? $"The last checkpoint written, {complete[^1].Path}, holds finite weights. " : "") +
+                "Try a lower learning_rate, warmup or max_grad_norm.");
+        }
+
         private void SaveCheckpoint()
         {
             var step = _state.GlobalStep;
+            EnsureFiniteWeights($"checkpoint-{step}");
             var finalPath = CheckpointFolders.PathFor(_args.OutputDir, step);
             var previousBest = _state.BestModelCheckpoint;
             if (_best.BestStep == step) _state.BestModelCheckpoint = finalPath;
@@ -427,6 +444,7 @@ public sealed class Trainer
                 _lastEval = null; // other weights now: evaluate again
                 _callback.OnLog($"loaded the best model from {best} ({_args.BestMetricKey} = {_state.BestMetric})");
             }
+            EnsureFiniteWeights("the trained model");
             var trainMetrics = TrainMetrics();
             _state.LogHistory.Add(new Dictionary<string, double>(trainMetrics) { ["step"] = _state.GlobalStep });
 

@@ -23,7 +23,9 @@ internal static class TrainingArgumentsValidator
         Check(a.AdamBeta1 >= 0 && a.AdamBeta1 < 1, $"adam_beta1 must be in [0, 1), got {Format(a.AdamBeta1)}.");
         Check(a.AdamBeta2 >= 0 && a.AdamBeta2 < 1, $"adam_beta2 must be in [0, 1), got {Format(a.AdamBeta2)}.");
         Check(Finite(a.AdamEpsilon) && a.AdamEpsilon >= 0, $"adam_epsilon must be non-negative, got {Format(a.AdamEpsilon)}.");
-        Check(Finite(a.MaxGradNorm) && a.MaxGradNorm >= 0, $"max_grad_norm must be non-negative (0 disables clipping), got {Format(a.MaxGradNorm)}.");
+        // libtorch takes the clipping bound as a 32-bit float.
+        Check(Finite(a.MaxGradNorm) && a.MaxGradNorm >= 0 && a.MaxGradNorm <= float.MaxValue,
+            $"max_grad_norm must be non-negative (0 disables clipping) and at most {float.MaxValue:0.#e+0}, got {Format(a.MaxGradNorm)}.");
         Check(a.WarmupRatio >= 0 && a.WarmupRatio <= 1, $"warmup_ratio must be in [0, 1], got {Format(a.WarmupRatio)}.");
         Check(a.WarmupSteps >= 0, $"warmup_steps must be non-negative, got {a.WarmupSteps}.");
         Check(a.LabelSmoothingFactor >= 0 && a.LabelSmoothingFactor < 1, $"label_smoothing_factor must be in [0, 1), got {Format(a.LabelSmoothingFactor)}.");

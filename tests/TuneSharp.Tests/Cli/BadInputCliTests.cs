@@ -214,6 +214,27 @@ public class BadInputCliTests : IDisposable
     }
 
     [Fact]
+    public void ARunThatOverflowsTheWeightsWritesNothing()
+    {
+        // One step at learning rate 1e308 has a finite loss and gradient but leaves infinite weights.
+        var output = _tmp.File("diverged");
+        var (code, _, err) = CliRunner.Run(Train(output, "--learning-rate", "1e308", "--max-steps", "1"));
+        Assert.Equal(1, code);
+        Assert.Contains("Training diverged: after step 1 the weights of", err);
+        Assert.False(Directory.Exists(output), "no checkpoint or model with NaN weights is written");
+    }
+
+    [Fact]
+    public void RunningOutOfMemoryIsAClearError()
+    {
+        // A LoRA rank of 2^31 asks libtorch for 128 GiB for the first adapter matrix of the tiny model.
+        var (code, _, err) = CliRunner.Run(Train(_tmp.File("oom"), "--method", "lora", "--lora-r", "2147483647"));
+        Assert.Equal(1, code);
+        Assert.Contains("out of memory: libtorch could not allocate", err);
+        AssertClean(err);
+    }
+
+    [Fact]
     public void SampleCountsBelowOneAreRefused()
     {
         foreach (var value in new[] { "-1", "0" })
