@@ -9,6 +9,9 @@ public sealed class CliOutput(TextWriter output, TextWriter error)
     /// <summary>True when standard output is an interactive terminal (live progress, colours) rather than a file or pipe.</summary>
     public bool IsTerminal => ReferenceEquals(Out, Console.Out) && !Console.IsOutputRedirected;
 
-    public void Error(string message) => Err.WriteLine($"error: {message}");
+    /// <summary>The longest message printed whole; the library shortens the values it quotes, this is the last guard.</summary>
+    public const int MaxMessageLength = 4000;
+
+    public void Error(string message) => Err.WriteLine($"error: {TextExcerpt.Of(message, MaxMessageLength)}");
     public void Warn(string message) => Err.WriteLine($"warning: {message}");
 }

@@ -41,9 +41,12 @@ internal sealed class TextClassificationFlags
         _training.AddTo(command);
     }
 
+    /// <summary>The run the flags describe. Initialisers run in order: the options are checked first and the model,
+    /// which may be a hub id to look up or download, is resolved last.</summary>
     public TextClassificationRunOptions Build(CliOutput io, ParseResult parse) => new()
     {
-        ModelDir = ModelSource.Resolve(io, parse.GetValue(_model)!),
+        Args = _training.Build(parse),
+        Peft = _peft.Build(parse),
         TrainPath = parse.GetValue(_train)!,
         ValidationPath = parse.GetValue(_validation),
         TestPath = parse.GetValue(_test),
@@ -57,10 +60,9 @@ internal sealed class TextClassificationFlags
         MaxEvalSamples = parse.GetValue(_maxEval),
         ProblemType = ProblemTypes.Parse(parse.GetValue(_problemType)!, "--problem-type"),
         LabelSeparator = RequireSeparator(parse.GetValue(_labelSeparator)),
-        Peft = _peft.Build(parse),
-        Args = _training.Build(parse),
+        ModelDir = ModelSource.Resolve(io, parse.GetValue(_model)!),
     };
 
     private static string RequireSeparator(string? separator) =>
-        string.IsNullOrEmpty(separator) ? throw new TuneSharpException("--label-separator must not be empty.") : separator;
+        string.IsNullOrEmpty(separator) ? throw new TuneSharpException("--label-separator must not be empty.") { Setting = "label_separator" } : separator;
 }

@@ -143,7 +143,7 @@ public class BadInputCliTests : IDisposable
         var input = _tmp.File("in.txt");
         File.WriteAllText(input, "a good film\nw1 bad\n");
         var (code, _, err) = CliRunner.Run("predict", "--model", model, "--input", input, "--max-length", "100000");
-        Assert.Equal(1, code);
+        Assert.Equal(TuneSharp.Cli.CliApp.UsageExitCode, code);
         Assert.Contains("--max-length must be between 1 and the model's 64 positions", err);
         AssertClean(err);
 

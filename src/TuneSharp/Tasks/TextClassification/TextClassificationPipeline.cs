@@ -48,9 +48,8 @@ public sealed class TextClassificationPipeline : IDisposable
     {
         var positions = PretrainedConfig.Load(modelDir).MaxPositions;
         if (maxLength is { } requested && (requested < 1 || requested > positions))
-            throw new TuneSharpException($"max_length must be between 1 and the model's {positions} positions (max_position_embeddings in {Path.Combine(modelDir, PretrainedConfig.FileName)}), got {requested}.");
+            throw new TuneSharpException($"max_length must be between 1 and the model's {positions} positions (max_position_embeddings in {Path.Combine(modelDir, PretrainedConfig.FileName)}), got {requested}.") { Setting = "max_length" };
         var tokenizer = TextTokenizer.FromPretrained(modelDir);
-        maxLength ??= Math.Min(Math.Min(tokenizer.ModelMaxLength ?? 512, 512), positions);
         // Decoders (Llama) ship without a pad token and were fine-tuned padding with EOS, as the training recipe does;
         // padding is masked out, so any token works, and EOS keeps batches identical to training.
         if (tokenizer.SpecialTokens.PadId is null && tokenizer.SpecialTokens.Eos is { } eos) tokenizer.SetPadToken(eos);
@@ -59,6 +58,11 @@ public sealed class TextClassificationPipeline : IDisposable
         try
         {
             TokenizerModelCheck.EnsureIdsFitEmbeddings(tokenizer, model.InputEmbeddings.weight!.shape[0], modelDir);
+            // Prompt tuning puts its virtual tokens in front of every input: they take positions too.
+            var room = positions - (model is TuneSharp.Peft.PromptTuning.PromptTunedClassifier prompt ? prompt.NumVirtualTokens : 0);
+            if (maxLength > room)
+                throw new TuneSharpException($"max_length {maxLength} plus the adapter's {positions - room} virtual tokens exceeds the model's {positions} positions; use a max_length of at most {room}.") { Setting = "max_length" };
+            maxLength ??= Math.Min(Math.Min(tokenizer.ModelMaxLength ?? 512, 512), room);
         }
         catch
         {
