@@ -11,7 +11,7 @@ namespace TuneSharp.Bench;
 /// cases with --seed — every parameter of every command, every value class including the extremes the default test
 /// run leaves out (accepted values of train and plan), random numbers, choices and file extensions — runs each as a
 /// child process (--bound-s per case, 2 at once) and records how many it tried and how many failed, with every
-/// failure. Results: bench/results/cli_fuzz.{json,md}. Exit code 0 even with failures (a record, not a gate).
+/// failure. Results: bench/results/cli_fuzz_seed{N}.{json,md}. Exit code 0 even with failures (a record, not a gate).
 /// </summary>
 internal static class CliFuzzBenchmark
 {
@@ -73,7 +73,7 @@ internal static class CliFuzzBenchmark
             foreach (var r in failed.OrderBy(r => r.Case.Command, StringComparer.Ordinal).ThenBy(r => r.Case.Varied, StringComparer.Ordinal))
                 notes.Append($"| {r.Case.Command} | {r.Case.Varied} | {r.Case.ClassName} | {r.Outcome.ExitCode} | {r.Problems[0].Replace("|", "\\|").Replace(fixtures.Root, "$FIXTURES")} |\n");
         }
-        ResultsFile.Write("cli_fuzz", "CLI robustness sweep: random bad and extreme values for every option of every command", figures, notes.ToString());
+        ResultsFile.Write($"cli_fuzz_seed{seed}", "CLI robustness sweep: random bad and extreme values for every option of every command", figures, notes.ToString());
         return 0;
     }
 }
