@@ -70,10 +70,11 @@ internal sealed class CliChildProcess : IDisposable
         _process.WaitForExit();
     }
 
-    /// <summary>Sends a signal by name ("TERM", "INT") with kill(1), as a job scheduler or a terminal would.</summary>
+    /// <summary>Sends a signal by name ("TERM", "INT") with the shell's kill, as a job scheduler or a terminal would.</summary>
     public void Signal(string name)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        // The shell's built-in kill: /bin/sh is on every machine, a separate kill binary (procps) is not.
+        using var kill = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"kill -s {name} {_process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}"]) { UseShellExecute = false })!;
         kill.WaitForExit();
     }
 

@@ -18,6 +18,9 @@ public class ReadOnlyOutputTests : IDisposable
     {
         Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root" && File.Exists("/usr/bin/setpriv"),
             "needs root and setpriv to run the CLI as an unprivileged user");
+        // The CLI must be reachable by "nobody" (a checkout under a private home folder is not): probe it first.
+        var (probe, probeLog) = RunAsNobody(["--version"]);
+        Skip.IfNot(probe == 0, $"the unprivileged user cannot run the CLI from {CliChildProcess.CliDll}: {probeLog.Split('\n')[0]}");
         File.SetUnixFileMode(_tmp.Path, (UnixFileMode)Convert.ToInt32("755", 8)); // nobody may read the fixtures...
         var model = TinyTextClassification.BaseModelFolder(_tmp.File("base"));
         var train = _tmp.File("train.tsv");
