@@ -56,9 +56,10 @@ public static class CliApp
         catch (Exception e)
         {
             // Never a stack trace for the user: a bug gets one clear line and a way to get the details.
+            var debug = Environment.GetEnvironmentVariable(DebugVariable) == "1";
             io.Error($"internal error: {e.Message.Split('\n')[0]} — this is a bug in TuneSharp, not a problem with your input. " +
-                $"Please report it with the command line{(Environment.GetEnvironmentVariable(DebugVariable) == "1" ? "" : $" (set {DebugVariable}=1 to print the details)")}.");
-            if (Environment.GetEnvironmentVariable(DebugVariable) == "1") io.Err.WriteLine(e.ToString());
+                $"Please report it with the command line{(debug ? "" : $" (set {DebugVariable}=1 to print the details)")}.");
+            if (debug) io.Err.WriteLine(e.ToString());
             return InternalErrorExitCode;
         }
     }

@@ -19,8 +19,7 @@ public static class EvaluateCommand
         var labelColumn = new Option<string>("--label-column") { DefaultValueFactory = _ => "label", Description = "Column with the label" };
         var output = new Option<string?>("--output") { Description = "Also write the metrics and confusion matrix as JSON to this file" };
         var labelSeparator = new Option<string>("--label-separator") { DefaultValueFactory = _ => ",", Description = "Separator of the labels of a multi-label cell" };
-        var onBadRow = new Option<string>("--on-bad-row") { Description = "error | skip", DefaultValueFactory = _ => "error" };
-        onBadRow.AcceptOnlyFromAmong("error", "skip");
+        var onBadRow = BadRowOption.Create();
         var command = new Command("evaluate", "Evaluate a trained text classifier (single-label, multi-label or regression) on labelled data.")
         {
             data, format, textColumn, pairColumn, labelColumn, output, labelSeparator, onBadRow,
@@ -44,7 +43,7 @@ public static class EvaluateCommand
                 TextColumn = parse.GetValue(textColumn)!, TextPairColumn = parse.GetValue(pairColumn),
                 LabelColumn = parse.GetValue(labelColumn)!, LabelMap = labels,
                 LabelFormat = LabelEncoding.DataFormat(pipeline.Model.ProblemType), LabelSeparator = separator,
-                OnBadRow = parse.GetValue(onBadRow) == "skip" ? BadRowPolicy.Skip : BadRowPolicy.Error,
+                OnBadRow = BadRowOption.Parse(parse.GetValue(onBadRow)),
             });
             if (dataset.Skipped.Count > 0) io.Warn($"{dataPath}: {dataset.Skipped}");
             var evaluation = TextClassificationEvaluator.Evaluate(pipeline.Model, pipeline.Tokenizer, dataset, parse.GetValue(flags.BatchSize), pipeline.MaxLength);

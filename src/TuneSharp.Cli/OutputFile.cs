@@ -10,12 +10,13 @@ internal static class OutputFile
     /// <exception cref="TuneSharpException">It is a folder, its parent folder is missing, or it cannot be created.</exception>
     public static void Check(string path, string flag)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new TuneSharpException($"{flag} is empty; give a file path.") { Setting = flag.TrimStart('-').Replace('-', '_') };
+        var setting = flag.TrimStart('-').Replace('-', '_');
+        if (string.IsNullOrWhiteSpace(path)) throw new TuneSharpException($"{flag} is empty; give a file path.") { Setting = setting };
         if (Directory.Exists(path) || path.EndsWith('/') || path.EndsWith(Path.DirectorySeparatorChar))
-            throw new TuneSharpException($"{flag} '{path}' is a folder; give a file path, e.g. {Path.Combine(path, "results.json")}.") { Setting = flag.TrimStart('-').Replace('-', '_') };
+            throw new TuneSharpException($"{flag} '{path}' is a folder; give a file path, e.g. {Path.Combine(path, "results.json")}.") { Setting = setting };
         var parent = Path.GetDirectoryName(Path.GetFullPath(path));
         if (parent is not null && !Directory.Exists(parent))
-            throw new TuneSharpException($"{flag} '{path}': the folder '{parent}' does not exist.") { Setting = flag.TrimStart('-').Replace('-', '_') };
+            throw new TuneSharpException($"{flag} '{path}': the folder '{parent}' does not exist.") { Setting = setting };
         try
         {
             // Opening for append creates nothing new that was not asked for and truncates nothing yet.
@@ -25,7 +26,7 @@ internal static class OutputFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TuneSharpException($"{flag} '{path}' cannot be written: {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}.") { Setting = flag.TrimStart('-').Replace('-', '_') };
+            throw new TuneSharpException($"{flag} '{path}' cannot be written: {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}.") { Setting = setting };
         }
     }
 

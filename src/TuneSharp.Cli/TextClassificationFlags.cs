@@ -17,7 +17,7 @@ internal sealed class TextClassificationFlags
     private readonly Option<string?> _pairColumn = new("--text-pair-column") { Description = "Column with the second text of a pair (e.g. hypothesis)" };
     private readonly Option<string> _labelColumn = new("--label-column") { Description = "Column with the label", DefaultValueFactory = _ => "label" };
     private readonly Option<double> _split = new("--validation-split") { Description = "Fraction of train held out for validation when no --validation file is given", DefaultValueFactory = _ => 0.1 };
-    private readonly Option<string> _onBadRow = new("--on-bad-row") { Description = "error | skip", DefaultValueFactory = _ => "error" };
+    private readonly Option<string> _onBadRow = BadRowOption.Create();
     private readonly Option<string?> _format = DataFormatOption.Create();
     private readonly Option<int?> _maxTrain = new("--max-train-samples") { Description = "Train on the first N training examples only (quick runs)" };
     private readonly Option<int?> _maxEval = new("--max-eval-samples") { Description = "Evaluate on the first N validation examples only" };
@@ -29,7 +29,6 @@ internal sealed class TextClassificationFlags
     public TextClassificationFlags()
     {
         _task.AcceptOnlyFromAmong("text-classification");
-        _onBadRow.AcceptOnlyFromAmong("error", "skip");
         _problemType.AcceptOnlyFromAmong("single_label_classification", "multi_label_classification", "regression");
     }
 
@@ -54,7 +53,7 @@ internal sealed class TextClassificationFlags
         TextPairColumn = parse.GetValue(_pairColumn),
         LabelColumn = parse.GetValue(_labelColumn)!,
         ValidationSplit = parse.GetValue(_split),
-        OnBadRow = parse.GetValue(_onBadRow) == "skip" ? BadRowPolicy.Skip : BadRowPolicy.Error,
+        OnBadRow = BadRowOption.Parse(parse.GetValue(_onBadRow)),
         Format = DataFormatOption.Parse(parse.GetValue(_format)),
         MaxTrainSamples = parse.GetValue(_maxTrain),
         MaxEvalSamples = parse.GetValue(_maxEval),

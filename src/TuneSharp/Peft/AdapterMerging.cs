@@ -40,10 +40,9 @@ public static class AdapterMerging
     // The merged model must not land on a file, or on the base model or adapter it is made from (it would replace them).
     private static void CheckOutput(string baseModelDir, string adapterDir, string outputDir)
     {
-        static string Full(string p) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p));
         if (string.IsNullOrWhiteSpace(outputDir)) throw new PeftException("The output folder is empty; give a folder for the merged model.");
         if (File.Exists(outputDir)) throw new PeftException($"The output '{outputDir}' is a file; give a folder for the merged model.");
-        if (Full(outputDir) == Full(baseModelDir) || Full(outputDir) == Full(adapterDir))
-            throw new PeftException($"The output folder '{outputDir}' is the {(Full(outputDir) == Full(adapterDir) ? "adapter" : "base model")} folder itself; give another folder for the merged model.");
+        if (FolderPaths.Same(outputDir, baseModelDir) || FolderPaths.Same(outputDir, adapterDir))
+            throw new PeftException($"The output folder '{outputDir}' is the {(FolderPaths.Same(outputDir, adapterDir) ? "adapter" : "base model")} folder itself; give another folder for the merged model.");
     }
 }

@@ -83,7 +83,7 @@ public static class TextClassificationFineTuning
         ("method", System.Text.Json.JsonSerializer.Serialize(o.Peft.Method == TuneSharp.Peft.PeftMethod.Full ? (object)o.Peft.Method.ToString() : o.Peft)));
 
     /// <summary>What <see cref="Preflight"/> read of the model folder, reused so nothing is read twice.</summary>
-    private sealed record CheckedModel(TuneSharp.Models.PretrainedConfig Config, TextTokenizer Tokenizer);
+    private sealed record CheckedModel(TextTokenizer Tokenizer);
 
     /// <summary>
     /// The checks that cost nothing, before the data is read or the model loaded: the options themselves, the model
@@ -99,7 +99,7 @@ public static class TextClassificationFineTuning
         if (options.MaxEvalSamples is < 1) throw new TuneSharpException($"max_eval_samples must be at least 1, got {options.MaxEvalSamples}.") { Setting = "max_eval_samples" };
         if (!(options.ValidationSplit > 0 && options.ValidationSplit < 1) && options.ValidationPath is null)
             throw new TuneSharpException($"validation_split must be between 0 and 1 (exclusive), got {options.ValidationSplit.ToString(System.Globalization.CultureInfo.InvariantCulture)}.") { Setting = "validation_split" };
-        if (Path.GetFullPath(options.ModelDir).TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(args.OutputDir).TrimEnd(Path.DirectorySeparatorChar))
+        if (FolderPaths.Same(options.ModelDir, args.OutputDir))
             throw new TuneSharpException($"output_dir '{args.OutputDir}' is the model folder itself; choose another folder for the fine-tuned model.");
         foreach (var path in new[] { options.TrainPath, options.ValidationPath, options.TestPath })
             if (path is not null) TabularReader.CheckPath(path, options.Format);
@@ -112,7 +112,7 @@ public static class TextClassificationFineTuning
                 $"(max_position_embeddings in {Path.Combine(options.ModelDir, TuneSharp.Models.PretrainedConfig.FileName)}); use a max_length of at most {config.MaxPositions - extra}.")
             { Setting = "max_length" };
         var tokenizer = TextTokenizer.FromPretrained(options.ModelDir);
-        return new CheckedModel(config, tokenizer);
+        return new CheckedModel(tokenizer);
     }
 
     private static Planning.ResourcePlan PlanFor(PreparedRun run, TextClassificationRunOptions options) =>

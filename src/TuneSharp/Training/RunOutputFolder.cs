@@ -176,14 +176,12 @@ public sealed class RunOutputFolder : IDisposable
         {
             var checkpoint = CheckpointFolders.ResolveForResume(value, dir);
             CheckResume(checkpoint, args, identity);
-            if (!dryRun)
-            {
-                var others = CheckpointFolders.List(dir).Where(c => ResumeDifferences(c.Path, args, identity).Count > 0).Select(c => c.Path).ToList();
-                if (others.Count > 0)
-                    throw new TrainingException(
-                        $"output_dir '{dir}' also holds checkpoints of another run ({string.Join(", ", others.Select(System.IO.Path.GetFileName))}); " +
-                        "save_total_limit would delete them as this run's. Move them away or resume into another output_dir.");
-            }
+            // Reading only, so a plan (dry run) refuses this too, as train would.
+            var others = CheckpointFolders.List(dir).Where(c => ResumeDifferences(c.Path, args, identity).Count > 0).Select(c => c.Path).ToList();
+            if (others.Count > 0)
+                throw new TrainingException(
+                    $"output_dir '{dir}' also holds checkpoints of another run ({string.Join(", ", others.Select(System.IO.Path.GetFileName))}); " +
+                    "save_total_limit would delete them as this run's. Move them away or resume into another output_dir.");
             return checkpoint;
         }
         if (outputs.Count == 0) return null;

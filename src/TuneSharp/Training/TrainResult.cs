@@ -1,6 +1,6 @@
 namespace TuneSharp.Training;
 
-/// <summary>The outcome of <see cref="Trainer.Train"/>.</summary>
+/// <summary>The outcome of <see cref="Trainer.Train(CancellationToken)"/>.</summary>
 public sealed record TrainResult
 {
     /// <summary>Optimizer steps performed.</summary>

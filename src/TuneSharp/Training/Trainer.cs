@@ -29,7 +29,7 @@ public sealed class Trainer
 
     public TrainingArguments Args { get; }
 
-    /// <summary>Progress and history of the latest <see cref="Train"/> (also written as trainer_state.json).</summary>
+    /// <summary>Progress and history of the latest <see cref="Train(CancellationToken)"/> (also written as trainer_state.json).</summary>
     public TrainerState State { get; private set; } = new();
 
     /// <summary>
@@ -56,7 +56,7 @@ public sealed class Trainer
     public TrainResult Train(RunOutputFolder output, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(output);
-        if (Path.GetFullPath(output.Path) != Path.GetFullPath(Args.OutputDir))
+        if (!FolderPaths.Same(output.Path, Args.OutputDir))
             throw new ArgumentException($"The output folder {output.Path} is not output_dir {Args.OutputDir}.", nameof(output));
         _output = output;
         var plan = TrainingPlan.For(Args, _task.TrainExampleCount);
@@ -105,7 +105,7 @@ public sealed class Trainer
         return metrics;
     }
 
-    /// <summary>One call of <see cref="Train"/>: the mutable loop state kept out of the trainer itself.</summary>
+    /// <summary>One call of <see cref="Train(CancellationToken)"/>: the mutable loop state kept out of the trainer itself.</summary>
     private sealed class TrainingRun
     {
         private readonly Trainer _trainer;

@@ -22,8 +22,8 @@ public static class TrainingArgumentsFile
     /// <summary>Reads a .json, .yaml or .yml file into key/value pairs (not yet validated).</summary>
     public static JsonObject Read(string path)
     {
-        if (!File.Exists(path)) throw new TrainingException($"Config file '{path}' does not exist.");
         if (Directory.Exists(path)) throw new TrainingException($"Config file '{path}' is a folder; expected a .json or .yaml file of training arguments.");
+        if (!File.Exists(path)) throw new TrainingException($"Config file '{path}' does not exist.");
         string text;
         try { text = File.ReadAllText(path, new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.DecoderFallbackException)
