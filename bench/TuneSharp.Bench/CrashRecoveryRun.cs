@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using TuneSharp.Architectures.Bert;
 using TuneSharp.Models;
 using TuneSharp.Recipes;
 using TuneSharp.Training;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using TuneSharp.Architectures.Bert;
 using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Training;
 using static TorchSharp.torch;
@@ -76,7 +77,7 @@ internal static class GradientCheckpointingBenchmark
         using var module = classifier.Module;
         classifier.GradientCheckpointing = checkpointing;
         module.train();
-        var vocab = ((TuneSharp.Models.BertConfig)classifier.Config).VocabSize;
+        var vocab = ((TuneSharp.Architectures.Bert.BertConfig)classifier.Config).VocabSize;
         var ids = randint(1000, vocab, [batch, length], dtype: ScalarType.Int64);
         var mask = ones_like(ids);
         var labels = randint(0, 2, [batch], dtype: ScalarType.Int64);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Peft;
 using TuneSharp.Recipes;
 using TuneSharp.Training;
@@ -44,12 +45,12 @@ internal static class PlanAccuracyBenchmark
         var dir = Path.Combine(folder, "llama");
         Directory.CreateDirectory(dir);
         TorchSharp.torch.manual_seed(1);
-        var config = new TuneSharp.Models.LlamaConfig
+        var config = new TuneSharp.Architectures.Llama.LlamaConfig
         {
             VocabSize = 512, HiddenSize = 384, IntermediateSize = 1024, NumHiddenLayers = 6, NumAttentionHeads = 6, NumKeyValueHeads = 2,
             MaxPositionEmbeddings = 512, TieWordEmbeddings = true, BosTokenId = 1, EosTokenIds = [2],
         };
-        using (var model = new TuneSharp.Models.LlamaForCausalLM(config)) model.SavePretrained(dir);
+        using (var model = new TuneSharp.Architectures.Llama.LlamaForCausalLM(config)) model.SavePretrained(dir);
         var stories = Path.Combine(BenchPaths.Shared, "models", "stories260K");
         foreach (var file in new[] { "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json" })
             File.Copy(Path.Combine(stories, file), Path.Combine(dir, file));

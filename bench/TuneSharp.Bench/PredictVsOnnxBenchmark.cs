@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using TuneSharp.Architectures.Bert;
 using TuneSharp.Models;
 using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tasks.TextClassification;

@@ -1,3 +1,4 @@
+using TuneSharp.Architectures.Bert;
 using TuneSharp.Models;
 using static TorchSharp.torch;
 

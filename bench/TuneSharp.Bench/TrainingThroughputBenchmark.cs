@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TuneSharp.Architectures.Bert;
 using TuneSharp.Models;
 using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Training;

@@ -1,3 +1,4 @@
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Checkpoints;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Checkpoints;
 
 namespace TuneSharp.Models;

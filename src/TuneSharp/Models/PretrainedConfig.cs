@@ -1,5 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.Llama;
 
 namespace TuneSharp.Models;
 

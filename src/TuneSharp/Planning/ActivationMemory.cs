@@ -1,3 +1,5 @@
+using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Models;
 
 namespace TuneSharp.Planning;

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using TorchSharp;
+using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Models;
 using TuneSharp.Training;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using TuneSharp.Architectures.Bert;
 
 namespace TuneSharp.Tests.Cli;
 

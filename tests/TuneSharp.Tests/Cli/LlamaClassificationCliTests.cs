@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TuneSharp.Architectures.Llama;
 
 namespace TuneSharp.Tests.Cli;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TuneSharp.Architectures.Bert;
 using TuneSharp.Models;
 using TuneSharp.Tests.Tasks.TextClassification;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Inference;
 using TuneSharp.Models;
 using TuneSharp.Tests.Models;

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Models;
 
 namespace TuneSharp.Tests.Models;

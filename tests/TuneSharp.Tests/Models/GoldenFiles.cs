@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using TorchSharp;
+using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Models;
 using static TorchSharp.torch;
 

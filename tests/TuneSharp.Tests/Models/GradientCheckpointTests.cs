@@ -1,5 +1,6 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
+using TuneSharp.Architectures.Bert;
 using TuneSharp.Models;
 using TuneSharp.Tests.Training;
 using Xunit.Abstractions;

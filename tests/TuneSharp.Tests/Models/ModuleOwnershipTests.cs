@@ -1,3 +1,4 @@
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Models;
 using static TorchSharp.torch;
 

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
+using TuneSharp.Architectures.Bert;
 using TuneSharp.Checkpoints;
-using TuneSharp.Peft;
 using TuneSharp.Peft.Lora;
+using TuneSharp.Peft;
 using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tests.Tasks.SequenceClassification;
 using TuneSharp.Tests.Tasks.TextClassification;

@@ -1,3 +1,4 @@
+using TuneSharp.Architectures.Bert;
 using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tests.Tasks.TextClassification;
 using TuneSharp.Training;

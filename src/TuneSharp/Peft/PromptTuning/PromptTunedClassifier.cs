@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TuneSharp.Architectures.Bert;
 using TuneSharp.Models;
 using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;

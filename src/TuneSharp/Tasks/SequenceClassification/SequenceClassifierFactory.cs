@@ -1,4 +1,6 @@
 using TorchSharp;
+using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Checkpoints;
 using TuneSharp.Models;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using TuneSharp.Architectures.Bert;
 using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tests.Models;
 using Xunit.Abstractions;
@@ -12,7 +13,7 @@ public class HeadInitializationTests(ITestOutputHelper output)
     public void LargeBertHeadHasTheConfiguredStdAndZeroBias()
     {
         // 128 x 256 = 32768 draws: the sample std's standard error is 0.05/sqrt(2·32768) ≈ 0.0002, so ±0.0008 is 4 of them.
-        var config = new TuneSharp.Models.BertConfig
+        var config = new TuneSharp.Architectures.Bert.BertConfig
         {
             VocabSize = 10, HiddenSize = 256, NumHiddenLayers = 1, NumAttentionHeads = 4, IntermediateSize = 8,
             MaxPositionEmbeddings = 8, InitializerRange = 0.05,

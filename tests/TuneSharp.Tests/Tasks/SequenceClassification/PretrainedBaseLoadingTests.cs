@@ -1,3 +1,5 @@
+using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tests.Models;
 using Xunit.Abstractions;

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Checkpoints;
 using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;
@@ -123,7 +125,7 @@ public class SaveLoadTests
         var (without, _) = SequenceClassifierFactory.FromPretrained(dir.Path, new() { HiddenDropoutOverride = 0, AttentionDropoutOverride = 0 });
         using (without.Module)
         {
-            var config = Assert.IsType<TuneSharp.Models.BertConfig>(without.Config);
+            var config = Assert.IsType<TuneSharp.Architectures.Bert.BertConfig>(without.Config);
             Assert.Equal(0, config.HiddenDropoutProb);
             Assert.Equal(0, config.AttentionProbsDropoutProb);
             without.Module.train();

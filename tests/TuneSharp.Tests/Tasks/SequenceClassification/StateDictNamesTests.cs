@@ -1,3 +1,5 @@
+using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tests.Models;
 
@@ -21,7 +23,7 @@ public class StateDictNamesTests
         Assert.Contains("bert.pooler.dense.weight", keys);
 
         // Everything else is the head: exactly classifier.weight and classifier.bias.
-        using var bare = new TuneSharp.Models.BertModel(TinyModels.Bert());
+        using var bare = new TuneSharp.Architectures.Bert.BertModel(TinyModels.Bert());
         var expected = bare.state_dict().Keys.Select(k => "bert." + k).Append("classifier.weight").Append("classifier.bias").ToList();
         Assert.Equal(expected.Order(StringComparer.Ordinal), keys.Order(StringComparer.Ordinal));
         Assert.Equal(new long[] { 3, 16 }, model.state_dict()["classifier.weight"].shape);
@@ -44,7 +46,7 @@ public class StateDictNamesTests
         Assert.DoesNotContain("score.bias", keys);
         Assert.DoesNotContain(keys, k => k.StartsWith("lm_head", StringComparison.Ordinal));
 
-        using var causal = new TuneSharp.Models.LlamaForCausalLM(TinyModels.Llama(tied: true));
+        using var causal = new TuneSharp.Architectures.Llama.LlamaForCausalLM(TinyModels.Llama(tied: true));
         var expected = causal.state_dict().Keys.Append("score.weight").ToList();
         Assert.Equal(expected.Order(StringComparer.Ordinal), keys.Order(StringComparer.Ordinal));
         Assert.Equal(new long[] { 4, 16 }, model.state_dict()["score.weight"].shape);

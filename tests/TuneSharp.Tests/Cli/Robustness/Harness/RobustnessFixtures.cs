@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
+using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.Llama;
 using TuneSharp.Cli;
 using TuneSharp.Models;
 using static TorchSharp.torch;

@@ -1,9 +1,10 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using TuneSharp.Checkpoints;
+using TuneSharp.Models;
 using static TorchSharp.torch;
 
-namespace TuneSharp.Models;
+namespace TuneSharp.Architectures.Llama;
 
 /// <summary>
 /// A Llama decoder with a language-model head, as Hugging Face's <c>LlamaForCausalLM</c>:

@@ -1,7 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using TuneSharp.Models;
 
-namespace TuneSharp.Models;
+namespace TuneSharp.Architectures.Llama;
 
 /// <summary>Config of a Llama decoder (<c>model_type: "llama"</c>); property defaults are HF's LlamaConfig defaults.</summary>
 public sealed class LlamaConfig : PretrainedConfig

@@ -1,9 +1,10 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using TuneSharp.Models;
+using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;
 
-namespace TuneSharp.Tasks.SequenceClassification;
+namespace TuneSharp.Architectures.Llama;
 
 /// <summary>
 /// A Llama decoder with a bias-free linear head on the hidden state of each row's last real token, as transformers'

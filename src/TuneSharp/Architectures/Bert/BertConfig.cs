@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
+using TuneSharp.Models;
 
-namespace TuneSharp.Models;
+namespace TuneSharp.Architectures.Bert;
 
 /// <summary>Config of a BERT encoder (<c>model_type: "bert"</c>); property defaults are HF's BertConfig defaults.</summary>
 public sealed class BertConfig : PretrainedConfig

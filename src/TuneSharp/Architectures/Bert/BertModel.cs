@@ -1,9 +1,10 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using TuneSharp.Checkpoints;
+using TuneSharp.Models;
 using static TorchSharp.torch;
 
-namespace TuneSharp.Models;
+namespace TuneSharp.Architectures.Bert;
 
 /// <summary>Outputs of <see cref="BertModel"/>. Dispose them (or let a dispose scope do it).</summary>
 /// <param name="LastHiddenState">[B, T, hidden] hidden state of every token after the last layer.</param>

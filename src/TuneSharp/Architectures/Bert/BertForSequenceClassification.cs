@@ -1,9 +1,10 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using TuneSharp.Models;
+using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;
 
-namespace TuneSharp.Tasks.SequenceClassification;
+namespace TuneSharp.Architectures.Bert;
 
 /// <summary>
 /// BERT with a linear head on the pooled [CLS] output, as transformers' <c>BertForSequenceClassification</c>:
