@@ -31,7 +31,7 @@ public sealed record ModelSummary(
             bytes += info.End - info.Begin;
         }
         // A tied head stored as an explicit copy is one parameter tensor, not two.
-        var tiedCopy = config is LlamaConfig { TieWordEmbeddings: true }
+        var tiedCopy = TuneSharp.Architectures.ModelArchitectures.Find(config.ModelType)?.TiesWordEmbeddings(config) == true
             && infos.Any(i => i.Name == "lm_head.weight") && infos.Any(i => i.Name.EndsWith("embed_tokens.weight", StringComparison.Ordinal));
         if (tiedCopy)
         {

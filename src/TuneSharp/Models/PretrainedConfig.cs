@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.Json;
-using TuneSharp.Architectures.Bert;
-using TuneSharp.Architectures.Llama;
 
 namespace TuneSharp.Models;
 
@@ -17,11 +15,8 @@ public abstract class PretrainedConfig
     /// <summary>File name of a model config inside a model folder.</summary>
     public const string FileName = "config.json";
 
-    private static readonly Dictionary<string, Func<PretrainedConfig>> Factories = new(StringComparer.Ordinal)
-    {
-        ["bert"] = () => new BertConfig(),
-        ["llama"] = () => new LlamaConfig(),
-    };
+    // Config classes registered with Register, beside those of the registered architectures (Architectures.ModelArchitectures).
+    private static readonly Dictionary<string, Func<PretrainedConfig>> Factories = new(StringComparer.Ordinal);
 
     /// <summary>HF <c>model_type</c> of this config, e.g. "bert".</summary>
     public abstract string ModelType { get; }
@@ -55,6 +50,21 @@ public abstract class PretrainedConfig
     /// </summary>
     public abstract int MaxPositions { get; }
 
+    /// <summary>Width of the hidden states every layer reads and writes (BERT/Llama <c>hidden_size</c>).</summary>
+    public abstract int HiddenSize { get; set; }
+
+    /// <summary>Number of transformer layers (<c>num_hidden_layers</c>).</summary>
+    public abstract int NumHiddenLayers { get; set; }
+
+    /// <summary>Attention heads per layer (<c>num_attention_heads</c>).</summary>
+    public abstract int NumAttentionHeads { get; set; }
+
+    /// <summary>Rows of the input embedding table (<c>vocab_size</c>).</summary>
+    public abstract int VocabSize { get; set; }
+
+    /// <summary>Standard deviation of the normal initialisation of new weights, such as a new head (<c>initializer_range</c>).</summary>
+    public abstract double InitializerRange { get; set; }
+
     /// <summary>Keys of config.json that no typed property represents, kept verbatim for <see cref="Save"/>.</summary>
     public JsonObject ExtraFields { get; private set; } = new();
 
@@ -64,7 +74,12 @@ public abstract class PretrainedConfig
     /// <summary>The <c>model_type</c> values <see cref="Load"/> understands.</summary>
     public static IReadOnlyCollection<string> SupportedModelTypes
     {
-        get { lock (Factories) return Factories.Keys.Order(StringComparer.Ordinal).ToArray(); }
+        get
+        {
+            lock (Factories)
+                return Factories.Keys.Concat(TuneSharp.Architectures.ModelArchitectures.All.Select(a => a.ModelType))
+                    .Distinct().Order(StringComparer.Ordinal).ToArray();
+        }
     }
 
     /// <summary>Adds (or replaces) the config class for a <c>model_type</c>, e.g. "roberta" or "gpt2".</summary>
@@ -116,6 +131,7 @@ public abstract class PretrainedConfig
             ?? throw new ModelConfigException($"{source}: field 'model_type' is missing; supported model types: {string.Join(", ", SupportedModelTypes)}.");
         Func<PretrainedConfig>? factory;
         lock (Factories) Factories.TryGetValue(modelType, out factory);
+        factory ??= TuneSharp.Architectures.ModelArchitectures.Find(modelType)?.CreateConfig;
         if (factory is null)
             throw new ModelConfigException(
                 $"{source}: model_type \"{modelType}\" is not supported; supported model types: {string.Join(", ", SupportedModelTypes)}.");

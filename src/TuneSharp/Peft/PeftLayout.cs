@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using TuneSharp.Architectures;
 using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;
@@ -27,12 +28,9 @@ public static class PeftLayout
 
     /// <summary>PEFT's default LoRA target modules for a model_type.</summary>
     /// <exception cref="PeftException">No default is known for that model type.</exception>
-    public static IReadOnlyList<string> DefaultLoraTargets(string modelType) => modelType switch
-    {
-        "bert" => ["query", "value"],
-        "llama" => ["q_proj", "v_proj"],
-        _ => throw new PeftException($"There are no default LoRA target modules for model_type \"{modelType}\"; set the target modules explicitly (e.g. \"all-linear\")."),
-    };
+    public static IReadOnlyList<string> DefaultLoraTargets(string modelType) =>
+        ModelArchitectures.Find(modelType)?.DefaultLoraTargets
+        ?? throw new PeftException($"There are no default LoRA target modules for model_type \"{modelType}\"; set the target modules explicitly (e.g. \"all-linear\").");
 
     /// <summary>
     /// The output projections that bottleneck adapters follow, as whole-path regular expressions: the attention
@@ -41,12 +39,8 @@ public static class PeftLayout
     /// <exception cref="PeftException">No placement is known for that model type.</exception>
     public static Regex BottleneckSites(string modelType, BottleneckVariant variant)
     {
-        var (attention, feedForward) = modelType switch
-        {
-            "bert" => (@"attention\.output\.dense", @"output\.dense"),
-            "llama" => (@"self_attn\.o_proj", @"mlp\.down_proj"),
-            _ => throw new PeftException($"Bottleneck adapters do not know where to go in model_type \"{modelType}\"; supported: bert, llama."),
-        };
+        var (attention, feedForward) = ModelArchitectures.Find(modelType)?.AdapterSites
+            ?? throw new PeftException($"Bottleneck adapters do not know where to go in model_type \"{modelType}\"; supported: {string.Join(", ", ModelArchitectures.All.Select(a => a.ModelType))}.");
         var sites = variant == BottleneckVariant.Houlsby ? $"(?:{attention}|{feedForward})" : feedForward;
         // "<anything>.layers.<n>." / ".layer.<n>." then the site: anchors the FFN "output.dense" to the layer itself,
         // so BERT's "attention.output.dense" is not taken for a feed-forward projection.

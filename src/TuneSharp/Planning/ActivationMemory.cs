@@ -1,25 +1,14 @@
-using TuneSharp.Architectures.Bert;
-using TuneSharp.Architectures.Llama;
 using TuneSharp.Models;
 
 namespace TuneSharp.Planning;
 
 /// <summary>
 /// The memory a training step's activations take: the tensors autograd keeps from the forward pass for the backward
-/// pass, counted from what this library's BERT and Llama layers save (fp32, 4 bytes an element), for the longest batch
-/// of a run. T = batch × length tokens, H hidden size, I intermediate size, A heads, S length:
-/// <list type="bullet">
-/// <item>BERT layer: 10·T·H (attention input; Q, K, V; context; the attention output's dropout mask; two LayerNorm
-/// inputs; the feed-forward input and its dropout mask) + 2·T·I (GELU input and output) + with attention dropout
-/// 3·B·A·S² (softmax output, its dropout mask, the dropped probabilities), without it the fused kernel's output and
-/// log-sum-exp (T·H + B·A·S).</item>
-/// <item>Llama layer: 11·T·H (each RMSNorm's input, normalised input and output; Q after rotation; K and V repeated to
-/// all heads; the attention output and its reshaped copy for the output projection) + 4·T·I (gate, up, SiLU output,
-/// their product) + the fused attention's log-sum-exp (B·A·S), or 3·B·A·S² with attention dropout.</item>
-/// </list>
+/// pass, counted from what this library's layers save (fp32, 4 bytes an element), for the longest batch
+/// of a run, from the per-layer counts each architecture registers (<see cref="Architectures.ModelArchitecture.Activations"/>;
+/// BERT's and Llama's registrations list what their layers save).
 /// When the layers' weight matrices do not train (LoRA, adapters, BitFit, prompt tuning), tensors kept only as the input
-/// of a weight matrix are not kept: BERT's context and feed-forward input and GELU output (2·T·H + T·I), Llama's second
-/// RMSNorm output, the output projection's input and the SiLU-gate product (2·T·H + T·I).
+/// of a weight matrix are not kept.
 /// Layers below the lowest one with a trainable parameter keep nothing (no gradient flows there). With gradient
 /// checkpointing every layer but the last keeps only its input (T·H) and one layer is recomputed at a time, so the peak
 /// holds one full layer. The backward pass also holds the gradients of the widest activations for a moment: two of the
@@ -39,7 +28,8 @@ public static class ActivationMemory
     public static long? PeakBytes(PretrainedConfig config, int batch, int length, int layersWithGradient, bool gradientCheckpointing,
         bool weightMatricesTrain = true)
     {
-        if (Layer(config, batch, length) is not { } shape) return null;
+        if (Architectures.ModelArchitectures.Find(config.ModelType) is not { } architecture) return null;
+        var shape = architecture.Activations(config, batch, length);
         var layer = weightMatricesTrain ? shape : shape with { Saved = shape.Saved - shape.SavedOnlyForWeights };
         var layers = Math.Clamp(layersWithGradient, 0, layer.Count);
         if (layers == 0) return 0;
@@ -49,39 +39,5 @@ public static class ActivationMemory
         if (layers == layer.Count) elements += layer.Embeddings;
         elements += 2 * layer.Widest;
         return elements * BytesPerElement;
-    }
-
-    /// <summary>
-    /// One layer's saved elements (and how many of them only feed weight matrices), its input, the widest single tensor,
-    /// the embeddings' saved elements and the layer count.
-    /// </summary>
-    private readonly record struct LayerShape(long Saved, long SavedOnlyForWeights, long Input, long Widest, long Embeddings, int Count);
-
-    private static LayerShape? Layer(PretrainedConfig config, long batch, long length)
-    {
-        var tokens = batch * length;
-        switch (config)
-        {
-            case BertConfig bert:
-            {
-                long h = bert.HiddenSize, i = bert.IntermediateSize, a = bert.NumAttentionHeads;
-                var squares = batch * a * length * length;
-                var attention = bert.AttentionProbsDropoutProb > 0 ? 3 * squares : tokens * h + batch * a * length;
-                var saved = 10 * tokens * h + 2 * tokens * i + attention;
-                var widest = Math.Max(tokens * i, bert.AttentionProbsDropoutProb > 0 ? squares : 0);
-                return new LayerShape(saved, 2 * tokens * h + tokens * i, tokens * h, widest, 2 * tokens * h, bert.NumHiddenLayers);
-            }
-            case LlamaConfig llama:
-            {
-                long h = llama.HiddenSize, i = llama.IntermediateSize, a = llama.NumAttentionHeads;
-                var squares = batch * a * length * length;
-                var attention = llama.AttentionDropout > 0 ? 3 * squares : batch * a * length;
-                var saved = 11 * tokens * h + 4 * tokens * i + attention;
-                var widest = Math.Max(tokens * i, llama.AttentionDropout > 0 ? squares : 0);
-                return new LayerShape(saved, 2 * tokens * h + tokens * i, tokens * h, widest, 0, llama.NumHiddenLayers);
-            }
-            default:
-                return null;
-        }
     }
 }

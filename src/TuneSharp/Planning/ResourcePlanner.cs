@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
 using TorchSharp;
-using TuneSharp.Architectures.Bert;
-using TuneSharp.Architectures.Llama;
 using TuneSharp.Models;
 using TuneSharp.Training;
 using static TorchSharp.torch;
@@ -182,12 +180,7 @@ public static partial class ResourcePlanner
     [GeneratedRegex(@"(?:^|\.)layers?\.(\d+)\.")]
     private static partial Regex LayerIndex();
 
-    private static (long Hidden, int Layers) Shape(PretrainedConfig config) => config switch
-    {
-        BertConfig b => (b.HiddenSize, b.NumHiddenLayers),
-        LlamaConfig l => (l.HiddenSize, l.NumHiddenLayers),
-        _ => (0, 0),
-    };
+    private static (long Hidden, int Layers) Shape(PretrainedConfig config) => (config.HiddenSize, config.NumHiddenLayers);
 
     /// <summary>
     /// FLOPs per training token: forward 2·N (N = non-embedding parameters) + 4·L·H·S for attention; backward

@@ -10,10 +10,10 @@ public sealed class BertConfig : PretrainedConfig
 
     public override string ModelType => "bert";
 
-    public int VocabSize { get; set; } = 30522;
-    public int HiddenSize { get; set; } = 768;
-    public int NumHiddenLayers { get; set; } = 12;
-    public int NumAttentionHeads { get; set; } = 12;
+    public override int VocabSize { get; set; } = 30522;
+    public override int HiddenSize { get; set; } = 768;
+    public override int NumHiddenLayers { get; set; } = 12;
+    public override int NumAttentionHeads { get; set; } = 12;
     public int IntermediateSize { get; set; } = 3072;
     /// <summary>Activation of the feed-forward block: "gelu" (erf form), "gelu_new", "relu", ...</summary>
     public string HiddenAct { get; set; } = "gelu";
@@ -24,7 +24,7 @@ public sealed class BertConfig : PretrainedConfig
     /// <inheritdoc/>
     public override int MaxPositions => MaxPositionEmbeddings;
     public int TypeVocabSize { get; set; } = 2;
-    public double InitializerRange { get; set; } = 0.02;
+    public override double InitializerRange { get; set; } = 0.02;
     public double LayerNormEps { get; set; } = 1e-12;
     /// <summary>Only "absolute" is implemented; relative_key variants are rejected at load.</summary>
     public string PositionEmbeddingType { get; set; } = "absolute";

@@ -39,8 +39,11 @@ public sealed class BertForSequenceClassification : nn.Module, ISequenceClassifi
     }
 
     public BertConfig Config { get; }
-    PretrainedConfig ISequenceClassifier.Config => Config;
-    nn.Module ISequenceClassifier.Module => this;
+    PretrainedConfig ITaskModel.Config => Config;
+    nn.Module ITaskModel.Module => this;
+
+    /// <inheritdoc/>
+    public ModelTask Task => ModelTask.SequenceClassification;
 
     public int NumLabels { get; }
     public ProblemType ProblemType { get; }

@@ -24,7 +24,7 @@ public sealed record BertModelOutput(Tensor LastHiddenState, Tensor? PoolerOutpu
 /// <c>state_dict()</c> has the same keys as an HF checkpoint: <c>embeddings.word_embeddings.weight</c>,
 /// <c>encoder.layer.0.attention.self.query.weight</c>, ..., <c>pooler.dense.bias</c>.
 /// </summary>
-public sealed class BertModel : nn.Module
+public sealed class BertModel : nn.Module, IBackbone
 {
     // HF attribute names, on purpose (they are the parameter names); hence the snake_case fields.
     private readonly BertEmbeddings embeddings;
@@ -74,6 +74,14 @@ public sealed class BertModel : nn.Module
     /// <summary>The word embedding table (<c>embeddings.word_embeddings</c>), [vocab, hidden].</summary>
     public Embedding WordEmbeddings => embeddings.WordEmbeddings;
 
+    nn.Module IBackbone.Module => this;
+
+    BackboneOutput IBackbone.Forward(Tensor? inputIds, Tensor? inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds)
+    {
+        var output = Encode(inputIds, inputsEmbeds, attentionMask, tokenTypeIds, null);
+        return new BackboneOutput(output.LastHiddenState, output.PoolerOutput);
+    }
+
     // Exactly one of inputIds / inputsEmbeds is set.
     private BertModelOutput Encode(Tensor? inputIds, Tensor? inputsEmbeds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? positionIds)
     {
@@ -108,9 +116,8 @@ public sealed class BertModel : nn.Module
         var model = new BertModel(config);
         var report = PretrainedWeights.LoadInto(model, modelDir, dtype, new StateDictLoadOptions
         {
-            BaseModelPrefix = "bert",
-            // Older checkpoints persist this constant buffer; we compute positions instead.
-            IgnoreUnexpected = [@"(^|\.)embeddings\.position_ids$"],
+            BaseModelPrefix = BertArchitecture.Registration.BaseModelPrefix,
+            IgnoreUnexpected = BertArchitecture.Registration.IgnoreOnLoad,
         });
         return (model, report);
     }

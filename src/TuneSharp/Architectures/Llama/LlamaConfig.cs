@@ -15,11 +15,11 @@ public sealed class LlamaConfig : PretrainedConfig
 
     public override string ModelType => "llama";
 
-    public int VocabSize { get; set; } = 32000;
-    public int HiddenSize { get; set; } = 4096;
+    public override int VocabSize { get; set; } = 32000;
+    public override int HiddenSize { get; set; } = 4096;
     public int IntermediateSize { get; set; } = 11008;
-    public int NumHiddenLayers { get; set; } = 32;
-    public int NumAttentionHeads { get; set; } = 32;
+    public override int NumHiddenLayers { get; set; } = 32;
+    public override int NumAttentionHeads { get; set; } = 32;
     /// <summary>Key/value heads for grouped-query attention; HF defaults it to num_attention_heads.</summary>
     public int NumKeyValueHeads { get; set; } = 32;
     /// <summary>Explicit <c>head_dim</c> from the file, or null (then hidden_size / num_attention_heads).</summary>
@@ -29,7 +29,7 @@ public sealed class LlamaConfig : PretrainedConfig
 
     /// <inheritdoc/>
     public override int MaxPositions => MaxPositionEmbeddings;
-    public double InitializerRange { get; set; } = 0.02;
+    public override double InitializerRange { get; set; } = 0.02;
     public double RmsNormEps { get; set; } = 1e-6;
     public double RopeTheta { get; set; } = 10000.0;
     /// <summary>The <c>rope_scaling</c> object as written (null = none); see <see cref="RopeScalingType"/>.</summary>

@@ -95,7 +95,7 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLM
 }
 
 /// <summary>The decoder stack (<c>model.*</c> in HF): embeddings, layers, final norm. Returns hidden states.</summary>
-public sealed class LlamaModel : nn.Module
+public sealed class LlamaModel : nn.Module, IBackbone
 {
     private readonly Embedding embed_tokens;
     private readonly ModuleList<LlamaDecoderLayer> layers;
@@ -120,6 +120,14 @@ public sealed class LlamaModel : nn.Module
 
     /// <summary>The token embedding (<c>model.embed_tokens</c>).</summary>
     public Embedding EmbedTokens => embed_tokens;
+
+    nn.Module IBackbone.Module => this;
+
+    Embedding IBackbone.WordEmbeddings => embed_tokens;
+
+    // Llama has no segments (token types are ignored) and no pooled output.
+    BackboneOutput IBackbone.Forward(Tensor? inputIds, Tensor? inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds) =>
+        new(inputIds is not null ? forward(inputIds, attentionMask) : ForwardEmbeddings(inputsEmbeds!, attentionMask), null);
 
     /// <summary>Final hidden states [B, T, hidden] (after the last RMSNorm); see <see cref="LlamaForCausalLM.forward"/>.</summary>
     public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)

@@ -38,8 +38,11 @@ public sealed class LlamaForSequenceClassification : nn.Module, ISequenceClassif
     }
 
     public LlamaConfig Config { get; }
-    PretrainedConfig ISequenceClassifier.Config => Config;
-    nn.Module ISequenceClassifier.Module => this;
+    PretrainedConfig ITaskModel.Config => Config;
+    nn.Module ITaskModel.Module => this;
+
+    /// <inheritdoc/>
+    public ModelTask Task => ModelTask.SequenceClassification;
 
     public int NumLabels { get; }
     public ProblemType ProblemType { get; }

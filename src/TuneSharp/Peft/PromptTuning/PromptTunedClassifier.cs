@@ -41,6 +41,9 @@ public sealed class PromptTunedClassifier : ISequenceClassifier
     public nn.Module Module => _inner.Module;
 
     /// <inheritdoc/>
+    public ModelTask Task => _inner.Task;
+
+    /// <inheritdoc/>
     public int NumLabels => _inner.NumLabels;
 
     /// <inheritdoc/>
@@ -53,7 +56,7 @@ public sealed class PromptTunedClassifier : ISequenceClassifier
     public bool GradientCheckpointing { get => _inner.GradientCheckpointing; set => _inner.GradientCheckpointing = value; }
 
     /// <summary>Logits [B, NumLabels] (float32) for the input with the virtual tokens in front; see <see cref="ISequenceClassifier.Forward"/>.</summary>
-    /// <exception cref="PeftException">Input plus virtual tokens exceed a BERT model's position embeddings.</exception>
+    /// <exception cref="PeftException">Input plus virtual tokens exceed the model's positions.</exception>
     public Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds)
     {
         using var scope = NewDisposeScope();
@@ -61,16 +64,17 @@ public sealed class PromptTunedClassifier : ISequenceClassifier
     }
 
     /// <summary>As <see cref="Forward"/> for inputs given as word embeddings [B, T, hidden]; the prompt goes in front of them.</summary>
-    /// <exception cref="PeftException">Input plus virtual tokens exceed a BERT model's position embeddings.</exception>
+    /// <exception cref="PeftException">Input plus virtual tokens exceed the model's positions.</exception>
     public Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds)
     {
         using var scope = NewDisposeScope();
         var (batch, length) = (inputsEmbeds.shape[0], inputsEmbeds.shape[1]);
         var virtualTokens = NumVirtualTokens;
-        if (_inner.Config is BertConfig bert && length + virtualTokens > bert.MaxPositionEmbeddings)
+        var positions = _inner.Config.MaxPositions;
+        if (length + virtualTokens > positions)
             throw new PeftException(
                 $"The input has {length} tokens and prompt tuning adds {virtualTokens} virtual tokens, but this model has only " +
-                $"{bert.MaxPositionEmbeddings} positions (max_position_embeddings); use a max length of at most {bert.MaxPositionEmbeddings - virtualTokens}.");
+                $"{positions} positions (max_position_embeddings); use a max length of at most {positions - virtualTokens}.");
         var device = inputsEmbeds.device;
         // PEFT keeps the prompt in float32 and casts it to the embeddings' dtype for the forward pass.
         var prompt = _prompt.weight!.to(inputsEmbeds.dtype).unsqueeze(0).expand(batch, -1, -1);

@@ -114,12 +114,7 @@ public sealed class PromptTuningModel : IPeftAdapter
     /// <summary>The adapter_config.json this adapter writes.</summary>
     public PromptTuningConfig ToConfig()
     {
-        var (heads, layers) = Classifier.Config switch
-        {
-            BertConfig bert => ((int?)bert.NumAttentionHeads, (int?)bert.NumHiddenLayers),
-            LlamaConfig llama => (llama.NumAttentionHeads, llama.NumHiddenLayers),
-            _ => (null, null),
-        };
+        var (heads, layers) = ((int?)Classifier.Config.NumAttentionHeads, (int?)Classifier.Config.NumHiddenLayers);
         return new PromptTuningConfig
         {
             NumVirtualTokens = Options.NumVirtualTokens,

@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using TuneSharp.Models;
 using static TorchSharp.torch;
 
@@ -9,14 +8,8 @@ namespace TuneSharp.Tasks.SequenceClassification;
 /// transformers' <c>AutoModelForSequenceClassification</c>. The trainer computes the loss itself
 /// (<see cref="SequenceClassificationLoss"/>) so models stay pure functions of their inputs.
 /// </summary>
-public interface ISequenceClassifier
+public interface ISequenceClassifier : ITaskModel
 {
-    /// <summary>The model config, including id2label / label2id and problem_type.</summary>
-    PretrainedConfig Config { get; }
-
-    /// <summary>The model as a TorchSharp module (train()/eval(), parameters, device moves).</summary>
-    nn.Module Module { get; }
-
     /// <summary>Number of outputs of the head (last dimension of the logits).</summary>
     int NumLabels { get; }
 
@@ -30,22 +23,10 @@ public interface ISequenceClassifier
     /// </summary>
     Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds);
 
-    /// <summary>The word embedding table that turns input ids into the vectors the first layer sees ([vocab, hidden]).</summary>
-    Embedding InputEmbeddings { get; }
-
-    /// <summary>
-    /// Recompute each transformer layer in the backward pass instead of keeping its activations (transformers'
-    /// <c>gradient_checkpointing_enable()</c>): much less activation memory for long inputs, about one extra forward pass.
-    /// </summary>
-    bool GradientCheckpointing { get; set; }
-
     /// <summary>
     /// <see cref="Forward"/> on word embeddings [B, T, hidden] (in the model dtype) instead of ids, as transformers'
     /// <c>inputs_embeds</c>: <c>ForwardEmbeddings(InputEmbeddings(ids), ...)</c> gives exactly <c>Forward(ids, ...)</c>.
     /// Prompt tuning uses it to put trained vectors that have no token id in front of the input.
     /// </summary>
     Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds);
-
-    /// <summary>Writes config.json and model.safetensors with transformers' names for this architecture.</summary>
-    void SavePretrained(string dir);
 }

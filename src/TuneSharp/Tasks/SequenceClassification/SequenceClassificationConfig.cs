@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.Json;
-using TuneSharp.Architectures.Bert;
-using TuneSharp.Architectures.Llama;
 using TuneSharp.Models;
 
 namespace TuneSharp.Tasks.SequenceClassification;
@@ -111,17 +109,7 @@ public static class SequenceClassificationConfig
     {
         CheckProbability(options.HiddenDropoutOverride, nameof(options.HiddenDropoutOverride));
         CheckProbability(options.AttentionDropoutOverride, nameof(options.AttentionDropoutOverride));
-        switch (config)
-        {
-            case BertConfig bert:
-                if (options.HiddenDropoutOverride is { } hidden) bert.HiddenDropoutProb = hidden;
-                if (options.AttentionDropoutOverride is { } attention) bert.AttentionProbsDropoutProb = attention;
-                break;
-            case LlamaConfig llama:
-                // HF's Llama has attention dropout only; there is no hidden dropout to override.
-                if (options.AttentionDropoutOverride is { } llamaAttention) llama.AttentionDropout = llamaAttention;
-                break;
-        }
+        Architectures.ModelArchitectures.Find(config.ModelType)?.ApplyDropout(config, options.HiddenDropoutOverride, options.AttentionDropoutOverride);
     }
 
     private static void CheckProbability(double? p, string name)

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.Llama;
+using TuneSharp.Architectures;
 using TuneSharp.Checkpoints;
 using TuneSharp.Models;
 using static TorchSharp.torch;
@@ -15,7 +16,7 @@ namespace TuneSharp.Tasks.SequenceClassification;
 public static class SequenceClassifierFactory
 {
     /// <summary>model_type values with a sequence-classification model.</summary>
-    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["bert", "llama"];
+    public static IReadOnlyList<string> SupportedModelTypes => ModelArchitectures.WithTask(ModelTask.SequenceClassification);
 
     /// <summary>
     /// Loads config.json and the safetensors weights of <paramref name="modelDir"/> into a classifier described by
@@ -32,19 +33,19 @@ public static class SequenceClassifierFactory
         TorchRuntime.EnsureLoaded();
         ArgumentNullException.ThrowIfNull(options);
         var config = PretrainedConfig.Load(modelDir);
-        var architecture = Architecture.For(config);
-        if (options.RequireTrainedHead && !ModelWeights.ReadInfos(modelDir).Any(i => i.Name == architecture.HeadWeightKey))
+        var (architecture, head) = HeadOf(config);
+        if (options.RequireTrainedHead && !ModelWeights.ReadInfos(modelDir).Any(i => i.Name == head.WeightKey))
             throw new UntrainedHeadException(
-                $"{modelDir} has no trained classification head (its weights hold no '{architecture.HeadWeightKey}'): it is a base " +
+                $"{modelDir} has no trained classification head (its weights hold no '{head.WeightKey}'): it is a base " +
                 $"{config.ModelType} model, so every prediction would come from a randomly initialised head. Fine-tune it first " +
                 "(train), or set allow_untrained_head to run the random head anyway.");
         SequenceClassificationConfig.Apply(config, options);
 
-        var model = architecture.Create(config);
+        var model = (ISequenceClassifier)head.Create!(config);
         try
         {
             if (options.DType is { } dtype) model.Module.to(dtype);
-            var report = LoadWeights(model, architecture, modelDir, options);
+            var report = LoadWeights(model, architecture, head, modelDir, options);
             model.Module.eval();
             TuneSharp.Models.ModuleOwnership.DetachFromDisposeScopes(model.Module);
             return (model, report);
@@ -56,21 +57,31 @@ public static class SequenceClassifierFactory
         }
     }
 
-    private static LoadReport LoadWeights(ISequenceClassifier model, Architecture architecture, string modelDir, SequenceClassificationOptions options)
+    /// <summary>The registered architecture of a config and its sequence-classification head.</summary>
+    /// <exception cref="SequenceClassificationException">The model_type has no sequence-classification model.</exception>
+    private static (ModelArchitecture Architecture, TaskHead Head) HeadOf(PretrainedConfig config) =>
+        ModelArchitectures.Find(config.ModelType) is { } architecture && architecture.Heads.TryGetValue(ModelTask.SequenceClassification, out var head)
+            ? (architecture, head)
+            : throw new SequenceClassificationException(
+                $"{config.Source}: model_type \"{config.ModelType}\" has no sequence-classification model in TuneSharp " +
+                $"(supported: {string.Join(", ", SupportedModelTypes)}).");
+
+    private static LoadReport LoadWeights(ISequenceClassifier model, ModelArchitecture architecture, TaskHead head, string modelDir,
+        SequenceClassificationOptions options)
     {
         var weights = ModelWeights.Load(modelDir, options.DType);
         try
         {
-            var headMismatch = CheckSavedHead(weights, architecture, model.NumLabels, modelDir, options);
+            var headMismatch = CheckSavedHead(weights, head, model.NumLabels, modelDir, options);
             var report = StateDictLoader.LoadInto(model.Module, weights, new StateDictLoadOptions
             {
                 BaseModelPrefix = architecture.BaseModelPrefix,
-                IgnoreUnexpected = architecture.IgnoreUnexpected,
+                IgnoreUnexpected = [.. architecture.IgnoreOnLoad, .. head.IgnoreOnLoad],
                 ThrowOnShapeMismatch = !headMismatch,
             });
             // The new head is already initialised by the constructor; other gaps get transformers' init rules.
-            var otherMissing = report.MissingKeys.Where(k => !architecture.HeadKeys.Contains(k));
-            HeadInitialization.InitMissing(model.Module, otherMissing, architecture.InitializerRange(model.Config));
+            var otherMissing = report.MissingKeys.Where(k => !head.Owns(k));
+            HeadInitialization.InitMissing(model.Module, otherMissing, model.Config.InitializerRange);
             return report;
         }
         finally
@@ -80,46 +91,13 @@ public static class SequenceClassifierFactory
     }
 
     /// <summary>True when the folder holds a head of another size and the caller allowed replacing it; throws when not allowed.</summary>
-    private static bool CheckSavedHead(Dictionary<string, Tensor> weights, Architecture architecture, int numLabels, string modelDir, SequenceClassificationOptions options)
+    private static bool CheckSavedHead(Dictionary<string, Tensor> weights, TaskHead taskHead, int numLabels, string modelDir, SequenceClassificationOptions options)
     {
-        if (!weights.TryGetValue(architecture.HeadWeightKey, out var head) || head.shape[0] == numLabels) return false;
+        if (!weights.TryGetValue(taskHead.WeightKey, out var head) || head.shape[0] == numLabels) return false;
         if (options.IgnoreMismatchedSizes) return true;
         throw new SequenceClassificationException(
-            $"{modelDir} holds a classification head for {head.shape[0]} labels ('{architecture.HeadWeightKey}' has shape " +
+            $"{modelDir} holds a classification head for {head.shape[0]} labels ('{taskHead.WeightKey}' has shape " +
             $"[{string.Join(", ", head.shape)}]), but {numLabels} labels were requested (NumLabels). Load it with NumLabels = {head.shape[0]}, " +
             $"or set IgnoreMismatchedSizes = true to replace that head with a new, randomly initialised one for {numLabels} labels.");
-    }
-
-    /// <summary>What differs between the supported architectures when loading.</summary>
-    private sealed record Architecture(
-        Func<PretrainedConfig, ISequenceClassifier> Create,
-        string BaseModelPrefix,
-        IReadOnlyList<string> HeadKeys,
-        IReadOnlyList<string> IgnoreUnexpected,
-        Func<PretrainedConfig, double> InitializerRange)
-    {
-        public string HeadWeightKey => HeadKeys[0];
-
-        public static Architecture For(PretrainedConfig config) => config switch
-        {
-            BertConfig => new(
-                c => new BertForSequenceClassification((BertConfig)c),
-                "bert",
-                ["classifier.weight", "classifier.bias"],
-                // Older checkpoints persist this constant buffer; positions are computed instead.
-                [@"(^|\.)embeddings\.position_ids$"],
-                c => ((BertConfig)c).InitializerRange),
-            LlamaConfig => new(
-                c => new LlamaForSequenceClassification((LlamaConfig)c),
-                "model",
-                ["score.weight"],
-                // A causal-LM checkpoint's output head has no place in a classifier (expected, as in transformers);
-                // rotary_emb.inv_freq is a buffer older checkpoints persisted and we derive from rope_theta.
-                [@"^lm_head\.weight$", @"rotary_emb\.inv_freq$"],
-                c => ((LlamaConfig)c).InitializerRange),
-            _ => throw new SequenceClassificationException(
-                $"{config.Source}: model_type \"{config.ModelType}\" has no sequence-classification model in TuneSharp " +
-                $"(supported: {string.Join(", ", SupportedModelTypes)})."),
-        };
     }
 }

@@ -100,6 +100,11 @@ public class ClassificationConfigTests
         public const string Type = "tunesharp-test-no-classifier";
         public override string ModelType => Type;
         public override int MaxPositions => 512;
+        public override int HiddenSize { get; set; } = 8;
+        public override int NumHiddenLayers { get; set; } = 1;
+        public override int NumAttentionHeads { get; set; } = 1;
+        public override int VocabSize { get; set; } = 16;
+        public override double InitializerRange { get; set; } = 0.02;
         protected override void ReadFields(ConfigReader reader) { }
         protected override void WriteFields(JsonObject json) { }
     }
