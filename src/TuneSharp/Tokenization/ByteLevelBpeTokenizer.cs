@@ -28,6 +28,10 @@ public sealed class ByteLevelBpeTokenizer : TextTokenizer
     public override int VocabSize => _pipeline.VocabSize;
     /// <inheritdoc/>
     public override IReadOnlyList<Token> Tokenize(string text) => _pipeline.Tokenize(text);
+    /// <summary>Words are the GPT-2 regex pieces (" world" is one word), as fast tokenizers number them.</summary>
+    internal override TokenSequence TokenizeWithWordIds(string text) => _pipeline.TokenizeWithWordIds(text);
+    /// <summary>A pre-split word is tokenized as if preceded by a space ("Ġword"), whatever add_prefix_space says.</summary>
+    internal override IReadOnlyList<Token> TokenizeWord(string word) => _pipeline.TokenizeWord(word);
     /// <inheritdoc/>
     public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = true) => _pipeline.Decode(ids, skipSpecialTokens);
     /// <inheritdoc/>

@@ -27,7 +27,8 @@ public enum PaddingStrategy
 /// <summary>Which side padding goes on. Encoders usually pad right; decoders generating text pad left.</summary>
 public enum PaddingSide { Right, Left }
 
-/// <summary>Options for <see cref="TextTokenizer.Encode"/> and <see cref="TextTokenizer.EncodeBatch"/>.</summary>
+/// <summary>Options for <see cref="TextTokenizer.Encode"/>, <see cref="TextTokenizer.EncodeBatch"/>, <see cref="TextTokenizer.EncodeWords"/>
+/// and <see cref="TextTokenizer.EncodeWordsBatch"/>.</summary>
 public sealed record EncodeOptions
 {
     /// <summary>Add the model's special tokens ([CLS]/[SEP], &lt;s&gt;...) according to its template.</summary>
@@ -47,6 +48,30 @@ public sealed record EncodeOptions
 
     /// <summary>Round the padded length up to a multiple of this (e.g. 8), if set.</summary>
     public int? PadToMultipleOf { get; init; }
+
+    /// <summary>
+    /// Return every window of an input that is longer than <see cref="MaxLength"/> instead of only the first one
+    /// (transformers' <c>return_overflowing_tokens=True</c>, with a fast tokenizer's semantics): the batch methods
+    /// then return, input after input, all windows of each, and <see cref="Encoding.OverflowToSampleMapping"/> says
+    /// which input a window came from. Only one sequence is cut into windows: the only one of a single text, the
+    /// second of a pair with <see cref="TruncationStrategy.OnlySecond"/> (extractive QA: the question is repeated in every
+    /// window), the first with <see cref="TruncationStrategy.OnlyFirst"/>; <see cref="TruncationStrategy.LongestFirst"/>
+    /// is refused for pairs, as transformers refuses it. With L = MaxLength minus the special tokens minus the length
+    /// of the sequence that is not windowed, window k covers tokens [k·(L − Stride), min(k·(L − Stride) + L, n)) of the
+    /// n-token windowed sequence, and the windows stop at the first one that reaches the end (so the last may be
+    /// shorter than L). Each window gets its own special tokens, offsets, word ids and sequence ids.
+    /// Without MaxLength, or with <see cref="TruncationStrategy.DoNotTruncate"/>, each input gives one encoding.
+    /// Transformers' slow tokenizers differ: they return only the first window plus one <c>overflowing_tokens</c>
+    /// list, tokens [L − Stride, n) of the windowed sequence without special tokens (windows 1, 2... joined without
+    /// their overlaps). <see cref="TextTokenizer.Encode"/> and <see cref="TextTokenizer.EncodeWords"/> return a single
+    /// encoding and therefore refuse this option: use the batch methods.
+    /// </summary>
+    public bool ReturnOverflowingTokens { get; init; }
+
+    /// <summary>Number of tokens of the windowed sequence that consecutive windows share (transformers' <c>stride</c>);
+    /// only used with <see cref="ReturnOverflowingTokens"/>. It must be smaller than the room L a window has for the
+    /// windowed sequence (see <see cref="ReturnOverflowingTokens"/>).</summary>
+    public int Stride { get; init; }
 
     /// <summary>Default options: special tokens, no truncation, no padding.</summary>
     public static EncodeOptions Default { get; } = new();

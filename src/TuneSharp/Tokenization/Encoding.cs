@@ -20,8 +20,29 @@ public sealed class Encoding
     public required int?[] SequenceIds { get; init; }
     /// <summary>Token strings as in the vocabulary.</summary>
     public required string[] Tokens { get; init; }
-    /// <summary>How many model tokens truncation removed (0 if none).</summary>
+    /// <summary>
+    /// Index of the word each token came from (transformers' <c>word_ids()</c>); null for special and pad tokens. Word
+    /// indices start again at 0 in the second sequence of a pair (tell the sequences apart with <see cref="SequenceIds"/>).
+    /// For <see cref="TextTokenizer.EncodeWords"/> a word is one string of the caller's list (all the tokens a word splits
+    /// into share its index, even when the tokenizer splits it further, e.g. "U.S." into four tokens). For plain text
+    /// the words are the pieces of the tokenizer's pre-tokenizer, as fast tokenizers define them: WordPiece's basic
+    /// tokenizer (white space and punctuation), byte-level BPE's GPT-2 regex (" world" is one word), a tokenizer.json's
+    /// pre_tokenizer; a special token written in the text is a word of its own. The array itself is null for plain text
+    /// where the tokenizer has no pre-tokenizer: SentencePiece's tokenizer.model and tokenizer.json files without a
+    /// pre_tokenizer (such as Llama's), where a fast tokenizer would call the whole text word 0; use EncodeWords there.
+    /// </summary>
+    public int?[]? WordIds { get; init; }
+
+    /// <summary>How many model tokens truncation removed (0 if none); for a window of <see cref="EncodeOptions.ReturnOverflowingTokens"/>,
+    /// the tokens of the windowed sequence outside the window.</summary>
     public int NumTruncatedTokens { get; init; }
+
+    /// <summary>
+    /// Index of the input this encoding came from in the list given to the batch method (transformers'
+    /// <c>overflow_to_sample_mapping</c>): with <see cref="EncodeOptions.ReturnOverflowingTokens"/> all windows of an input
+    /// share its index; otherwise it is the encoding's own position in the batch.
+    /// </summary>
+    public int OverflowToSampleMapping { get; init; }
 
     /// <summary>Number of positions, padding included.</summary>
     public int Length => InputIds.Length;

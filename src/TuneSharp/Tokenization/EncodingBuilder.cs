@@ -6,7 +6,7 @@ namespace TuneSharp.Tokenization;
 /// </summary>
 internal static class EncodingBuilder
 {
-    public static Encoding Build(IReadOnlyList<Token> a, IReadOnlyList<Token>? b, SpecialTokenTemplate template,
+    public static Encoding Build(TokenSequence a, TokenSequence? b, SpecialTokenTemplate template,
                                  EncodeOptions options, int index, int batchSize)
     {
         bool isPair = b is not null;
@@ -19,27 +19,44 @@ internal static class EncodingBuilder
             int excess = lengthA + lengthB + numSpecial - maxLength;
             if (excess > 0)
             {
-                string where = batchSize > 1 ? $" (batch item {index})" : "";
-                (lengthA, lengthB) = Truncate(lengthA, lengthB, isPair, excess, numSpecial, maxLength, options.Truncation, where);
+                (lengthA, lengthB) = Truncate(lengthA, lengthB, isPair, excess, numSpecial, maxLength, options.Truncation, Where(index, batchSize));
                 truncated = excess;
             }
         }
+        return Assemble(a, 0, lengthA, b, 0, lengthB, template, options.AddSpecialTokens, truncated, index);
+    }
 
-        var pieces = options.AddSpecialTokens
+    /// <summary>" (batch item i)" for error messages about one item of a batch of several.</summary>
+    public static string Where(int index, int batchSize) => batchSize > 1 ? $" (batch item {index})" : "";
+
+    /// <summary>
+    /// An encoding of tokens [startA, startA + countA) of <paramref name="a"/> and [startB, startB + countB) of
+    /// <paramref name="b"/>, with the template's special tokens (or none).
+    /// </summary>
+    public static Encoding Assemble(TokenSequence a, int startA, int countA, TokenSequence? b, int startB, int countB,
+                                    SpecialTokenTemplate template, bool addSpecialTokens, int truncated, int sampleIndex)
+    {
+        bool isPair = b is not null;
+        var pieces = addSpecialTokens
             ? (isPair ? template.Pair : template.Single)
             : NoSpecials(template, isPair);
+        bool hasWordIds = a.WordIds is not null && (b is null || b.WordIds is not null);
 
-        var list = new List<(int Id, string Tok, int Type, (int, int) Offset, bool Special, int? Seq)>(lengthA + lengthB + numSpecial);
+        var list = new List<(int Id, string Tok, int Type, (int, int) Offset, bool Special, int? Seq, int? Word)>(
+            countA + countB + template.NumSpecialTokens(isPair));
         foreach (var piece in pieces)
         {
             if (piece.SpecialToken is not null)
             {
-                list.Add((piece.SpecialTokenId, piece.SpecialToken, piece.TypeId, (0, 0), true, null));
+                list.Add((piece.SpecialTokenId, piece.SpecialToken, piece.TypeId, (0, 0), true, null, null));
                 continue;
             }
-            var (tokens, count) = piece.Sequence == 0 ? (a, lengthA) : (b!, lengthB);
-            for (int t = 0; t < count; t++)
-                list.Add((tokens[t].Id, tokens[t].Value, piece.TypeId, (tokens[t].Start, tokens[t].End), false, piece.Sequence));
+            var (sequence, start, count) = piece.Sequence == 0 ? (a, startA, countA) : (b!, startB, countB);
+            for (int t = start; t < start + count; t++)
+            {
+                var token = sequence.Tokens[t];
+                list.Add((token.Id, token.Value, piece.TypeId, (token.Start, token.End), false, piece.Sequence, sequence.WordIds?[t]));
+            }
         }
 
         return new Encoding
@@ -51,7 +68,9 @@ internal static class EncodingBuilder
             SpecialTokensMask = list.Select(x => x.Special).ToArray(),
             SequenceIds = list.Select(x => x.Seq).ToArray(),
             Tokens = list.Select(x => x.Tok).ToArray(),
+            WordIds = hasWordIds ? list.Select(x => x.Word).ToArray() : null,
             NumTruncatedTokens = truncated,
+            OverflowToSampleMapping = sampleIndex,
         };
     }
 

@@ -46,7 +46,9 @@ internal static class EncodingPadder
             SpecialTokensMask = Extend(e.SpecialTokensMask, true),
             SequenceIds = Extend(e.SequenceIds, (int?)null),
             Tokens = Extend(e.Tokens, padToken),
+            WordIds = e.WordIds is null ? null : Extend(e.WordIds, (int?)null),
             NumTruncatedTokens = e.NumTruncatedTokens,
+            OverflowToSampleMapping = e.OverflowToSampleMapping,
         };
     }
 }

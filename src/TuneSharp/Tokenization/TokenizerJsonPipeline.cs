@@ -11,6 +11,7 @@ internal sealed class TokenizerJsonPipeline
     public TokenizerJsonModel Model { get; }
     private readonly TokenizerJsonNormalizer? _normalizer;
     private readonly TokenizerJsonPreTokenizer? _preTokenizer;
+    private readonly TokenizerJsonPreTokenizer? _wordPreTokenizer;
     private readonly TokenizerJsonDecoder? _decoder;
     private readonly bool _trimOffsets;
     private readonly Dictionary<int, TokenizerJsonAddedToken> _addedById = new();
@@ -26,6 +27,7 @@ internal sealed class TokenizerJsonPipeline
         Model = model;
         _normalizer = normalizer;
         _preTokenizer = preTokenizer;
+        _wordPreTokenizer = preTokenizer?.ForPreSplitWords();
         _decoder = decoder;
         _trimOffsets = trimOffsets;
         foreach (var t in addedTokens)
@@ -48,7 +50,23 @@ internal sealed class TokenizerJsonPipeline
     private string NormalizeContent(string content)
         => _normalizer?.Normalize(TokenizerJsonNormalizedText.FromOriginal(content, 0, content.Length)).Text ?? content;
 
-    public IReadOnlyList<Token> Tokenize(string text)
+    public IReadOnlyList<Token> Tokenize(string text) => Tokenize(text, _preTokenizer, wordIds: null);
+
+    /// <summary>Tokens with the index of the pre-tokenizer piece (word) each came from, an added token being a piece of its
+    /// own, as fast tokenizers number words; null word ids when there is no pre-tokenizer (the whole text would be word 0).</summary>
+    public TokenSequence TokenizeWithWordIds(string text)
+    {
+        if (_preTokenizer is null) return new TokenSequence(Tokenize(text), null);
+        var wordIds = new List<int>();
+        var tokens = Tokenize(text, _preTokenizer, wordIds);
+        return new TokenSequence(tokens, wordIds.ToArray());
+    }
+
+    /// <summary>Tokens of one word of a pre-split input: the pre-tokenizer as a fast tokenizer runs it on pre-split
+    /// words with add_prefix_space=True (a byte-level word gets its leading space).</summary>
+    public IReadOnlyList<Token> TokenizeWord(string word) => Tokenize(word, _wordPreTokenizer, wordIds: null);
+
+    private List<Token> Tokenize(string text, TokenizerJsonPreTokenizer? preTokenizer, List<int>? wordIds)
     {
         var pieces = new List<TokenizerJsonPiece>();
         int plainStart = 0;
@@ -60,22 +78,27 @@ internal sealed class TokenizerJsonPipeline
         }
         AddNormalized(text, plainStart, text.Length, pieces);
 
-        if (_preTokenizer is not null) pieces = _preTokenizer.PreTokenize(pieces);
+        if (preTokenizer is not null) pieces = preTokenizer.PreTokenize(pieces);
 
         var tokens = new List<Token>();
         var modelTokens = new List<TokenizerJsonModelToken>();
-        foreach (var piece in pieces)
+        for (int p = 0; p < pieces.Count; p++)
         {
-            if (piece.AddedToken is { } added) { tokens.Add(added); continue; }
-            var word = piece.Text!;
-            modelTokens.Clear();
-            Model.Tokenize(word.Text, modelTokens);
-            foreach (var t in modelTokens)
+            var piece = pieces[p];
+            if (piece.AddedToken is { } added) tokens.Add(added);
+            else
             {
-                var (start, end) = word.OriginalRange(t.Start, t.End);
-                if (_trimOffsets) (start, end) = Trim(text, start, end);
-                tokens.Add(new Token(t.Id, t.Value, start, end));
+                var word = piece.Text!;
+                modelTokens.Clear();
+                Model.Tokenize(word.Text, modelTokens);
+                foreach (var t in modelTokens)
+                {
+                    var (start, end) = word.OriginalRange(t.Start, t.End);
+                    if (_trimOffsets) (start, end) = Trim(text, start, end);
+                    tokens.Add(new Token(t.Id, t.Value, start, end));
+                }
             }
+            while (wordIds is not null && wordIds.Count < tokens.Count) wordIds.Add(p);
         }
         return tokens;
     }

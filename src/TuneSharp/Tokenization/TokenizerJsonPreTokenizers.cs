@@ -29,6 +29,10 @@ internal abstract class TokenizerJsonPreTokenizer
 
     protected abstract IEnumerable<TokenizerJsonNormalizedText> Split(int pieceIndex, TokenizerJsonNormalizedText text);
 
+    /// <summary>This pre-tokenizer as it runs on the words of a pre-split input (transformers' is_split_into_words):
+    /// the same, except that ByteLevel adds the leading space whatever its add_prefix_space says.</summary>
+    public virtual TokenizerJsonPreTokenizer ForPreSplitWords() => this;
+
     /// <summary>Cuts <paramref name="text"/> at the given non-overlapping, ordered matches according to <paramref name="behavior"/>.</summary>
     internal static List<TokenizerJsonNormalizedText> SplitAt(TokenizerJsonNormalizedText text, IEnumerable<(int Start, int End)> matches,
                                                               TokenizerJsonSplitBehavior behavior, bool invert = false)
@@ -118,6 +122,9 @@ internal sealed class JsonSequencePreTokenizer(IReadOnlyList<TokenizerJsonPreTok
 
     protected override IEnumerable<TokenizerJsonNormalizedText> Split(int pieceIndex, TokenizerJsonNormalizedText text)
         => throw new InvalidOperationException("Sequence splits through PreTokenize.");
+
+    public override TokenizerJsonPreTokenizer ForPreSplitWords()
+        => steps.All(s => s.ForPreSplitWords() == s) ? this : new JsonSequencePreTokenizer(steps.Select(s => s.ForPreSplitWords()).ToArray());
 }
 
 /// <summary>Splits on white space (dropped) and isolates each punctuation character.</summary>
@@ -201,4 +208,8 @@ internal sealed class JsonByteLevelPreTokenizer(bool addPrefixSpace, bool useReg
         var parts = useRegex ? SplitAt(text, RegexMatches(Gpt2, text.Text), TokenizerJsonSplitBehavior.Isolated) : [text];
         return parts.Select(p => p.MapCodePoints(ByteLevelBpeAlphabet.EncodeRune));
     }
+
+    /// <summary>Pre-split words each get the leading space (transformers' fast GPT-2/RoBERTa tokenizers refuse pre-split
+    /// input without add_prefix_space=True; the slow ones add the space themselves).</summary>
+    public override TokenizerJsonPreTokenizer ForPreSplitWords() => addPrefixSpace ? this : new JsonByteLevelPreTokenizer(true, useRegex);
 }

@@ -15,6 +15,8 @@ internal sealed class TokenizerJsonTokenizer : TextTokenizer
     public override string Kind => $"{_pipeline.Model.Name} (tokenizer.json)";
     public override int VocabSize => _pipeline.VocabSize;
     public override IReadOnlyList<Token> Tokenize(string text) => _pipeline.Tokenize(text);
+    internal override TokenSequence TokenizeWithWordIds(string text) => _pipeline.TokenizeWithWordIds(text);
+    internal override IReadOnlyList<Token> TokenizeWord(string word) => _pipeline.TokenizeWord(word);
     public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = true) => _pipeline.Decode(ids, skipSpecialTokens);
     public override int? TokenToId(string token) => _pipeline.TokenToId(token);
     public override string? IdToToken(int id) => _pipeline.IdToToken(id);

@@ -137,19 +137,36 @@ public sealed class WordPieceTokenizer : TextTokenizer
     public override string? IdToToken(int id) => id >= 0 && id < _idToToken.Length ? _idToToken[id] : null;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<Token> Tokenize(string text)
+    public override IReadOnlyList<Token> Tokenize(string text) => Tokenize(text, wordIds: null);
+
+    /// <summary>Words are the basic tokenizer's (white space and punctuation splits); a special token in the text is one word.</summary>
+    internal override TokenSequence TokenizeWithWordIds(string text)
+    {
+        var wordIds = new List<int>();
+        var tokens = Tokenize(text, wordIds);
+        return new TokenSequence(tokens, wordIds.ToArray());
+    }
+
+    /// <summary>Tokenizes <paramref name="text"/>; when <paramref name="wordIds"/> is given, adds the word index of every token to it.</summary>
+    private List<Token> Tokenize(string text, List<int>? wordIds)
     {
         ArgumentNullException.ThrowIfNull(text);
         var tokens = new List<Token>();
+        int wordIndex = 0;
         foreach (var segment in _specialSplitter.Split(text))
         {
             if (segment.Id is int specialId)
             {
                 tokens.Add(new Token(specialId, segment.Token!, segment.Start, segment.End));
+                wordIds?.Add(wordIndex++);
                 continue;
             }
             foreach (var word in _preTokenizer.Split(text, segment.Start, segment.End))
+            {
                 AddWordPieces(word, tokens);
+                while (wordIds is not null && wordIds.Count < tokens.Count) wordIds.Add(wordIndex);
+                wordIndex++;
+            }
         }
         return tokens;
     }
