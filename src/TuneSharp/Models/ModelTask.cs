@@ -36,6 +36,10 @@ public static class ModelTasks
         _ => throw new ArgumentOutOfRangeException(nameof(task), task, null),
     };
 
+    /// <summary>The task of a PEFT <c>task_type</c> value, or null for one TuneSharp does not know.</summary>
+    public static ModelTask? FromPeftTaskType(string? taskType) =>
+        Enum.GetValues<ModelTask>().Cast<ModelTask?>().FirstOrDefault(t => t!.Value.PeftTaskType() == taskType);
+
     /// <summary>The transformers class-name suffix: "ForSequenceClassification", "ForTokenClassification", ...</summary>
     public static string ClassSuffix(this ModelTask task) => task switch
     {

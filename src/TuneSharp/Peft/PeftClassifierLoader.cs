@@ -15,7 +15,7 @@ namespace TuneSharp.Peft;
 public static class PeftClassifierLoader
 {
     /// <summary>The adapter types this loader opens (adapter_config.json's peft_type).</summary>
-    public static IReadOnlyList<string> SupportedPeftTypes { get; } = ["LORA", BottleneckConfig.PeftType, PromptTuningConfig.PeftType];
+    public static IReadOnlyList<string> SupportedPeftTypes { get; } = PeftMethodTable.All.Where(m => m.PeftType is not null).Select(m => m.PeftType!).ToList();
 
     /// <summary>True when <paramref name="dir"/> holds a PEFT adapter rather than full weights.</summary>
     public static bool IsAdapterFolder(string dir) => AdapterFiles.IsAdapterFolder(dir);
@@ -41,20 +41,13 @@ public static class PeftClassifierLoader
     {
         var options = TrainedHeadOptions(adapterDir, dtype);
         var peftType = AdapterFiles.ReadPeftType(adapterDir);
-        switch (peftType)
+        var method = PeftMethodTable.ForPeftType(peftType)
+            ?? throw new PeftException($"{Path.Combine(adapterDir, AdapterFiles.ConfigFileName)}: peft_type \"{peftType}\" is not supported; TuneSharp opens {string.Join(", ", SupportedPeftTypes)} adapters.");
+        return OnFreshBase(baseModelDir, options, classifier =>
         {
-            case "LORA":
-                var (loraClassifier, lora) = LoraModel.FromPretrained(baseModelDir, adapterDir, options);
-                return (loraClassifier, lora);
-            case BottleneckConfig.PeftType:
-                var (adapterClassifier, adapter) = BottleneckAdapterModel.FromPretrained(baseModelDir, adapterDir, options);
-                return (adapterClassifier, adapter);
-            case PromptTuningConfig.PeftType:
-                var (promptClassifier, prompt) = PromptTuningModel.FromPretrained(baseModelDir, adapterDir, options);
-                return (promptClassifier, prompt);
-            default:
-                throw new PeftException($"{Path.Combine(adapterDir, AdapterFiles.ConfigFileName)}: peft_type \"{peftType}\" is not supported; TuneSharp opens {string.Join(", ", SupportedPeftTypes)} adapters.");
-        }
+            var applied = method.LoadAdapter!(classifier, adapterDir);
+            return ((ISequenceClassifier)applied.Model, applied.Adapter!);
+        });
     }
 
     /// <summary>The base model folder an adapter names (base_model_name_or_path), checked to exist.</summary>

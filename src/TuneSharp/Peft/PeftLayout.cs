@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using TuneSharp.Architectures;
+using TuneSharp.Models;
 using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;
@@ -12,14 +13,33 @@ namespace TuneSharp.Peft;
 /// </summary>
 public static class PeftLayout
 {
-    /// <summary>Module names of sequence-classification heads (BERT <c>classifier</c>, Llama <c>score</c>), as PEFT's SEQ_CLS task.</summary>
-    public static IReadOnlyList<string> ClassificationHeadNames { get; } = ["classifier", "score"];
+    /// <summary>
+    /// Module names of the classification heads of every registered architecture (BERT <c>classifier</c>, Llama
+    /// <c>score</c>), for modules that do not say which task model they are.
+    /// </summary>
+    public static IReadOnlyList<string> ClassificationHeadNames =>
+        ModelArchitectures.All.SelectMany(a => a.Heads.Where(h => h.Key != ModelTask.CausalLm).Select(h => h.Value.Module)).Distinct().ToList();
 
-    /// <summary>The classification heads that <paramref name="model"/> has (module paths).</summary>
+    /// <summary>The classification heads that <paramref name="model"/> has (module paths), found by name.</summary>
     public static IReadOnlyList<string> HeadsOf(nn.Module model)
     {
         var names = model.named_modules().Select(m => m.name).ToHashSet();
         return ClassificationHeadNames.Where(names.Contains).ToList();
+    }
+
+    /// <summary>
+    /// The head of a task model, as its architecture registers it for its task: what PEFT's modules_to_save holds by
+    /// default (transformers' language-model heads stay frozen, as PEFT's CAUSAL_LM leaves them).
+    /// </summary>
+    /// <exception cref="PeftException">The architecture registers no head for the model's task.</exception>
+    public static IReadOnlyList<string> HeadsOf(ITaskModel model)
+    {
+        if (model.Task is ModelTask.CausalLm or ModelTask.Seq2SeqLm) return [];
+        var architecture = ModelArchitectures.Find(model.Config.ModelType)
+            ?? throw new PeftException($"model_type \"{model.Config.ModelType}\" is not a registered architecture; set modules_to_save explicitly.");
+        if (!architecture.Heads.TryGetValue(model.Task, out var head))
+            throw new PeftException($"{architecture.ClassName(model.Task)} has no registered head; set modules_to_save explicitly so it is not frozen.");
+        return [head.Module];
     }
 
     /// <summary>True when <paramref name="name"/> is <paramref name="modulePath"/> itself or something inside it.</summary>
@@ -48,7 +68,7 @@ public static class PeftLayout
     }
 
     /// <summary>The model_type of a TuneSharp classifier (from its config).</summary>
-    public static string ModelTypeOf(nn.Module model) => model is ISequenceClassifier classifier
+    public static string ModelTypeOf(nn.Module model) => model is ITaskModel classifier
         ? classifier.Config.ModelType
         : throw new PeftException($"{model.GetType().Name} is not a sequence classifier; pass its model_type explicitly.");
 }

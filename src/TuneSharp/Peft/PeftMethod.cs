@@ -22,25 +22,21 @@ public enum PeftMethod
     PromptTuning,
 }
 
-/// <summary>Parsing of the CLI / config spelling of <see cref="PeftMethod"/>.</summary>
+/// <summary>Parsing of the settings spelling of <see cref="PeftMethod"/>, from <see cref="PeftMethodTable"/>.</summary>
 public static class PeftMethods
 {
     /// <summary>The accepted names.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["full", "freeze", "bitfit", "lora", "adapter", "prompt-tuning"];
+    public static IReadOnlyList<string> Names { get; } = PeftMethodTable.All.Select(m => m.Name).ToList();
 
-    /// <summary>Parses one of <see cref="Names"/> (any case).</summary>
+    /// <summary>Parses one of <see cref="Names"/> (any case) or an alias.</summary>
     /// <exception cref="PeftException">Any other text.</exception>
-    public static PeftMethod Parse(string text) => text.Trim().ToLowerInvariant() switch
+    public static PeftMethod Parse(string text)
     {
-        "full" => PeftMethod.Full,
-        "freeze" => PeftMethod.Freeze,
-        "bitfit" => PeftMethod.BitFit,
-        "lora" => PeftMethod.Lora,
-        "adapter" => PeftMethod.Adapter,
-        "prompt-tuning" or "prompt_tuning" => PeftMethod.PromptTuning,
-        _ => throw new PeftException($"Unknown fine-tuning method \"{text}\"; expected one of: {string.Join(", ", Names)}."),
-    };
+        var name = text.Trim().ToLowerInvariant();
+        return PeftMethodTable.All.FirstOrDefault(m => m.Name == name || m.Aliases.Contains(name))?.Method
+            ?? throw new PeftException($"Unknown fine-tuning method \"{text}\"; expected one of: {string.Join(", ", Names)}.");
+    }
 
     /// <summary>The lower-case name.</summary>
-    public static string ToName(this PeftMethod method) => method == PeftMethod.PromptTuning ? "prompt-tuning" : method.ToString().ToLowerInvariant();
+    public static string ToName(this PeftMethod method) => PeftMethodTable.For(method).Name;
 }

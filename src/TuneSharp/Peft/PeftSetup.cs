@@ -1,8 +1,4 @@
-using TuneSharp.Peft.BitFit;
-using TuneSharp.Peft.Bottleneck;
-using TuneSharp.Peft.Freeze;
-using TuneSharp.Peft.Lora;
-using TuneSharp.Peft.PromptTuning;
+using TuneSharp.Models;
 using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tokenization;
 
@@ -15,7 +11,14 @@ namespace TuneSharp.Peft;
 /// </summary>
 public sealed record PeftApplied(ISequenceClassifier Classifier, IPeftAdapter? Adapter);
 
-/// <summary>Applies a <see cref="PeftOptions"/> to a classifier before training.</summary>
+/// <summary>
+/// Any task model ready for training with a fine-tuning method: <see cref="Model"/> is what the task calls (the model
+/// itself, or prompt tuning's wrapper of it, which implements the same task interface) and <see cref="Adapter"/> is what
+/// gets saved instead of the full model (null for the methods that save the whole model).
+/// </summary>
+public sealed record PeftAppliedModel(ITaskModel Model, IPeftAdapter? Adapter);
+
+/// <summary>Applies a <see cref="PeftOptions"/> to a task model before training, through <see cref="PeftMethodTable"/>.</summary>
 public static class PeftSetup
 {
     /// <summary>Sets requires_grad (and adds adapters) as <paramref name="options"/> asks.</summary>
@@ -26,27 +29,20 @@ public static class PeftSetup
     /// <exception cref="PeftException">The options do not fit the model.</exception>
     public static PeftApplied Apply(ISequenceClassifier classifier, PeftOptions options, string? baseModelNameOrPath = null, TextTokenizer? tokenizer = null)
     {
+        var applied = Apply((ITaskModel)classifier, options, baseModelNameOrPath, tokenizer);
+        return new((ISequenceClassifier)applied.Model, applied.Adapter);
+    }
+
+    /// <summary>
+    /// Applies the method to any task model; the head its architecture registers for the model's task trains (and is
+    /// saved with an adapter), whatever the task.
+    /// </summary>
+    /// <exception cref="PeftException">The options do not fit the model.</exception>
+    public static PeftAppliedModel Apply(ITaskModel model, PeftOptions options, string? baseModelNameOrPath = null, TextTokenizer? tokenizer = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        switch (options.Method)
-        {
-            case PeftMethod.Full:
-                return new(classifier, null);
-            case PeftMethod.Freeze:
-                Freezing.Apply(classifier.Module, options.Freeze);
-                return new(classifier, null);
-            case PeftMethod.BitFit:
-                BitFitting.Apply(classifier.Module);
-                return new(classifier, null);
-            case PeftMethod.Lora:
-                return new(classifier, LoraModel.Apply(classifier, options.Lora, baseModelNameOrPath));
-            case PeftMethod.Adapter:
-                return new(classifier, BottleneckAdapterModel.Apply(classifier, options.Adapter, baseModelNameOrPath));
-            case PeftMethod.PromptTuning:
-                var prompt = PromptTuningModel.Apply(classifier, options.PromptTuning, tokenizer, baseModelNameOrPath);
-                return new(prompt.Classifier, prompt); // the task must call the classifier that adds the virtual tokens
-            default:
-                throw new ArgumentOutOfRangeException(nameof(options), options.Method, "Unknown method.");
-        }
+        return PeftMethodTable.For(options.Method).Apply(model, options, new PeftContext(baseModelNameOrPath, tokenizer));
     }
 }

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TuneSharp.Models;
 using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;
 
@@ -53,8 +54,17 @@ public sealed class BottleneckAdapterModel : IPeftAdapter
 
     /// <summary>Adds adapters to a TuneSharp classifier; its model_type decides where they go.</summary>
     /// <exception cref="PeftException">Bad options, or the architecture has no known placement.</exception>
-    public static BottleneckAdapterModel Apply(ISequenceClassifier classifier, BottleneckOptions options, string? baseModelNameOrPath = null) =>
-        Apply(classifier.Module, classifier.Config.ModelType, options, baseModelNameOrPath);
+    public static BottleneckAdapterModel Apply(ITaskModel classifier, BottleneckOptions options, string? baseModelNameOrPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var adapter = Apply(classifier.Module, classifier.Config.ModelType,
+            options with { ModulesToSave = options.ModulesToSave ?? PeftLayout.HeadsOf(classifier) }, baseModelNameOrPath);
+        adapter.Task = classifier.Task;
+        return adapter;
+    }
+
+    /// <summary>The task of the adapted model, saved as adapter_config.json's task_type.</summary>
+    public ModelTask Task { get; private set; } = ModelTask.SequenceClassification;
 
     /// <summary>Adds adapters to any module with Hugging Face names; <paramref name="modelType"/> decides where they go.</summary>
     /// <exception cref="PeftException">Bad options, or the architecture has no known placement.</exception>
@@ -86,7 +96,7 @@ public sealed class BottleneckAdapterModel : IPeftAdapter
     /// <inheritdoc/>
     public void SaveAdapter(string dir)
     {
-        BottleneckConfig.Save(dir, Options, BottleneckSize, Layers.Select(l => l.Path), ModulesToSave, BaseModelNameOrPath);
+        BottleneckConfig.Save(dir, Options, BottleneckSize, Layers.Select(l => l.Path), ModulesToSave, BaseModelNameOrPath, Task);
         AdapterFiles.SaveTensors(dir, AdapterStateDict());
     }
 
@@ -98,7 +108,7 @@ public sealed class BottleneckAdapterModel : IPeftAdapter
     /// classifier) and loads their weights and the head's.
     /// </summary>
     /// <exception cref="PeftException">The folder is not a bottleneck adapter or does not fit the model.</exception>
-    public static BottleneckAdapterModel LoadAdapter(ISequenceClassifier classifier, string adapterDir)
+    public static BottleneckAdapterModel LoadAdapter(ITaskModel classifier, string adapterDir)
     {
         var (options, targets, baseModel) = BottleneckConfig.Load(adapterDir);
         var adapter = Apply(classifier, options, baseModel);

@@ -15,12 +15,12 @@ public static class BottleneckConfig
 
     /// <summary>Writes adapter_config.json.</summary>
     public static void Save(string dir, BottleneckOptions options, int bottleneckSize, IEnumerable<string> adaptedPaths,
-        IReadOnlyList<string> modulesToSave, string? baseModelNameOrPath)
+        IReadOnlyList<string> modulesToSave, string? baseModelNameOrPath, Models.ModelTask task = Models.ModelTask.SequenceClassification)
     {
         var json = new JsonObject
         {
             ["peft_type"] = PeftType,
-            ["task_type"] = "SEQ_CLS",
+            ["task_type"] = Models.ModelTasks.PeftTaskType(task),
             ["base_model_name_or_path"] = baseModelNameOrPath,
             ["adapter_variant"] = options.Variant.ToString().ToLowerInvariant(),
             ["reduction_factor"] = options.ReductionFactor,

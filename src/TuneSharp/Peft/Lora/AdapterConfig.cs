@@ -14,12 +14,12 @@ public static class AdapterConfig
 
     /// <summary>Writes adapter_config.json for <paramref name="options"/> and the modules the adapter was applied to.</summary>
     public static void Save(string dir, LoraOptions options, LoraTargets targets, IEnumerable<string> adaptedPaths,
-        IReadOnlyList<string> modulesToSave, string? baseModelNameOrPath)
+        IReadOnlyList<string> modulesToSave, string? baseModelNameOrPath, Models.ModelTask task = Models.ModelTask.SequenceClassification)
     {
         var json = new JsonObject
         {
             ["peft_type"] = "LORA",
-            ["task_type"] = "SEQ_CLS",
+            ["task_type"] = Models.ModelTasks.PeftTaskType(task),
             ["base_model_name_or_path"] = baseModelNameOrPath,
             ["r"] = options.R,
             ["lora_alpha"] = Number(options.Alpha),

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TuneSharp.Models;
 using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;
 
@@ -42,6 +43,9 @@ public sealed class LoraModel : IPeftAdapter
     /// <inheritdoc/>
     public string PeftType => "LORA";
 
+    /// <summary>The task of the adapted model, saved as adapter_config.json's task_type.</summary>
+    public ModelTask Task { get; private init; } = ModelTask.SequenceClassification;
+
     /// <inheritdoc/>
     public string Describe() =>
         $"LoRA: r={Options.R}, alpha={Options.Alpha}, {Layers.Count} adapted layers ({Options.TargetModules}), training also {string.Join(", ", ModulesToSave)}.";
@@ -57,19 +61,28 @@ public sealed class LoraModel : IPeftAdapter
     /// (classifier / score) is the default module to save.
     /// </summary>
     /// <exception cref="PeftException">Bad options, or no Linear matches the target modules.</exception>
-    public static LoraModel Apply(ISequenceClassifier classifier, LoraOptions options, string? baseModelNameOrPath = null) =>
-        Apply(classifier.Module, classifier.Config.ModelType, options, baseModelNameOrPath);
+    public static LoraModel Apply(ITaskModel classifier, LoraOptions options, string? baseModelNameOrPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var targets = options.TargetModules is { } text ? LoraTargets.Parse(text) : LoraTargets.FromNames(PeftLayout.DefaultLoraTargets(classifier.Config.ModelType));
+        return Apply(classifier.Module, options with { ModulesToSave = options.ModulesToSave ?? PeftLayout.HeadsOf(classifier) }, targets,
+            baseModelNameOrPath, classifier.Task);
+    }
 
-    /// <summary>Applies LoRA to any module with Hugging Face names; <paramref name="modelType"/> picks the default targets.</summary>
+    /// <summary>
+    /// Applies LoRA to any module with Hugging Face names; <paramref name="modelType"/> picks the default targets and
+    /// <paramref name="task"/> is recorded as task_type (the head is found by name unless modules_to_save is set).
+    /// </summary>
     /// <exception cref="PeftException">Bad options, or no Linear matches the target modules.</exception>
-    public static LoraModel Apply(nn.Module model, string modelType, LoraOptions options, string? baseModelNameOrPath = null)
+    public static LoraModel Apply(nn.Module model, string modelType, LoraOptions options, string? baseModelNameOrPath = null,
+        ModelTask task = ModelTask.SequenceClassification)
     {
         ArgumentNullException.ThrowIfNull(options);
         var targets = options.TargetModules is { } text ? LoraTargets.Parse(text) : LoraTargets.FromNames(PeftLayout.DefaultLoraTargets(modelType));
-        return Apply(model, options, targets, baseModelNameOrPath);
+        return Apply(model, options, targets, baseModelNameOrPath, task);
     }
 
-    internal static LoraModel Apply(nn.Module model, LoraOptions options, LoraTargets targets, string? baseModelNameOrPath)
+    internal static LoraModel Apply(nn.Module model, LoraOptions options, LoraTargets targets, string? baseModelNameOrPath, ModelTask task)
     {
         options.Validate();
         var modules = model.named_modules().ToList();
@@ -90,7 +103,7 @@ public sealed class LoraModel : IPeftAdapter
 
         var layers = chosen.Select(m => new LoraLinear(m.name, (Linear)m.module, options.R, options.Scale, options.Dropout)).ToList();
         TrainedParameters.FreezeAllBut(model, IsLoraParameter, modulesToSave);
-        return new LoraModel(model, options with { TargetModules = targets.ToString() }, targets, layers, modulesToSave, baseModelNameOrPath);
+        return new LoraModel(model, options with { TargetModules = targets.ToString() }, targets, layers, modulesToSave, baseModelNameOrPath) { Task = task };
     }
 
     /// <summary>True for the adapter matrices (<c>*.lora_A.weight</c>, <c>*.lora_B.weight</c>).</summary>
@@ -112,7 +125,7 @@ public sealed class LoraModel : IPeftAdapter
     /// <summary>Writes adapter_config.json and adapter_model.safetensors (adapter and modules_to_save tensors only) in PEFT's layout.</summary>
     public void SaveAdapter(string dir)
     {
-        AdapterConfig.Save(dir, Options, _targets, Layers.Select(l => l.Path), ModulesToSave, BaseModelNameOrPath);
+        AdapterConfig.Save(dir, Options, _targets, Layers.Select(l => l.Path), ModulesToSave, BaseModelNameOrPath, Task);
         AdapterWeights.Save(dir, this);
     }
 
@@ -148,7 +161,8 @@ public sealed class LoraModel : IPeftAdapter
     public static LoraModel LoadAdapter(nn.Module model, string adapterDir)
     {
         var (options, targets, baseModel) = AdapterConfig.Load(adapterDir);
-        var lora = Apply(model, options, targets, baseModel);
+        var task = ModelTasks.FromPeftTaskType(AdapterFiles.ReadConfig(adapterDir)["task_type"]?.GetValue<string>()) ?? ModelTask.SequenceClassification;
+        var lora = Apply(model, options, targets, baseModel, task);
         AdapterWeights.LoadInto(adapterDir, lora);
         return lora;
     }

@@ -51,15 +51,32 @@ public static class SequenceClassificationConfig
         // Read before the labels change: without an explicit problem_type, a saved one still applies.
         var configuredProblemType = config.ExtraFields[ProblemTypes.ConfigKey] is null ? (ProblemType?)null : ProblemTypeOf(config);
 
+        ApplyLabels(config, options, numLabels);
+        var problemType = options.ProblemType ?? configuredProblemType ?? ProblemTypes.Infer(numLabels);
+        config.ExtraFields[ProblemTypes.ConfigKey] = problemType.ToHfString();
+        ApplyDropout(config, options);
+    }
+
+    /// <summary>
+    /// The part of <see cref="Apply"/> every classification head shares (token classification too): id2label/label2id and
+    /// the dropout overrides, without a problem_type. <see cref="SequenceClassificationOptions.ProblemType"/> is ignored.
+    /// </summary>
+    /// <exception cref="SequenceClassificationException">Inconsistent labels, or a dropout outside [0, 1).</exception>
+    public static void ApplyLabelsAndDropout(PretrainedConfig config, SequenceClassificationOptions options)
+    {
+        var numLabels = options.NumLabels ?? options.Id2Label?.Count ?? options.Label2Id?.Count ?? NumLabels(config);
+        if (numLabels < 1)
+            throw new SequenceClassificationException($"NumLabels must be at least 1, got {numLabels}.");
+        ApplyLabels(config, options, numLabels);
+        ApplyDropout(config, options);
+    }
+
+    private static void ApplyLabels(PretrainedConfig config, SequenceClassificationOptions options, int numLabels)
+    {
         var id2label = ResolveId2Label(config, options, numLabels);
         config.Id2Label = id2label;
         config.Label2Id = id2label.ToDictionary(p => p.Value, p => p.Key);
         config.ExtraFields.Remove("num_labels"); // implied by id2label, as transformers saves it
-
-        var problemType = options.ProblemType ?? configuredProblemType ?? ProblemTypes.Infer(numLabels);
-        config.ExtraFields[ProblemTypes.ConfigKey] = problemType.ToHfString();
-
-        ApplyDropout(config, options);
     }
 
     /// <summary>id2label with keys 0..n-1: from the options, else the config's when it has n entries, else LABEL_i.</summary>
