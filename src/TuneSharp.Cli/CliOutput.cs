@@ -12,6 +12,12 @@ public sealed class CliOutput(TextWriter output, TextWriter error)
     /// <summary>The longest message printed whole; the library shortens the values it quotes, this is the last guard.</summary>
     public const int MaxMessageLength = 4000;
 
+    /// <summary>
+    /// Turns the library's setting names in a message into this command's flags (set once the command line is parsed,
+    /// see <see cref="FlagNames"/>); identity before that.
+    /// </summary>
+    public Func<string, string> Render { get; set; } = text => text;
+
     public void Error(string message) => Err.WriteLine($"error: {TextExcerpt.Of(message, MaxMessageLength)}");
     public void Warn(string message) => Err.WriteLine($"warning: {message}");
 }

@@ -14,7 +14,7 @@ internal static class ProgressRendering
     public static T Run<T>(CliOutput io, Func<ITrainerCallback, Action<string>, T> job)
     {
         if (Console.IsErrorRedirected || !ReferenceEquals(io.Err, Console.Error))
-            return job(new PlainLogCallback(io.Err), line => io.Err.WriteLine(line));
+            return job(new PlainLogCallback(io.Err), line => io.Err.WriteLine(io.Render(line)));
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         T result = default!;
@@ -25,7 +25,7 @@ internal static class ProgressRendering
             .Start(ctx =>
             {
                 var bar = ctx.AddTask("training", maxValue: 1);
-                result = job(new SpectreCallback(bar, console), line => console.MarkupLine(Markup.Escape(line)));
+                result = job(new SpectreCallback(bar, console), line => console.MarkupLine(Markup.Escape(io.Render(line))));
             });
         return result;
     }

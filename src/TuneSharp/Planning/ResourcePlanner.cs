@@ -227,18 +227,18 @@ public static partial class ResourcePlanner
         long PeakWith(int b, int length, bool checkpointing) => plan.PeakBytes - (plan.ActivationBytes ?? 0) + (activations(b, length, checkpointing) ?? 0);
         if (plan.ActivationBytes is null) return advice;
         if (!args.GradientCheckpointing)
-            advice.Add($"--gradient-checkpointing: peak ≈ {ResourcePlan.Bytes(PeakWith(batch, longest, true))}, about 35% more time");
+            advice.Add($"gradient_checkpointing=true: peak ≈ {ResourcePlan.Bytes(PeakWith(batch, longest, true))}, about 35% more time");
         if (batch > 1)
         {
             // The largest divisor of the batch up to a quarter of it, so that accumulation keeps the effective batch exactly.
             var smaller = Enumerable.Range(1, Math.Max(1, batch / 4)).Last(d => batch % d == 0);
-            advice.Add($"--per-device-train-batch-size {smaller} --gradient-accumulation-steps {args.GradientAccumulationSteps * batch / smaller}" +
+            advice.Add($"per_device_train_batch_size={smaller} gradient_accumulation_steps={args.GradientAccumulationSteps * batch / smaller}" +
                        $" (same effective batch): peak ≈ {ResourcePlan.Bytes(PeakWith(smaller, longest, args.GradientCheckpointing))}");
         }
         if (longest > 64)
-            advice.Add($"--max-length {longest / 2}: peak ≈ {ResourcePlan.Bytes(PeakWith(batch, longest / 2, args.GradientCheckpointing))} (longer texts are truncated)");
+            advice.Add($"max_length={longest / 2}: peak ≈ {ResourcePlan.Bytes(PeakWith(batch, longest / 2, args.GradientCheckpointing))} (longer texts are truncated)");
         if (plan.TrainableParameters * 12L > plan.PeakBytes / 4)
-            advice.Add("--method lora: gradients and AdamW state for about 1% of the parameters instead of all of them " +
+            advice.Add("method=lora: gradients and AdamW state for about 1% of the parameters instead of all of them " +
                        $"(−{ResourcePlan.Bytes(plan.GradientBytes + plan.OptimizerBytes)} at most)");
         return advice;
     }

@@ -68,7 +68,7 @@ public static class TrainingArgumentsFile
             if (!Keys.ContainsKey(key)) throw UnknownKey(key, source);
             merged[key] = value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType(), TrainingArguments.JsonOptions);
         }
-        if (merged["output_dir"] is null) throw new TrainingException("output_dir is required (--output).");
+        if (merged["output_dir"] is null) throw new TrainingException("output_dir is required.");
         TrainingArguments args;
         try
         {
