@@ -76,10 +76,10 @@ internal sealed class CsvRowSource : IRowSource
         return headers;
     }
 
-    public IEnumerable<TabularRow> ReadRows(IReadOnlyList<string> columns, IReadOnlyDictionary<string, int> columnIndex)
+    public IEnumerable<TabularRow> ReadRows(RowLayout layout)
     {
         var header = AvailableColumns.ToList();
-        var fieldIndexes = columns.Select(c => header.IndexOf(c)).ToArray();
+        var fieldIndexes = layout.Columns.Select(c => header.IndexOf(c)).ToArray();
         var fieldCount = AvailableColumns.Count;
         while (ReadNext())
         {
@@ -99,7 +99,7 @@ internal sealed class CsvRowSource : IRowSource
             }
             for (var i = 0; i < fieldIndexes.Length; i++)
                 values[i] = StrictUtf8.GetString(_reader.GetSpan(fieldIndexes[i]));
-            yield return new TabularRow(line, values, columnIndex);
+            yield return new TabularRow(line, values, layout);
         }
     }
 

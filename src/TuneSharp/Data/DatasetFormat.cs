@@ -11,8 +11,13 @@ public enum DatasetFormat
     Jsonl,
     /// <summary>A JSON file whose top level is an array of objects.</summary>
     Json,
-    /// <summary>Apache Parquet with flat columns.</summary>
+    /// <summary>Apache Parquet with flat columns (and list columns where a reader asks for lists).</summary>
     Parquet,
+    /// <summary>
+    /// CoNLL: one token per line with its tags in whitespace-separated columns, sentences separated by blank lines
+    /// (token classification only; see <see cref="TokenClassificationData"/>).
+    /// </summary>
+    Conll,
 }
 
 /// <summary>Detects a <see cref="DatasetFormat"/> from a file name.</summary>

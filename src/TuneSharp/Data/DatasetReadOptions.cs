@@ -15,6 +15,14 @@ public sealed record DatasetReadOptions
     /// </summary>
     public IReadOnlyList<string>? Columns { get; init; }
 
+    /// <summary>
+    /// Columns read as lists (<see cref="TabularRow.GetList"/>) rather than text; each must be among the columns read.
+    /// JSON Lines and JSON: a JSON array of strings or of integers (a missing key or null gives no list). Parquet: a
+    /// list column of strings or integers. CSV and TSV have no list cells, so naming a list column for them is an error.
+    /// Null or empty reads every column as text.
+    /// </summary>
+    public IReadOnlyList<string>? ListColumns { get; init; }
+
     /// <summary>What to do with a row that cannot be read (invalid UTF-8, malformed JSON, wrong field count...).</summary>
     public BadRowPolicy OnBadRow { get; init; } = BadRowPolicy.Error;
 

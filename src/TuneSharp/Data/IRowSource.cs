@@ -10,8 +10,8 @@ internal interface IRowSource : IDisposable
     IReadOnlyList<string> AvailableColumns { get; }
 
     /// <summary>
-    /// The rows with values for <paramref name="columns"/> (all of which are in <see cref="AvailableColumns"/>).
-    /// Bad rows go to the sink given when the source was created and are not returned.
+    /// The rows with values for the columns of <paramref name="layout"/> (all of which are in <see cref="AvailableColumns"/>;
+    /// list columns only where the format has lists). Bad rows go to the sink given when the source was created and are not returned.
     /// </summary>
-    IEnumerable<TabularRow> ReadRows(IReadOnlyList<string> columns, IReadOnlyDictionary<string, int> columnIndex);
+    IEnumerable<TabularRow> ReadRows(RowLayout layout);
 }

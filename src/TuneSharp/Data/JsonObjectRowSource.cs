@@ -33,13 +33,13 @@ internal abstract class JsonObjectRowSource(BadRowSink sink) : IRowSource
         AvailableColumns = _objects.Current.Object.EnumerateObject().Select(p => p.Name).Distinct(StringComparer.Ordinal).ToList();
     }
 
-    public IEnumerable<TabularRow> ReadRows(IReadOnlyList<string> columns, IReadOnlyDictionary<string, int> columnIndex)
+    public IEnumerable<TabularRow> ReadRows(RowLayout layout)
     {
         if (_first is not { } first) yield break;
-        if (ToRow(first.Line, first.Object, columns, columnIndex) is { } firstRow) yield return firstRow;
+        if (ToRow(first.Line, first.Object, layout) is { } firstRow) yield return firstRow;
         while (_objects!.MoveNext())
         {
-            if (ToRow(_objects.Current.Line, _objects.Current.Object, columns, columnIndex) is { } row) yield return row;
+            if (ToRow(_objects.Current.Line, _objects.Current.Object, layout) is { } row) yield return row;
         }
     }
 
@@ -82,19 +82,24 @@ internal abstract class JsonObjectRowSource(BadRowSink sink) : IRowSource
         }
     }
 
-    private TabularRow? ToRow(int line, JsonElement row, IReadOnlyList<string> columns, IReadOnlyDictionary<string, int> columnIndex)
+    private TabularRow? ToRow(int line, JsonElement row, RowLayout layout)
     {
+        var columns = layout.Columns;
         var values = new string?[columns.Count];
+        var lists = layout.HasLists ? new ListCell?[columns.Count] : null;
         for (var i = 0; i < columns.Count; i++)
         {
             if (!row.TryGetProperty(columns[i], out var value)) continue;
-            if (!JsonValues.TryGetText(value, out values[i], out var problem))
+            var read = layout.IsList(i)
+                ? JsonValues.TryGetList(value, out lists![i], out var problem)
+                : JsonValues.TryGetText(value, out values[i], out problem);
+            if (!read)
             {
                 Sink.Report(line, columns[i], "unsupported value", problem!);
                 return null;
             }
         }
-        return new TabularRow(line, values, columnIndex);
+        return new TabularRow(line, values, layout, lists);
     }
 
     public abstract void Dispose();

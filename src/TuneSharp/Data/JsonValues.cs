@@ -26,6 +26,75 @@ internal static class JsonValues
         }
     }
 
+    /// <summary>What a list cell must be, for messages.</summary>
+    public const string ExpectedList = "expected a list of strings or integers";
+
+    /// <summary>
+    /// A JSON array whose items are all strings or all integers (numbers without a fraction or exponent that fit in
+    /// 64 bits) as a <see cref="ListCell"/>; null as null. Anything else: false, with <paramref name="problem"/>
+    /// saying what was found ("expected a list of strings or integers, found a number.").
+    /// </summary>
+    public static bool TryGetList(JsonElement value, out ListCell? list, out string? problem)
+    {
+        list = null;
+        problem = null;
+        if (value.ValueKind == JsonValueKind.Null) return true;
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            problem = $"{ExpectedList}, found {Describe(value.ValueKind)}.";
+            return false;
+        }
+        var count = value.GetArrayLength();
+        if (count == 0)
+        {
+            list = ListCell.Empty;
+            return true;
+        }
+        var firstKind = value[0].ValueKind;
+        if (firstKind == JsonValueKind.String)
+        {
+            var strings = new string[count];
+            var i = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.String)
+                {
+                    problem = $"item {i + 1} of the list is {Describe(item.ValueKind)} but item 1 is a string; {ExpectedList}, all of one kind.";
+                    return false;
+                }
+                strings[i++] = item.GetString()!;
+            }
+            list = ListCell.OfStrings(strings);
+            return true;
+        }
+        if (firstKind == JsonValueKind.Number)
+        {
+            var integers = new long[count];
+            var i = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Number)
+                {
+                    problem = $"item {i + 1} of the list is {Describe(item.ValueKind)} but item 1 is a number; {ExpectedList}, all of one kind.";
+                    return false;
+                }
+                if (!IsInteger(item, out integers[i]))
+                {
+                    problem = $"item {i + 1} of the list is the number {TextExcerpt.Of(item.GetRawText(), 40)}, which is not an integer; {ExpectedList}.";
+                    return false;
+                }
+                i++;
+            }
+            list = ListCell.OfIntegers(integers);
+            return true;
+        }
+        problem = $"{ExpectedList}, found a list whose item 1 is {Describe(firstKind)}.";
+        return false;
+    }
+
+    /// <summary>"3" and "-12" are integers; "3.0", "1e2" and numbers beyond 64 bits are not (the whole number must parse as an Int64).</summary>
+    private static bool IsInteger(JsonElement number, out long value) => number.TryGetInt64(out value);
+
     /// <summary>The message for a string that <see cref="HasUnreadableString(ReadOnlySpan{byte}, JsonElement)"/> finds.</summary>
     public const string UnreadableStringProblem =
         "a string or key contains an unpaired UTF-16 surrogate escape (such as \\ud800), which is not valid text.";

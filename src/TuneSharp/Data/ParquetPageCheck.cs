@@ -20,12 +20,20 @@ internal static class ParquetPageCheck
     /// <param name="file">The Parquet file (its position is restored).</param>
     /// <param name="chunk">The column chunk's metadata from the footer.</param>
     /// <param name="rowCount">The row group's row count; a flat column's chunk holds exactly this many values.</param>
-    public static string? FindProblem(Stream file, ColumnChunk chunk, long rowCount)
+    /// <param name="repeated">
+    /// Whether the chunk is a list column's leaf, which holds one value (level entry) per item and per empty or null list:
+    /// at least <paramref name="rowCount"/>, and as many as the chunk claims. Its pages must add up to the chunk's count, so
+    /// that one damaged count (in the chunk or in a page) is caught before Parquet.Net allocates it.
+    /// </param>
+    public static string? FindProblem(Stream file, ColumnChunk chunk, long rowCount, bool repeated = false)
     {
         ParquetThriftDecoder.EnsureAvailable();
         if (chunk.MetaData is not { } meta) return "the column chunk has no metadata";
         // Parquet.Net reads pages until it has the chunk's value count, from the lowest of these offsets that is set.
-        if (meta.NumValues != rowCount) return $"the column chunk claims {meta.NumValues} values in a row group of {rowCount} rows";
+        if (!repeated && meta.NumValues != rowCount) return $"the column chunk claims {meta.NumValues} values in a row group of {rowCount} rows";
+        if (repeated && (meta.NumValues < rowCount || meta.NumValues > int.MaxValue))
+            return $"the column chunk claims {meta.NumValues} list items and empty lists in a row group of {rowCount} rows";
+        var expected = meta.NumValues;
         var start = new[] { meta.DictionaryPageOffset ?? 0, meta.DataPageOffset, meta.IndexPageOffset ?? 0 }.Where(o => o != 0).DefaultIfEmpty(0).Min();
         var end = start + meta.TotalCompressedSize;
         if (start < 4 || meta.TotalCompressedSize <= 0 || end > file.Length)
@@ -34,9 +42,12 @@ internal static class ParquetPageCheck
         try
         {
             long values = 0;
-            for (var position = start; values < rowCount;)
+            for (var position = start; values < expected;)
             {
-                if (position >= end) return $"its data pages end at byte {end} with {values} of the row group's {rowCount} values";
+                if (position >= end)
+                    return repeated
+                        ? $"its data pages end at byte {end} with {values} of the {expected} values its column chunk claims"
+                        : $"its data pages end at byte {end} with {values} of the row group's {rowCount} values";
                 using var chunkRest = new EndCheckedStream(file, position, end - position);
                 ThriftShape.Walk(chunkRest);
                 chunkRest.Position = 0;
@@ -45,13 +56,17 @@ internal static class ParquetPageCheck
                 if (page.CompressedPageSize < 0 || page.UncompressedPageSize < 0 || dataStart + page.CompressedPageSize > end)
                     return $"the page at byte {position} claims {page.CompressedPageSize} bytes, past the end of its column chunk (byte {end})";
                 if (Describe(page) is not { } shape) return $"the page at byte {position} is a {page.Type} page without its {page.Type} header";
-                if (shape.Values < 0 || shape.Values > rowCount)
+                if (!repeated && (shape.Values < 0 || shape.Values > rowCount))
                     return $"the page at byte {position} claims {shape.Values} values in a row group of {rowCount} rows";
+                if (repeated && (shape.Values < 0 || shape.Values > (shape.IsData ? expected - values : expected)))
+                    return $"the page at byte {position} claims {shape.Values} values, more than the {expected - values} left of the {expected} its column chunk claims";
                 if (SizeProblem(file, meta.Codec, page, shape, dataStart) is { } problem) return $"the page at byte {position}: {problem}";
                 if (shape.IsData) values += shape.Values;
                 position = dataStart + page.CompressedPageSize;
             }
-            return values == rowCount ? null : $"its data pages hold {values} values but the row group has {rowCount} rows";
+            return values == expected ? null
+                : repeated ? $"its data pages hold {values} values but the column chunk claims {expected}"
+                : $"its data pages hold {values} values but the row group has {rowCount} rows";
         }
         catch (Exception e)
         {

@@ -6,7 +6,8 @@ namespace TuneSharp.Data;
 
 /// <summary>
 /// Parquet through Parquet.Net, one row group at a time. Flat columns of strings, booleans, integers and
-/// floating-point numbers are read as text (numbers in invariant culture, booleans as "true"/"false").
+/// floating-point numbers are read as text (numbers in invariant culture, booleans as "true"/"false"); list
+/// columns of strings or integers are read as lists where asked (<see cref="ParquetListColumn"/>).
 /// Rows are numbered from 1 across the file, since Parquet has no lines.
 /// </summary>
 internal sealed class ParquetRowSource : IRowSource
@@ -15,6 +16,7 @@ internal sealed class ParquetRowSource : IRowSource
     private readonly ParquetReader _reader;
     private readonly BadRowSink _sink;
     private readonly Dictionary<string, DataField> _fields = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Field> _topLevel = new(StringComparer.Ordinal);
 
     public ParquetRowSource(string path, BadRowSink sink)
     {
@@ -40,6 +42,7 @@ internal sealed class ParquetRowSource : IRowSource
         foreach (var field in _reader.Schema.Fields)
         {
             columns.Add(field.Name);
+            _topLevel.TryAdd(field.Name, field);
             if (field is DataField data) _fields[field.Name] = data;
         }
         AvailableColumns = columns;
@@ -47,19 +50,40 @@ internal sealed class ParquetRowSource : IRowSource
 
     public IReadOnlyList<string> AvailableColumns { get; }
 
-    public IEnumerable<TabularRow> ReadRows(IReadOnlyList<string> columns, IReadOnlyDictionary<string, int> columnIndex)
+    public IEnumerable<TabularRow> ReadRows(RowLayout layout)
     {
-        var fields = columns.Select(Field).ToArray();
+        var columns = layout.Columns;
+        // Text columns are read by field, list columns by their leaf; a column is one or the other.
+        var fields = columns.Select((c, i) => layout.IsList(i) ? null : Field(c)).ToArray();
+        var lists = columns.Select((c, i) => layout.IsList(i) ? ParquetListColumn.For(_topLevel.GetValueOrDefault(c), c, _sink) : null).ToArray();
         var rowNumber = 0;
         for (var group = 0; group < _reader.RowGroupCount; group++)
         {
-            var values = ReadGroup(group, fields, out var rowCount);
+            var values = ReadGroup(group, fields, lists, out var listValues, out var rowCount);
             for (var row = 0; row < rowCount; row++)
             {
                 rowNumber++;
-                var rowValues = new string?[fields.Length];
-                for (var c = 0; c < fields.Length; c++) rowValues[c] = values[c][row];
-                yield return new TabularRow(rowNumber, rowValues, columnIndex);
+                var rowValues = new string?[columns.Count];
+                var rowLists = layout.HasLists ? new ListCell?[columns.Count] : null;
+                string? problem = null;
+                var problemColumn = -1;
+                for (var c = 0; c < columns.Count; c++)
+                {
+                    if (fields[c] is not null)
+                    {
+                        rowValues[c] = values[c]![row];
+                        continue;
+                    }
+                    var cell = listValues[c]![row];
+                    if (cell.Problem is not null && problem is null) (problem, problemColumn) = (cell.Problem, c);
+                    rowLists![c] = cell.List;
+                }
+                if (problem is not null)
+                {
+                    _sink.Report(rowNumber, columns[problemColumn], "unsupported value", problem);
+                    continue;
+                }
+                yield return new TabularRow(rowNumber, rowValues, layout, rowLists);
             }
         }
     }
@@ -73,7 +97,11 @@ internal sealed class ParquetRowSource : IRowSource
         return field;
     }
 
-    private string?[][] ReadGroup(int group, DataField[] fields, out int rowCount)
+    /// <summary>
+    /// The values of one row group: text columns' strings (null for list columns) and, in <paramref name="listValues"/>,
+    /// list columns' cells (null for text columns).
+    /// </summary>
+    private string?[]?[] ReadGroup(int group, DataField?[] fields, ParquetListColumn?[] lists, out ParquetListCell[]?[] listValues, out int rowCount)
     {
         using var reader = _reader.OpenRowGroupReader(group);
         if (reader.RowCount is < 0 or > int.MaxValue)
@@ -81,12 +109,16 @@ internal sealed class ParquetRowSource : IRowSource
         var count = (int)reader.RowCount;
         rowCount = count;
         // Before Parquet.Net (or the arrays below) allocate what the file claims: see ParquetPageCheck.
-        foreach (var field in fields)
-            if (reader.GetMetadata(field) is { } chunk && ParquetPageCheck.FindProblem(_stream, chunk, count) is { } problem)
-                throw _sink.Fatal(null, field.Name, $"row group {group} is damaged: {problem}.");
+        for (var c = 0; c < fields.Length; c++)
+        {
+            var (leaf, column, repeated) = fields[c] is { } field ? (field, field.Name, false) : (lists[c]!.Leaf, lists[c]!.Column, true);
+            if (reader.GetMetadata(leaf) is { } chunk && ParquetPageCheck.FindProblem(_stream, chunk, count, repeated) is { } problem)
+                throw _sink.Fatal(null, column, $"row group {group} is damaged: {problem}.");
+        }
         try
         {
-            return fields.Select(f => Wait(ReadColumn(reader, f, count))).ToArray();
+            listValues = lists.Select(l => l is null ? null : Wait(l.ReadAsync(reader, count))).ToArray();
+            return fields.Select(f => f is null ? null : Wait(ReadColumn(reader, f, count))).ToArray();
         }
         catch (Exception e) when (e is not DataFormatException)
         {

@@ -24,12 +24,18 @@ public static class TabularReader
     /// <exception cref="DataFormatException">The path is empty, missing or a folder, or the format is unknown.</exception>
     public static DatasetFormat CheckPath(string path, DatasetFormat? format = null)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new DataFormatException("The dataset path is empty; expected a data file (.csv, .tsv, .jsonl, .json or .parquet).", null, null, null);
+        CheckFileExists(path, "a data file (.csv, .tsv, .jsonl, .json or .parquet)");
+        return DatasetFormats.Resolve(path, format);
+    }
+
+    /// <summary>Throws when <paramref name="path"/> is empty, a folder or missing; <paramref name="expected"/> says what it should name.</summary>
+    internal static void CheckFileExists(string path, string expected)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new DataFormatException($"The dataset path is empty; expected {expected}.", null, null, null);
         if (Directory.Exists(path))
-            throw new DataFormatException($"Dataset path '{path}' is a folder; expected a data file (.csv, .tsv, .jsonl, .json or .parquet).", path, null, null);
+            throw new DataFormatException($"Dataset path '{path}' is a folder; expected {expected}.", path, null, null);
         if (!File.Exists(path))
             throw new DataFormatException($"Dataset file '{path}' does not exist.", path, null, null);
-        return DatasetFormats.Resolve(path, format);
     }
 
     /// <summary>
@@ -42,6 +48,13 @@ public static class TabularReader
         if (options.MaxRowBytes < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxRowBytes must be positive.");
         var format = CheckPath(path, options.Format);
         var sink = new BadRowSink(path, format, options.OnBadRow, new SkippedRows(format == DatasetFormat.Parquet ? "row" : "line"));
+        if (format == DatasetFormat.Conll)
+            throw sink.Fatal(null, null, "CoNLL files (one token and its tag per line) hold tagged sentences, not rows of columns; " +
+                "only token classification reads them. Expected CSV, TSV, JSON Lines, JSON or Parquet.");
+        var listColumns = options.ListColumns ?? [];
+        if (listColumns.Count > 0 && format is DatasetFormat.Csv or DatasetFormat.Tsv)
+            throw sink.Fatal(null, listColumns[0], $"the column must hold a list, but {format.ToString().ToUpperInvariant()} files have no list cells; " +
+                "expected JSON Lines, JSON or Parquet for lists (such as the tokens and tags of token classification).");
         IRowSource source = format switch
         {
             DatasetFormat.Csv or DatasetFormat.Tsv => new CsvRowSource(path, format, options.MaxRowBytes, sink),
@@ -53,7 +66,10 @@ public static class TabularReader
         try
         {
             var columns = SelectColumns(source.AvailableColumns, options.Columns, format, sink);
-            return new TabularRowStream(path, format, columns, source, sink);
+            var notRead = listColumns.FirstOrDefault(c => !columns.Contains(c, StringComparer.Ordinal));
+            if (notRead is not null)
+                throw new ArgumentException($"List column '{notRead}' is not among the columns read ({string.Join(", ", columns)}).", nameof(options));
+            return new TabularRowStream(path, format, new RowLayout(columns, listColumns), source, sink);
         }
         catch
         {

@@ -7,13 +7,14 @@ namespace TuneSharp.Data;
 public sealed class TabularRowStream : IDisposable
 {
     private readonly IRowSource _source;
+    private readonly RowLayout _layout;
     private bool _enumerated;
 
-    internal TabularRowStream(string path, DatasetFormat format, IReadOnlyList<string> columns, IRowSource source, BadRowSink badRows)
+    internal TabularRowStream(string path, DatasetFormat format, RowLayout layout, IRowSource source, BadRowSink badRows)
     {
         Path = path;
         Format = format;
-        Columns = columns;
+        _layout = layout;
         _source = source;
         BadRows = badRows;
     }
@@ -25,7 +26,7 @@ public sealed class TabularRowStream : IDisposable
     public DatasetFormat Format { get; }
 
     /// <summary>The column names, in the order of <see cref="TabularRow.Values"/>.</summary>
-    public IReadOnlyList<string> Columns { get; }
+    public IReadOnlyList<string> Columns => _layout.Columns;
 
     /// <summary>The rows skipped so far under <see cref="BadRowPolicy.Skip"/>.</summary>
     public SkippedRows Skipped => BadRows.Skipped;
@@ -40,9 +41,7 @@ public sealed class TabularRowStream : IDisposable
         {
             if (_enumerated) throw new InvalidOperationException("The rows of a TabularRowStream can be read only once.");
             _enumerated = true;
-            var index = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (var i = 0; i < Columns.Count; i++) index[Columns[i]] = i;
-            return _source.ReadRows(Columns, index);
+            return _source.ReadRows(_layout);
         }
     }
 
