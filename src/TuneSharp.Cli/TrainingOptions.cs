@@ -15,17 +15,6 @@ internal sealed class TrainingOptions
     /// <summary>--config: a JSON or YAML file of training arguments; flags override it.</summary>
     public Option<string?> ConfigFile { get; } = new("--config") { Description = "JSON or YAML file of training arguments (HF names); flags override it" };
 
-    /// <summary>Defaults the CLI uses where Hugging Face's would be surprising for a command-line run (evaluate and save every epoch).</summary>
-    public static IReadOnlyDictionary<string, object?> CliDefaults { get; } = new Dictionary<string, object?>
-    {
-        ["eval_strategy"] = "epoch",
-        ["save_strategy"] = "epoch",
-        ["save_total_limit"] = 2,
-        ["per_device_train_batch_size"] = 32,
-        ["per_device_eval_batch_size"] = 64,
-        ["group_by_length"] = true,
-    };
-
     public void AddTo(Command command)
     {
         command.Options.Add(ConfigFile);
@@ -36,19 +25,22 @@ internal sealed class TrainingOptions
             var aliases = key == "output_dir" ? new[] { flag } : [];
             if (key == "output_dir") flag = "--output";
             var underlying = Nullable.GetUnderlyingType(type) ?? type;
+            // The recipe's defaults that differ from transformers' are stated where a user looks for them.
+            var recipeDefault = TuneSharp.Recipes.FineTuningDefaults.Settings.TryGetValue(key, out var value)
+                ? $"; default {(value is bool b ? (b ? "true" : "false") : value)}" : "";
             Option option = underlying == typeof(bool)
-                ? new Option<bool?>(flag, aliases) { Description = $"{key} (true/false)", Arity = ArgumentArity.ZeroOrOne }
-                : new Option<string?>(flag, aliases) { Description = Describe(key, underlying) };
+                ? new Option<bool?>(flag, aliases) { Description = $"{key} (true/false{recipeDefault})", Arity = ArgumentArity.ZeroOrOne }
+                : new Option<string?>(flag, aliases) { Description = Describe(key, underlying) + (recipeDefault.Length > 0 ? $" [{recipeDefault[2..]}]" : "") };
             _options.Add((key, option, underlying));
             command.Options.Add(option);
         }
     }
 
-    /// <summary>CLI defaults, then the --config file, then flags given on the command line.</summary>
+    /// <summary>The recipe's defaults (FineTuningDefaults), then the --config file, then flags given on the command line.</summary>
     public TrainingArguments Build(ParseResult parse)
     {
         var values = new System.Text.Json.Nodes.JsonObject();
-        foreach (var (k, v) in CliDefaults) values[k] = JsonSerializer.SerializeToNode(v);
+        foreach (var (k, v) in TuneSharp.Recipes.FineTuningDefaults.Settings) values[k] = JsonSerializer.SerializeToNode(v);
         var file = parse.GetValue(ConfigFile);
         if (file is not null)
             foreach (var (k, v) in TrainingArgumentsFile.Read(file)) values[k] = v?.DeepClone();

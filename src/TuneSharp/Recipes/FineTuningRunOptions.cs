@@ -43,7 +43,7 @@ public abstract record FineTuningRunOptions
     /// <summary>Which parameters train: full fine-tuning (default), freeze, BitFit, LoRA, adapters, prompt tuning (adapter methods save only the adapter).</summary>
     public TuneSharp.Peft.PeftOptions Peft { get; init; } = new();
 
-    /// <summary>Hugging Face TrainingArguments; <see cref="FineTuningDefaults.Arguments"/> gives the recipe's defaults.</summary>
+    /// <summary>Hugging Face TrainingArguments; see <see cref="FineTuningDefaults.Arguments"/> for the recipe's defaults.</summary>
     public required TrainingArguments Args { get; init; }
 
     /// <summary>

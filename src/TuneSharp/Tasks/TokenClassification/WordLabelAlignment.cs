@@ -27,6 +27,10 @@ public static class WordLabelAlignment
     /// tokens), <paramref name="firstSubToken"/> whether the position is its word's first sub-token in the whole sentence
     /// (a window may start inside a word), <paramref name="wordLabels"/> the label id of every word of the sentence.
     /// </summary>
+    /// <param name="wordIds">Each position's word (null for special and pad tokens).</param>
+    /// <param name="firstSubToken">Whether each position is its word's first sub-token in the whole sentence.</param>
+    /// <param name="wordLabels">The label id of every word of the sentence.</param>
+    /// <param name="labelAllTokens">Label every sub-token, not only the first.</param>
     /// <param name="beginToInside">From <see cref="BeginToInside"/>; needed only with <paramref name="labelAllTokens"/>.</param>
     public static long[] Align(IReadOnlyList<int?> wordIds, IReadOnlyList<bool> firstSubToken, IReadOnlyList<int> wordLabels,
         bool labelAllTokens = false, IReadOnlyList<int>? beginToInside = null)
