@@ -11,13 +11,13 @@ public static class PlanCommand
 {
     public static Command Create(CliOutput io)
     {
-        var flags = new TextClassificationFlags();
+        var flags = new FineTuningFlags();
         var command = new Command("plan", "Estimate memory, disk and time of a train run (same flags as train) without training.");
         flags.AddTo(command);
         command.SetAction(parse =>
         {
-            var plan = TextClassificationFineTuning.Plan(flags.Build(io, parse), line => io.Err.WriteLine(line));
-            foreach (var line in plan.Describe()) io.Out.WriteLine(line);
+            var plan = FineTuningRecipe.Plan(flags.Build(io, parse), line => io.Err.WriteLine(io.Render(line)));
+            foreach (var line in plan.Describe()) io.Out.WriteLine(io.Render(line));
             return plan.Verdict == Planning.MemoryVerdict.DoesNotFit ? 3 : 0;
         });
         return command;
