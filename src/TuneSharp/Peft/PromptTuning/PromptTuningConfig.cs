@@ -40,7 +40,12 @@ public sealed record PromptTuningConfig
     /// <summary>base_model_name_or_path.</summary>
     public string? BaseModelNameOrPath { get; init; }
 
-    /// <summary>modules_to_save: modules trained fully and saved with the prompt (the classification head).</summary>
+    /// <summary>
+    /// modules_to_save as read from a file that has it: TuneSharp's own adapters saved before it stopped writing the
+    /// field, and PEFT releases later than 0.10 that write it for prompt learning. Null when the file has none, which then
+    /// means the classification head ("classifier" or "score"), as PEFT's PeftModelForSequenceClassification assumes.
+    /// <see cref="Save"/> never writes it: PEFT 0.10's PromptTuningConfig has no such field and refuses a file that has it.
+    /// </summary>
     public IReadOnlyList<string>? ModulesToSave { get; init; }
 
     /// <summary>inference_mode; PEFT skips the TEXT / SAMPLE_VOCAB initialisation when it is true (the weights are loaded instead).</summary>
@@ -66,7 +71,14 @@ public sealed record PromptTuningConfig
         _ => throw new ArgumentOutOfRangeException(nameof(init), init, "Unknown prompt tuning init."),
     };
 
-    /// <summary>Writes adapter_config.json into <paramref name="dir"/>, keys sorted as PEFT writes them.</summary>
+    /// <summary>
+    /// Writes adapter_config.json into <paramref name="dir"/> with exactly the fields of PEFT 0.10's PromptTuningConfig,
+    /// keys sorted as PEFT writes them. PEFT builds the config class from every key of the file, so a key an older PEFT
+    /// lacks makes the file unreadable there; newer releases accept a file without their later fields. The trained head
+    /// is still saved and restored: for task_type SEQ_CLS, PEFT itself adds "classifier" and "score" to modules_to_save
+    /// and stores the head in adapter_model.safetensors as base_model.&lt;head&gt;.weight / .bias, as TuneSharp does.
+    /// <see cref="ModulesToSave"/> is therefore not written.
+    /// </summary>
     public void Save(string dir)
     {
         var json = new JsonObject
@@ -74,7 +86,6 @@ public sealed record PromptTuningConfig
             ["auto_mapping"] = null,
             ["base_model_name_or_path"] = BaseModelNameOrPath,
             ["inference_mode"] = InferenceMode,
-            ["modules_to_save"] = ModulesToSave is null ? null : new JsonArray(ModulesToSave.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
             ["num_attention_heads"] = NumAttentionHeads,
             ["num_layers"] = NumLayers,
             ["num_transformer_submodules"] = 1,

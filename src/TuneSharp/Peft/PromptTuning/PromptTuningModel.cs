@@ -125,7 +125,8 @@ public sealed class PromptTuningModel : IPeftAdapter
             InitText = Options.InitText,
             TokenizerNameOrPath = TokenizerNameOrPath,
             BaseModelNameOrPath = BaseModelNameOrPath,
-            ModulesToSave = ModulesToSave,
+            // Not written (see PromptTuningConfig.Save): a file without modules_to_save means the head, which is what this adapter trains.
+            ModulesToSave = null,
             InferenceMode = true,
         };
     }

@@ -1,0 +1,71 @@
+using TuneSharp.Peft;
+using TuneSharp.Recipes;
+using TuneSharp.Tests.Tasks.TextClassification;
+using TuneSharp.Training;
+
+namespace TuneSharp.Tests.Interop;
+
+/// <summary>
+/// Short real training runs through the library's recipe (what <c>tunesharp train</c> runs), so the folders the interop
+/// tests hand to Python are exactly what a user gets: a tiny random BERT on the synthetic good/bad task, the real
+/// stories260K Llama on happy/sad sentences, and the real all-MiniLM-L6-v2 on a few SST-2 rows. Each takes seconds.
+/// </summary>
+internal static class InteropTraining
+{
+    /// <summary>Trains the tiny BERT of <see cref="TinyTextClassification"/> (its base folder is written to dir/base) into dir/out.</summary>
+    public static string TinyBert(TempDir dir, PeftOptions method, double learningRate)
+    {
+        var baseModel = TinyTextClassification.BaseModelFolder(dir.File("base"), initSeed: 3);
+        var train = dir.File("train.tsv");
+        File.WriteAllLines(train, ["text\tlabel", .. TinyTextClassification.Dataset(96, seed: 5).Examples.Select(e => $"{e.Text}\t{e.Label}")]);
+        return Train(baseModel, train, dir.File("out"), method, learningRate, epochs: 2);
+    }
+
+    /// <summary>Trains a classifier on the real stories260K Llama (skips without ../shared) into dir/out.</summary>
+    public static string Stories(TempDir dir, PeftOptions method, double learningRate)
+    {
+        var baseModel = SharedData.RequireModel("stories260K");
+        var train = dir.File("train.tsv");
+        File.WriteAllLines(train, ["text\tlabel", .. StoryRows(96, seed: 2)]);
+        return Train(baseModel, train, dir.File("out"), method, learningRate, epochs: 2);
+    }
+
+    /// <summary>A few steps of the real all-MiniLM-L6-v2 on the first SST-2 rows (skips without ../shared) into dir/out.</summary>
+    public static string MiniLm(TempDir dir, PeftOptions method, double learningRate)
+    {
+        var baseModel = SharedData.RequireModel("all-MiniLM-L6-v2");
+        var sst2 = SharedData.RequireData(Path.Combine("sst2", "train_full.tsv"));
+        var train = dir.File("train.tsv");
+        File.WriteAllLines(train, File.ReadLines(sst2).Take(1 + 48));
+        return Train(baseModel, train, dir.File("out"), method, learningRate, epochs: 1, textColumn: "sentence");
+    }
+
+    private static string Train(string baseModel, string train, string output, PeftOptions method, double learningRate, int epochs,
+        string textColumn = "text")
+    {
+        TextClassificationFineTuning.Run(new TextClassificationRunOptions
+        {
+            ModelDir = baseModel, TrainPath = train, TextColumn = textColumn, Peft = method,
+            Args = new TrainingArguments
+            {
+                OutputDir = output, LearningRate = learningRate, NumTrainEpochs = epochs, PerDeviceTrainBatchSize = 16,
+                MaxLength = 32, Seed = 7, SaveStrategy = IntervalStrategy.No, LoggingSteps = 1000,
+            },
+        }, new NullTrainerCallback(), _ => { });
+        return output;
+    }
+
+    /// <summary>Short story-like sentences: "happy" phrases → pos, "sad" phrases → neg, alternating.</summary>
+    private static IEnumerable<string> StoryRows(int count, int seed)
+    {
+        string[] subjects = ["The cat", "The little girl", "Tom", "The dog", "Lily", "The bird"];
+        string[] happy = ["was very happy", "smiled and laughed", "loved the sunny day"];
+        string[] sad = ["was very sad", "cried and cried", "was scared of the dark"];
+        var random = new Random(seed);
+        for (var i = 0; i < count; i++)
+        {
+            var positive = i % 2 == 0;
+            yield return $"{subjects[random.Next(subjects.Length)]} {(positive ? happy : sad)[random.Next(3)]}.\t{(positive ? "pos" : "neg")}";
+        }
+    }
+}
