@@ -4,7 +4,6 @@ using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Peft.Freeze;
 using TuneSharp.Peft.Lora;
 using TuneSharp.Peft.PromptTuning;
-using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tokenization;
 
 namespace TuneSharp.Peft;
@@ -78,13 +77,13 @@ public static class PeftMethodTable
             // The task must call the wrapper, which puts the virtual tokens in front.
             Apply = (model, options, context) =>
             {
-                var prompt = PromptTuningModel.Apply(AsClassifier(model), options.PromptTuning, context.Tokenizer, context.BaseModelNameOrPath);
-                return new(prompt.Classifier, prompt);
+                var prompt = PromptTuningModel.Apply(model, options.PromptTuning, context.Tokenizer, context.BaseModelNameOrPath);
+                return new(prompt.TaskModel, prompt);
             },
             LoadAdapter = (model, dir) =>
             {
-                var prompt = PromptTuningModel.LoadAdapter(AsClassifier(model), dir);
-                return new(prompt.Classifier, prompt);
+                var prompt = PromptTuningModel.LoadAdapter(model, dir);
+                return new(prompt.TaskModel, prompt);
             },
         },
     ];
@@ -94,7 +93,4 @@ public static class PeftMethodTable
 
     /// <summary>The registration whose adapter folders carry <paramref name="peftType"/>, or null.</summary>
     public static PeftMethodRegistration? ForPeftType(string? peftType) => All.FirstOrDefault(m => m.PeftType is not null && m.PeftType == peftType);
-
-    private static ISequenceClassifier AsClassifier(ITaskModel model) => model as ISequenceClassifier
-        ?? throw new PeftException($"Prompt tuning is not available for {model.Task} models yet; use lora, adapter, bitfit, freeze or full.");
 }

@@ -68,20 +68,7 @@ public sealed class PromptTunedClassifier : ISequenceClassifier
     public Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds)
     {
         using var scope = NewDisposeScope();
-        var (batch, length) = (inputsEmbeds.shape[0], inputsEmbeds.shape[1]);
-        var virtualTokens = NumVirtualTokens;
-        var positions = _inner.Config.MaxPositions;
-        if (length + virtualTokens > positions)
-            throw new PeftException(
-                $"The input has {length} tokens and prompt tuning adds {virtualTokens} virtual tokens, but this model has only " +
-                $"{positions} positions (max_position_embeddings); use a max length of at most {positions - virtualTokens}.");
-        var device = inputsEmbeds.device;
-        // PEFT keeps the prompt in float32 and casts it to the embeddings' dtype for the forward pass.
-        var prompt = _prompt.weight!.to(inputsEmbeds.dtype).unsqueeze(0).expand(batch, -1, -1);
-        var embeds = cat([prompt, inputsEmbeds], 1);
-        var mask = cat([ones(batch, virtualTokens, dtype: attentionMask.dtype, device: device), attentionMask.to(device)], 1);
-        var types = tokenTypeIds is null ? null
-            : cat([zeros(batch, virtualTokens, dtype: tokenTypeIds.dtype, device: device), tokenTypeIds.to(device)], 1);
+        var (embeds, mask, types) = VirtualTokens.Prepend(_prompt, _inner.Config, inputsEmbeds, attentionMask, tokenTypeIds);
         return _inner.ForwardEmbeddings(embeds, mask, types).MoveToOuterDisposeScope();
     }
 

@@ -5,7 +5,7 @@ namespace TuneSharp.Peft.PromptTuning;
 
 /// <summary>
 /// Hugging Face PEFT's <c>adapter_config.json</c> for prompt tuning of a sequence classifier (peft_type
-/// "PROMPT_TUNING", task_type "SEQ_CLS"). Only what TuneSharp implements is accepted on reading: one transformer
+/// "PROMPT_TUNING", task_type "SEQ_CLS" or "TOKEN_CLS"). Only what TuneSharp implements is accepted on reading: one transformer
 /// submodule (encoder-only or decoder-only models) and the RANDOM / TEXT / SAMPLE_VOCAB initialisations.
 /// </summary>
 public sealed record PromptTuningConfig
@@ -13,8 +13,11 @@ public sealed record PromptTuningConfig
     /// <summary>adapter_config.json's peft_type for prompt tuning.</summary>
     public const string PeftType = "PROMPT_TUNING";
 
-    /// <summary>The only task type TuneSharp's prompt tuning has (a classification head on top).</summary>
-    public const string TaskType = "SEQ_CLS";
+    /// <summary>The task types TuneSharp's prompt tuning has: a classification head on top, per sequence or per token.</summary>
+    public static IReadOnlyList<string> TaskTypes { get; } = ["SEQ_CLS", "TOKEN_CLS"];
+
+    /// <summary>task_type: "SEQ_CLS" or "TOKEN_CLS".</summary>
+    public string TaskType { get; init; } = "SEQ_CLS";
 
     /// <summary>num_virtual_tokens: rows of the prompt embedding.</summary>
     public required int NumVirtualTokens { get; init; }
@@ -118,8 +121,8 @@ public sealed record PromptTuningConfig
         if (peftType != PeftType)
             throw new PeftException($"{path}: peft_type is {Quote(peftType)}; this is not a prompt tuning adapter (expected \"{PeftType}\").");
         var taskType = reader.String("task_type");
-        if (taskType is not null && taskType != TaskType)
-            throw new PeftException($"{path}: task_type is \"{taskType}\"; TuneSharp's prompt tuning supports only \"{TaskType}\" (sequence classification).");
+        if (taskType is not null && !TaskTypes.Contains(taskType))
+            throw new PeftException($"{path}: task_type is \"{taskType}\"; TuneSharp's prompt tuning supports {string.Join(" and ", TaskTypes.Select(t => $"\"{t}\""))} (sequence and token classification).");
         var submodules = reader.Int("num_transformer_submodules");
         if (submodules is not null and not 1)
             throw new PeftException($"{path}: num_transformer_submodules is {submodules}; TuneSharp supports only 1 (encoder-only or decoder-only models, not encoder-decoder).");
@@ -149,6 +152,7 @@ public sealed record PromptTuningConfig
         {
             NumVirtualTokens = numVirtualTokens,
             TokenDim = tokenDim,
+            TaskType = taskType ?? "SEQ_CLS",
             NumAttentionHeads = reader.Int("num_attention_heads"),
             NumLayers = reader.Int("num_layers"),
             Init = init,

@@ -30,10 +30,10 @@ public sealed class PromptTuningModel : IPeftAdapter
     /// </summary>
     public const string HeadKeyPrefix = "base_model.";
 
-    private PromptTuningModel(PromptTunedClassifier classifier, Embedding prompt, PromptTuningOptions options,
+    private PromptTuningModel(ITaskModel classifier, Embedding prompt, PromptTuningOptions options,
         IReadOnlyList<string> modulesToSave, string? tokenizerNameOrPath, string? baseModelNameOrPath)
     {
-        Classifier = classifier;
+        TaskModel = classifier;
         Prompt = prompt;
         Options = options;
         ModulesToSave = modulesToSave;
@@ -42,7 +42,11 @@ public sealed class PromptTuningModel : IPeftAdapter
     }
 
     /// <summary>The classifier to train and run: it puts the virtual tokens in front of every input.</summary>
-    public PromptTunedClassifier Classifier { get; }
+    public PromptTunedClassifier Classifier => TaskModel as PromptTunedClassifier
+        ?? throw new PeftException($"This prompt adapts a {TaskModel.Task} model, not a sequence classifier; use TaskModel.");
+
+    /// <summary>The task model to train and run, whatever its task: the base model with the virtual tokens in front.</summary>
+    public ITaskModel TaskModel { get; }
 
     /// <summary>The trained virtual tokens, weight [num_virtual_tokens, hidden] in float32 (PEFT keeps them in float32).</summary>
     public Embedding Prompt { get; }
@@ -57,7 +61,7 @@ public sealed class PromptTuningModel : IPeftAdapter
     public string? TokenizerNameOrPath { get; }
 
     /// <inheritdoc/>
-    public nn.Module Model => Classifier.Module;
+    public nn.Module Model => TaskModel.Module;
 
     /// <inheritdoc/>
     public string PeftType => PromptTuningConfig.PeftType;
@@ -79,7 +83,7 @@ public sealed class PromptTuningModel : IPeftAdapter
     /// <param name="tokenizerForTextInit">The base model's tokenizer; needed for TEXT init only.</param>
     /// <param name="baseModelNameOrPath">Written to adapter_config.json's base_model_name_or_path.</param>
     /// <exception cref="PeftException">Bad options, TEXT init without a tokenizer, or a classifier that already has a prompt.</exception>
-    public static PromptTuningModel Apply(ISequenceClassifier classifier, PromptTuningOptions options,
+    public static PromptTuningModel Apply(ITaskModel classifier, PromptTuningOptions options,
         TextTokenizer? tokenizerForTextInit = null, string? baseModelNameOrPath = null)
     {
         ArgumentNullException.ThrowIfNull(classifier);
@@ -88,7 +92,7 @@ public sealed class PromptTuningModel : IPeftAdapter
         if (options.Init == PromptTuningInit.Text && tokenizerForTextInit is null)
             throw new PeftException("Prompt tuning init TEXT needs the model's tokenizer to turn the init text into tokens.");
         // The tokenizer is the base model's (a TextTokenizer does not know its folder), so PEFT's tokenizer_name_or_path is the base model's.
-        return Create(classifier, options, PeftLayout.HeadsOf(classifier.Module), tokenizerForTextInit, initialize: true,
+        return Create(classifier, options, PeftLayout.HeadsOf(classifier), tokenizerForTextInit, initialize: true,
             options.Init == PromptTuningInit.Text ? baseModelNameOrPath : null, baseModelNameOrPath);
     }
 
@@ -114,9 +118,10 @@ public sealed class PromptTuningModel : IPeftAdapter
     /// <summary>The adapter_config.json this adapter writes.</summary>
     public PromptTuningConfig ToConfig()
     {
-        var (heads, layers) = ((int?)Classifier.Config.NumAttentionHeads, (int?)Classifier.Config.NumHiddenLayers);
+        var (heads, layers) = ((int?)TaskModel.Config.NumAttentionHeads, (int?)TaskModel.Config.NumHiddenLayers);
         return new PromptTuningConfig
         {
+            TaskType = TaskModel.Task.PeftTaskType(),
             NumVirtualTokens = Options.NumVirtualTokens,
             TokenDim = (int)Prompt.weight!.shape[1],
             NumAttentionHeads = heads,
@@ -139,7 +144,7 @@ public sealed class PromptTuningModel : IPeftAdapter
     /// classifier) and loads the prompt and head weights. Use the returned adapter's <see cref="Classifier"/>.
     /// </summary>
     /// <exception cref="PeftException">The folder is not a prompt tuning adapter or does not fit the model.</exception>
-    public static PromptTuningModel LoadAdapter(ISequenceClassifier classifier, string adapterDir)
+    public static PromptTuningModel LoadAdapter(ITaskModel classifier, string adapterDir)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         var config = PromptTuningConfig.Load(adapterDir);
@@ -172,10 +177,10 @@ public sealed class PromptTuningModel : IPeftAdapter
             return ((ISequenceClassifier)adapter.Classifier, adapter);
         });
 
-    private static PromptTuningModel Create(ISequenceClassifier classifier, PromptTuningOptions options, IReadOnlyList<string> modulesToSave,
+    private static PromptTuningModel Create(ITaskModel classifier, PromptTuningOptions options, IReadOnlyList<string> modulesToSave,
         TextTokenizer? tokenizer, bool initialize, string? tokenizerNameOrPath, string? baseModelNameOrPath)
     {
-        if (classifier is PromptTunedClassifier || classifier.Module.named_children().Any(c => c.name == PromptModuleName))
+        if (classifier is PromptTunedClassifier or PromptTunedTokenClassifier || classifier.Module.named_children().Any(c => c.name == PromptModuleName))
             throw new PeftException("This classifier already has a prompt; apply prompt tuning to a fresh base model.");
         var words = classifier.InputEmbeddings.weight!;
         // nn.Embedding's default init is Normal(0, 1): PEFT's RANDOM init. Float32 whatever the model dtype, as PEFT.
@@ -188,6 +193,12 @@ public sealed class PromptTuningModel : IPeftAdapter
         model.register_module(PromptModuleName, prompt);
         ModuleOwnership.DetachFromDisposeScopes(prompt);
         prompt.weight!.requires_grad = true;
-        return new PromptTuningModel(new PromptTunedClassifier(classifier, prompt), prompt, options, modulesToSave, tokenizerNameOrPath, baseModelNameOrPath);
+        ITaskModel wrapped = classifier switch
+        {
+            ISequenceClassifier sequence => new PromptTunedClassifier(sequence, prompt),
+            Tasks.TokenClassification.ITokenClassifier token => new PromptTunedTokenClassifier(token, prompt),
+            _ => throw new PeftException($"Prompt tuning has no {classifier.Task} model; it adapts sequence and token classifiers."),
+        };
+        return new PromptTuningModel(wrapped, prompt, options, modulesToSave, tokenizerNameOrPath, baseModelNameOrPath);
     }
 }
