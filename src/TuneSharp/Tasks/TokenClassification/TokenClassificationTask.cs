@@ -149,9 +149,9 @@ public sealed class TokenClassificationTask : ITrainingTask
     // Cross entropy summed over the labelled positions, and their count.
     private static (Tensor Sum, long Count) Loss(Tensor logits, Tensor labels, double labelSmoothing)
     {
-        var flatLabels = labels.view(-1);
+        var flatLabels = labels.reshape(-1);
         var count = flatLabels.ne(WordLabelAlignment.IgnoreIndex).sum().item<long>();
-        var sum = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), flatLabels,
+        var sum = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), flatLabels,
             ignore_index: WordLabelAlignment.IgnoreIndex, reduction: nn.Reduction.Sum, label_smoothing: labelSmoothing);
         return (sum, count);
     }

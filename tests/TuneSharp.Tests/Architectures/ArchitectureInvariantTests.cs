@@ -1,0 +1,162 @@
+using TuneSharp.Architectures;
+using TuneSharp.Checkpoints;
+using TuneSharp.Models;
+using TuneSharp.Peft.Lora;
+using TuneSharp.Tasks.SequenceClassification;
+using TuneSharp.Tasks.TokenClassification;
+using TuneSharp.Tests.Models;
+using static TorchSharp.torch;
+
+namespace TuneSharp.Tests.Architectures;
+
+/// <summary>
+/// One invariant suite run on every registered architecture and every classification head it registers: a new
+/// architecture joins by registration and must pass it (a model_type without a tiny config here fails, naming itself).
+/// </summary>
+public sealed class ArchitectureInvariantTests : IDisposable
+{
+    private static readonly Dictionary<int, string> Labels = new() { [0] = "O", [1] = "B-X", [2] = "I-X" };
+    private readonly TempDir _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    /// <summary>Every (model_type, task) pair with a classification head.</summary>
+    public static TheoryData<string, ModelTask> Heads()
+    {
+        var data = new TheoryData<string, ModelTask>();
+        foreach (var architecture in ModelArchitectures.All)
+            foreach (var task in architecture.Heads.Keys.Where(t => t is ModelTask.SequenceClassification or ModelTask.TokenClassification))
+                data.Add(architecture.ModelType, task);
+        return data;
+    }
+
+    /// <summary>Every model_type's token-classification head.</summary>
+    public static TheoryData<string, ModelTask> TokenHeads()
+    {
+        var data = new TheoryData<string, ModelTask>();
+        foreach (var architecture in ModelArchitectures.All.Where(a => a.Heads.ContainsKey(ModelTask.TokenClassification)))
+            data.Add(architecture.ModelType, ModelTask.TokenClassification);
+        return data;
+    }
+
+    [Fact]
+    public void Every_registered_architecture_has_both_classification_heads_and_a_tiny_config_here()
+    {
+        foreach (var architecture in ModelArchitectures.All)
+        {
+            Assert.NotNull(TinyConfig(architecture.ModelType));
+            Assert.Contains(ModelTask.SequenceClassification, architecture.Heads.Keys);
+            Assert.Contains(ModelTask.TokenClassification, architecture.Heads.Keys);
+            Assert.Equal(architecture.ModelType, architecture.CreateConfig().ModelType);
+        }
+        Assert.Equal(["bert", "llama"], ModelArchitectures.All.Select(a => a.ModelType).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Heads))]
+    public void Save_then_load_gives_identical_outputs_and_state_dict_names_round_trip(string modelType, ModelTask task)
+    {
+        var architecture = ModelArchitectures.Find(modelType)!;
+        var baseDir = BaseFolder(modelType);
+        var (model, report) = Load(baseDir, task);
+        // A base checkpoint gives everything but the head, under transformers' names.
+        var head = architecture.Head(task);
+        Assert.All(report.MissingKeys, k => Assert.True(head.Owns(k), $"{k} should have come from the base checkpoint"));
+        Assert.Contains(head.WeightKey, report.MissingKeys);
+        Assert.Empty(report.UnexpectedKeys);
+        Assert.All(model.Module.state_dict().Keys, k =>
+            Assert.True(k.StartsWith(architecture.BaseModelPrefix + ".", StringComparison.Ordinal) || head.Owns(k), $"{k} is neither backbone nor head"));
+
+        var saved = _tmp.File($"saved-{modelType}-{task}");
+        model.SavePretrained(saved);
+        Assert.Equal(architecture.ClassName(task), PretrainedConfig.Load(saved).Architectures!.Single());
+        Assert.Equal(model.Module.state_dict().Keys.Order(), ModelWeights.ReadInfos(saved).Select(i => i.Name).Order());
+        var (reloaded, reloadReport) = Load(saved, task);
+        Assert.True(reloadReport.IsClean, reloadReport.ToString());
+
+        var (ids, mask) = Batch();
+        using var a = Logits(model, ids, mask);
+        using var b = Logits(reloaded, ids, mask);
+        Assert.True(GoldenFiles.Identical(a, b), $"max diff {GoldenFiles.MaxAbsDiff(a, b)}");
+    }
+
+    /// <summary>
+    /// Per-token outputs only: BERT's sequence classifier pools the first position ([CLS]), so it needs right padding, as its
+    /// tokenizer pads (transformers behaves the same); Llama's pools the last real token by the mask and passes either way.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TokenHeads))]
+    public void Padding_side_changes_no_real_tokens_output(string modelType, ModelTask task)
+    {
+        var (model, _) = Load(BaseFolder(modelType), task);
+        // Row 1 has 3 real tokens of 5: once padded on the right, once on the left.
+        var right = tensor(new long[] { 5, 6, 7, 8, 9, 5, 6, 7, 0, 0 }, [2, 5]);
+        var rightMask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 0, 0 }, [2, 5]);
+        var left = tensor(new long[] { 5, 6, 7, 8, 9, 0, 0, 5, 6, 7 }, [2, 5]);
+        var leftMask = tensor(new long[] { 1, 1, 1, 1, 1, 0, 0, 1, 1, 1 }, [2, 5]);
+        using var r = Logits(model, right, rightMask);
+        using var l = Logits(model, left, leftMask);
+        Assert.True(r[1, ..3].allclose(l[1, 2..], rtol: 0, atol: 1e-5), "real tokens' logits moved with the padding side");
+        Assert.True(r[0].allclose(l[0], rtol: 0, atol: 0), "an unpadded row is the same either way");
+    }
+
+    [Theory]
+    [MemberData(nameof(Heads))]
+    public void A_fresh_lora_adapter_equals_the_base_model_and_trains_the_registered_head(string modelType, ModelTask task)
+    {
+        var (model, _) = Load(BaseFolder(modelType), task);
+        var (ids, mask) = Batch();
+        using var before = Logits(model, ids, mask);
+        var lora = LoraModel.Apply(model, new LoraOptions { R = 2 });
+        using var after = Logits(model, ids, mask);
+        Assert.True(GoldenFiles.Identical(before, after), "LoRA's B starts at zero, so the adapted model is the base model");
+        var head = ModelArchitectures.Find(modelType)!.Head(task);
+        Assert.Equal([head.Module], lora.ModulesToSave);
+        Assert.Equal(task, lora.Task);
+        Assert.All(model.Module.named_parameters().Where(p => head.Owns(p.name)), p => Assert.True(p.parameter.requires_grad, $"{p.name} is frozen"));
+    }
+
+    private string BaseFolder(string modelType)
+    {
+        var dir = _tmp.File("base-" + modelType);
+        if (Directory.Exists(dir)) return dir;
+        var architecture = ModelArchitectures.Find(modelType)!;
+        var config = TinyConfig(modelType)!;
+        manual_seed(3);
+        var backbone = architecture.CreateBackbone(config, true);
+        config.Save(dir);
+        ModelWeights.Save(dir, backbone.Module.state_dict());
+        return dir;
+    }
+
+    private static (ITaskModel Model, LoadReport Report) Load(string dir, ModelTask task)
+    {
+        manual_seed(7);
+        var options = new SequenceClassificationOptions { Id2Label = Labels };
+        return task == ModelTask.TokenClassification
+            ? TokenClassifierFactory.FromPretrained(dir, options)
+            : SequenceClassifierFactory.FromPretrained(dir, options);
+    }
+
+    private static (Tensor Ids, Tensor Mask) Batch() =>
+        (tensor(new long[] { 5, 6, 7, 8, 9, 10, 11, 12 }, [2, 4]), tensor(new long[] { 1, 1, 1, 1, 1, 1, 1, 0 }, [2, 4]));
+
+    private static Tensor Logits(ITaskModel model, Tensor ids, Tensor mask)
+    {
+        using var noGrad = no_grad();
+        return model switch
+        {
+            ITokenClassifier token => token.Forward(ids, mask, null),
+            ISequenceClassifier sequence => sequence.Forward(ids, mask, null),
+            _ => throw new InvalidOperationException(model.GetType().Name),
+        };
+    }
+
+    // Tiny configs by model_type; a newly registered architecture must add one here.
+    private static PretrainedConfig? TinyConfig(string modelType) => modelType switch
+    {
+        "bert" => TinyModels.Bert(dropout: 0.0),
+        "llama" => TinyModels.Llama(tied: false),
+        _ => null,
+    };
+}
