@@ -50,6 +50,36 @@ public static class PeftClassifierLoader
         });
     }
 
+    /// <summary>
+    /// Loads a trained model folder of any classification task (<see cref="ModelTask.SequenceClassification"/> or
+    /// <see cref="ModelTask.TokenClassification"/>) in eval mode: a full model, or an adapter folder applied to the base
+    /// model it names (labels from the config.json beside it). A full folder without the task's head is refused with
+    /// <paramref name="requireTrainedHead"/>.
+    /// </summary>
+    /// <exception cref="PeftException">An unsupported peft_type, or an adapter that does not fit the base model.</exception>
+    public static ITaskModel LoadTaskModel(string dir, ModelTask task, ScalarType? dtype = null, bool requireTrainedHead = false)
+    {
+        if (task == ModelTask.SequenceClassification) return Load(dir, dtype, requireTrainedHead);
+        if (task != ModelTask.TokenClassification) throw new ArgumentOutOfRangeException(nameof(task), task, "Only classification tasks load here.");
+        if (!IsAdapterFolder(dir))
+            return Tasks.TokenClassification.TokenClassifierFactory.FromPretrained(dir, new SequenceClassificationOptions { DType = dtype, RequireTrainedHead = requireTrainedHead }).Model;
+        var peftType = AdapterFiles.ReadPeftType(dir);
+        var method = PeftMethodTable.ForPeftType(peftType)
+            ?? throw new PeftException($"{Path.Combine(dir, AdapterFiles.ConfigFileName)}: peft_type \"{peftType}\" is not supported; TuneSharp opens {string.Join(", ", SupportedPeftTypes)} adapters.");
+        var (model, _) = Tasks.TokenClassification.TokenClassifierFactory.FromPretrained(BaseModelDir(dir), TrainedHeadOptions(dir, dtype) with { ProblemType = null });
+        try
+        {
+            var applied = method.LoadAdapter!(model, dir);
+            model.Module.eval();
+            return applied.Model;
+        }
+        catch
+        {
+            model.Module.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The base model folder an adapter names (base_model_name_or_path), checked to exist.</summary>
     /// <exception cref="PeftException">The field is empty or the folder does not exist.</exception>
     public static string BaseModelDir(string adapterDir)
