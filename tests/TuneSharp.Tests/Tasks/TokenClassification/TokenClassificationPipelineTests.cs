@@ -16,7 +16,7 @@ namespace TuneSharp.Tests.Tasks.TokenClassification;
 public class TokenClassificationPipelineTests
 {
     private static readonly Lazy<JsonObject> Fixture = new(() => JsonNode.Parse(File.ReadAllText(
-        Path.Combine(TinyNer.FixturesDir, "pipeline_fixtures.json")))!.AsObject());
+        Path.Combine(TinyPipelineModel.FixturesDir, "pipeline_fixtures.json")))!.AsObject());
 
     private static readonly AggregationStrategy[] Strategies =
         [AggregationStrategy.None, AggregationStrategy.Simple, AggregationStrategy.First, AggregationStrategy.Average, AggregationStrategy.Max];
@@ -27,7 +27,7 @@ public class TokenClassificationPipelineTests
     public void EveryStrategyGivesTransformersEntities_LabelsSpansAndScores()
     {
         using var dir = new TempDir();
-        using var pipeline = TokenClassificationPipeline.FromPretrained(TinyNer.Folder(dir.File("tiny_ner")));
+        using var pipeline = TokenClassificationPipeline.FromPretrained(TinyPipelineModel.Folder(dir.File("tiny_ner")));
         var cases = Fixture.Value["cases"]!.AsArray().Select(c => c!.AsObject()).ToList();
         var texts = cases.Select(c => c["text"]!.GetValue<string>()).ToList();
         Assert.Equal(Fixture.Value["labels"]!.AsArray().Select(l => l!.GetValue<string>()), pipeline.Labels);
@@ -250,7 +250,7 @@ public class TokenClassificationPipelineTests
     public void ALongTextInWindowsGivesTheEntitiesOfOneWindow_WhenTheModelIgnoresContext()
     {
         using var dir = new TempDir();
-        var folder = TinyNer.Folder(dir.File("tiny_ner"));
+        var folder = TinyPipelineModel.Folder(dir.File("tiny_ner"));
         var (model, _) = TokenClassifierFactory.FromPretrained(folder, new SequenceClassificationOptions { RequireTrainedHead = true });
         using var module = model.Module;
         // Without attention output and position embeddings a token's logits depend on the token alone, so a window
@@ -279,7 +279,7 @@ public class TokenClassificationPipelineTests
     public void EachTokenOfALongTextIsPredictedByTheWindowWhereItHasTheMostContext()
     {
         using var dir = new TempDir();
-        using var pipeline = TokenClassificationPipeline.FromPretrained(TinyNer.Folder(dir.File("tiny_ner")), maxLength: 8, stride: 3);
+        using var pipeline = TokenClassificationPipeline.FromPretrained(TinyPipelineModel.Folder(dir.File("tiny_ner")), maxLength: 8, stride: 3);
         var text = Fixture.Value["cases"]![0]!["text"]!.GetValue<string>(); // 14 tokens
         // Room 6, stride 3: windows hold tokens 0-5, 3-8, 6-11 and 9-13. A token's context in a window is the number of
         // tokens on its shorter side. Token 3: 2 in window 0 (4th of 6), 0 in window 1 -> window 0. Token 4: 1 in both
@@ -328,7 +328,7 @@ public class TokenClassificationPipelineTests
     public void AStrideThatDoesNotFitMaxLengthIsRefused()
     {
         using var dir = new TempDir();
-        var folder = TinyNer.Folder(dir.File("tiny_ner"));
+        var folder = TinyPipelineModel.Folder(dir.File("tiny_ner"));
         var error = Assert.Throws<TuneSharpException>(() => TokenClassificationPipeline.FromPretrained(folder, maxLength: 8, stride: 6));
         Assert.Equal("stride", error.Setting);
         Assert.Contains("smaller than the 6 tokens", error.Message);

@@ -9,7 +9,7 @@ namespace TuneSharp.Tests.Tasks.TokenClassification;
 /// are not committed: they are a closed-form table that <see cref="WordEmbeddings"/> rebuilds bit for bit, and
 /// <see cref="Folder"/> writes the whole model folder (config, full model.safetensors, MiniLM's tokenizer files).
 /// </summary>
-internal static class TinyNer
+internal static class TinyPipelineModel
 {
     public const string WordEmbeddingsKey = "bert.embeddings.word_embeddings.weight";
 
