@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.Text.Json;
 using TuneSharp.Data;
 using TuneSharp.Tasks.SequenceClassification;
+using TuneSharp.Models;
+using TuneSharp.Tasks;
 using TuneSharp.Tasks.TextClassification;
+using TuneSharp.Tasks.TokenClassification;
 
 namespace TuneSharp.Cli;
 
@@ -20,9 +23,13 @@ public static class EvaluateCommand
         var output = new Option<string?>("--output") { Description = "Also write the metrics and confusion matrix as JSON to this file" };
         var labelSeparator = new Option<string>("--label-separator") { DefaultValueFactory = _ => ",", Description = "Separator of the labels of a multi-label cell" };
         var onBadRow = BadRowOption.Create();
-        var command = new Command("evaluate", "Evaluate a trained text classifier (single-label, multi-label or regression) on labelled data.")
+        var tokensColumn = new Option<string>("--tokens-column") { DefaultValueFactory = _ => "tokens", Description = "Token classification: list column with the words (JSONL, JSON, Parquet)" };
+        var tagsColumn = new Option<string>("--tags-column") { DefaultValueFactory = _ => "ner_tags", Description = "Token classification: list column with the tags" };
+        var conllLabelColumn = new Option<int>("--conll-label-column") { DefaultValueFactory = _ => -1, Description = "Token classification: CoNLL column with the tag (default the last)" };
+        var strict = new Option<bool>("--strict-metrics") { Description = "Token classification: seqeval's strict mode (IOB2/IOBES) instead of its default" };
+        var command = new Command("evaluate", "Evaluate a trained text classifier (single-label, multi-label or regression) or token classifier (seqeval entity scores) on labelled data.")
         {
-            data, format, textColumn, pairColumn, labelColumn, output, labelSeparator, onBadRow,
+            data, format, textColumn, pairColumn, labelColumn, output, labelSeparator, onBadRow, tokensColumn, tagsColumn, conllLabelColumn, strict,
         };
         flags.AddTo(command);
         command.SetAction(parse =>
@@ -33,8 +40,17 @@ public static class EvaluateCommand
             var path = parse.GetValue(output);
             if (path is not null) OutputFile.Check(path, "--output");
             var dataPath = parse.GetValue(data)!;
-            TabularReader.CheckPath(dataPath, DataFormatOption.Parse(parse.GetValue(format))); // before the model: a bad path fails at once
             var dir = ModelSource.Resolve(io, parse.GetValue(flags.Model)!);
+            if (TrainedModelTask.Detect(dir) == ModelTask.TokenClassification)
+            {
+                var tokenData = new TuneSharp.Data.TokenClassificationDataOptions
+                {
+                    Path = dataPath, Format = DataFormatOption.Parse(parse.GetValue(format)), TokensColumn = parse.GetValue(tokensColumn)!,
+                    TagsColumn = parse.GetValue(tagsColumn)!, ConllLabelColumn = parse.GetValue(conllLabelColumn), OnBadRow = BadRowOption.Parse(parse.GetValue(onBadRow)),
+                };
+                return EvaluateEntities(io, dir, flags, parse, tokenData, parse.GetValue(strict), path);
+            }
+            TabularReader.CheckPath(dataPath, DataFormatOption.Parse(parse.GetValue(format))); // before the model: a bad path fails at once
             using var pipeline = TextClassificationPipeline.FromPretrained(dir, parse.GetValue(flags.MaxLength), flags.DType(parse), parse.GetValue(flags.AllowUntrainedHead));
             var labels = new LabelMap(pipeline.Labels);
             var dataset = TextClassificationData.Load(new TextClassificationDataOptions
@@ -70,6 +86,36 @@ public static class EvaluateCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>seqeval's overall and per-type scores of a token classifier on tagged sentences.</summary>
+    private static int EvaluateEntities(CliOutput io, string dir, InferenceFlags flags, ParseResult parse, TuneSharp.Data.TokenClassificationDataOptions dataOptions,
+        bool strict, string? outputPath)
+    {
+        TuneSharp.Data.TokenClassificationData.CheckPath(dataOptions.Path, dataOptions.Format); // before the model: a bad path fails at once
+        using var pipeline = TokenClassificationPipeline.FromPretrained(dir, parse.GetValue(flags.MaxLength), dtype: flags.DType(parse),
+            allowUntrainedHead: parse.GetValue(flags.AllowUntrainedHead));
+        var labels = new LabelMap(pipeline.Labels);
+        var dataset = TuneSharp.Data.TokenClassificationData.Load(dataOptions with { LabelMap = labels });
+        if (dataset.Skipped.Count > 0) io.Warn($"{dataOptions.Path}: {dataset.Skipped}");
+        var options = new TokenClassificationTaskOptions
+        {
+            MaxLength = pipeline.MaxLength, Stride = pipeline.Stride,
+            Mode = strict ? Evaluation.SequenceLabeling.SeqevalMode.Strict : Evaluation.SequenceLabeling.SeqevalMode.Default,
+            Scheme = dataset.TagScheme == TuneSharp.Data.TagScheme.Bioes ? Evaluation.SequenceLabeling.TagScheme.Iobes : Evaluation.SequenceLabeling.TagScheme.Iob2,
+        };
+        var report = TokenClassificationEvaluator.Evaluate(pipeline.Model, pipeline.Tokenizer, dataset, parse.GetValue(flags.BatchSize), options);
+        var metrics = report.ToDictionary("eval_");
+        foreach (var (k, v) in metrics.OrderBy(m => m.Key)) io.Out.WriteLine($"{k} = {v:0.####}");
+        io.Out.WriteLine();
+        io.Out.WriteLine(report.ToText());
+        if (outputPath is not null)
+        {
+            OutputFile.Write(outputPath, JsonSerializer.Serialize(new Dictionary<string, object> { ["metrics"] = metrics, ["labels"] = pipeline.Labels },
+                new JsonSerializerOptions { WriteIndented = true }));
+            io.Err.WriteLine($"metrics written to {outputPath}");
+        }
+        return 0;
     }
 
     private static int[][] ToJagged(int[,] m) =>

@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.Text.Json;
 using TuneSharp.Data;
 using TuneSharp.Tasks.SequenceClassification;
+using TuneSharp.Models;
+using TuneSharp.Tasks;
 using TuneSharp.Tasks.TextClassification;
+using TuneSharp.Tasks.TokenClassification;
 
 namespace TuneSharp.Cli;
 
@@ -19,7 +22,12 @@ public static class PredictCommand
         {
             Description = "Each line is a text pair split at the first occurrence of this string (\\t for a tab), for models trained with --text-pair-column",
         };
-        var command = new Command("predict", "Classify texts with a trained model.") { input, output, topK, pairSeparator };
+        var aggregation = new Option<string>("--aggregation-strategy")
+        {
+            Description = "Token classification: none | simple | first | average | max (transformers' pipeline strategies)", DefaultValueFactory = _ => "simple",
+        };
+        aggregation.AcceptOnlyFromAmong(Enum.GetNames<AggregationStrategy>().Select(n => n.ToLowerInvariant()).ToArray());
+        var command = new Command("predict", "Classify texts (or find their entities) with a trained model.") { input, output, topK, pairSeparator, aggregation };
         flags.AddTo(command);
         command.SetAction(parse =>
         {
@@ -29,8 +37,19 @@ public static class PredictCommand
             if (outPath is not null) OutputFile.Check(outPath, "--output");
             var path = parse.GetValue(input)!;
             var lines = path == "-" ? TextLinesFile.Read(Console.OpenStandardInput(), "standard input") : TextLinesFile.Read(path);
+            var modelDir = ModelSource.Resolve(io, parse.GetValue(flags.Model)!);
+            if (TrainedModelTask.Detect(modelDir) == ModelTask.TokenClassification)
+            {
+                foreach (var textOnly in new Option[] { topK, pairSeparator })
+                    if (parse.GetResult(textOnly) is { Implicit: false })
+                        throw new TuneSharpException($"{textOnly.Name} is for text classifiers; {modelDir} is a token classifier.") { Setting = "model" };
+                return PredictEntities(io, modelDir, flags, parse, lines.Select(l => l.Text).ToList(),
+                    Enum.Parse<AggregationStrategy>(parse.GetValue(aggregation)!, ignoreCase: true), outPath);
+            }
+            if (parse.GetResult(aggregation) is { Implicit: false })
+                throw new TuneSharpException($"--aggregation-strategy is for token classifiers; {modelDir} is a text classifier.") { Setting = "model" };
             var (texts, pairs) = SplitPairs(path, lines, parse.GetValue(pairSeparator));
-            using var pipeline = TextClassificationPipeline.FromPretrained(ModelSource.Resolve(io, parse.GetValue(flags.Model)!), parse.GetValue(flags.MaxLength),
+            using var pipeline = TextClassificationPipeline.FromPretrained(modelDir, parse.GetValue(flags.MaxLength),
                 flags.DType(parse), parse.GetValue(flags.AllowUntrainedHead));
             var predictions = pipeline.Predict(texts, pairs, parse.GetValue(flags.BatchSize), parse.GetValue(topK));
             using var writer = outPath is null ? null : OutputFile.Open(outPath);
@@ -48,6 +67,37 @@ public static class PredictCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>One JSON line per text with its entities, named as transformers' token-classification pipeline names them.</summary>
+    private static int PredictEntities(CliOutput io, string modelDir, InferenceFlags flags, ParseResult parse, List<string> texts,
+        AggregationStrategy strategy, string? outPath)
+    {
+        using var pipeline = TokenClassificationPipeline.FromPretrained(modelDir, parse.GetValue(flags.MaxLength), dtype: flags.DType(parse),
+            allowUntrainedHead: parse.GetValue(flags.AllowUntrainedHead));
+        var predictions = pipeline.Predict(texts, strategy, batchSize: parse.GetValue(flags.BatchSize));
+        using var writer = outPath is null ? null : OutputFile.Open(outPath);
+        var target = (TextWriter?)writer ?? io.Out;
+        var entityKey = strategy == AggregationStrategy.None ? "entity" : "entity_group";
+        try
+        {
+            for (var i = 0; i < texts.Count; i++)
+            {
+                var entities = predictions[i].Select(e =>
+                {
+                    var item = new Dictionary<string, object> { [entityKey] = e.Entity, ["score"] = e.Score, ["word"] = e.Word, ["start"] = e.Start, ["end"] = e.End };
+                    if (e.Index is { } index) item["index"] = index;
+                    return item;
+                });
+                target.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["text"] = texts[i], ["entities"] = entities }));
+            }
+            target.Flush();
+        }
+        catch (IOException e)
+        {
+            throw new TuneSharpException($"Cannot write the predictions to {outPath ?? "standard output"}: {e.Message}");
+        }
+        return 0;
     }
 
     /// <summary>

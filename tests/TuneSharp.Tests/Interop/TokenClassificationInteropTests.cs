@@ -50,7 +50,7 @@ public sealed class TokenClassificationInteropTests(ITestOutputHelper output) : 
         var folder = Train(new PeftOptions { Method = PeftMethod.Lora, Lora = new LoraOptions { R = 4, TargetModules = "all-linear" } }, 2e-2);
         var reference = RunScript(["--base", _tmp.File("base"), "--adapter", folder]);
         var loading = reference.GetProperty("loading");
-        Assert.Equal("TaskType.TOKEN_CLS", loading.GetProperty("task_type").GetString());
+        Assert.Equal("TOKEN_CLS", loading.GetProperty("task_type").GetString());
         Assert.Equal("PeftModelForTokenClassification", reference.GetProperty("model_class").GetString());
         Assert.Equal(Names(loading.GetProperty("keys_peft_saves")), Names(loading.GetProperty("keys_in_file")));
         Assert.Contains(Names(loading.GetProperty("keys_in_file")), n => n.Contains("classifier", StringComparison.Ordinal));

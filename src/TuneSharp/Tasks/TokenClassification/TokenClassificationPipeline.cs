@@ -84,18 +84,15 @@ public sealed class TokenClassificationPipeline : IDisposable
         ScalarType? dtype = null, bool allowUntrainedHead = false)
     {
         ArgumentNullException.ThrowIfNull(modelDir);
-        if (TuneSharp.Peft.PeftClassifierLoader.IsAdapterFolder(modelDir))
-            throw new TuneSharpException(
-                $"{modelDir} holds a PEFT adapter (adapter_config.json); the token-classification pipeline loads full model folders " +
-                "(config.json + model.safetensors) only.");
-        var positions = PretrainedConfig.Load(modelDir).MaxPositions;
+        // An adapter folder (LoRA, adapters, prompt tuning) is opened on the base model it names.
+        var positions = PretrainedConfig.Load(TuneSharp.Peft.PeftClassifierLoader.IsAdapterFolder(modelDir)
+            ? TuneSharp.Peft.PeftClassifierLoader.BaseModelDir(modelDir) : modelDir).MaxPositions;
         if (maxLength is { } requested && (requested < 1 || requested > positions))
             throw new TuneSharpException($"max_length must be between 1 and the model's {positions} positions (max_position_embeddings in {Path.Combine(modelDir, PretrainedConfig.FileName)}), got {requested}.") { Setting = "max_length" };
         var tokenizer = TextTokenizer.FromPretrained(modelDir);
         // Decoders (Llama) ship without a pad token; padding is masked out, so EOS works as well as any token.
         if (tokenizer.SpecialTokens.PadId is null && tokenizer.SpecialTokens.Eos is { } eos) tokenizer.SetPadToken(eos);
-        var (model, _) = TokenClassifierFactory.FromPretrained(modelDir,
-            new SequenceClassificationOptions { DType = dtype, RequireTrainedHead = !allowUntrainedHead });
+        var model = (ITokenClassifier)TuneSharp.Peft.PeftClassifierLoader.LoadTaskModel(modelDir, ModelTask.TokenClassification, dtype, !allowUntrainedHead);
         try
         {
             TokenizerModelCheck.EnsureIdsFitEmbeddings(tokenizer, model.InputEmbeddings.weight!.shape[0], modelDir);

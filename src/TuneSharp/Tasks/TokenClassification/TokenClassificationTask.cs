@@ -121,8 +121,7 @@ public sealed class TokenClassificationTask : ITrainingTask
     public SequenceLabelingReport EvaluateOn(TokenClassificationDataset data, int batchSize, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var words = Tokenize(data);
-        return Score(data, WordScoring.Run(_model, words, batchSize, null, ct));
+        return Score(data, WordScoring.Run(_model, Tokenize(data), batchSize, null, ct));
     }
 
     /// <inheritdoc/>
@@ -156,19 +155,6 @@ public sealed class TokenClassificationTask : ITrainingTask
         return (sum, count);
     }
 
-    private SequenceLabelingReport Score(TokenClassificationDataset data, float[]?[][] scores)
-    {
-        var outside = _labels.TryGetId("O", out var o) ? o : 0;
-        var predicted = scores.Select(sentence => (IReadOnlyList<string>)sentence
-            .Select(p => _labels.Label(p is null ? outside : ArgMax(p))).ToArray()).ToList();
-        var truth = data.Examples.Select(e => e.Tags).ToList();
-        return SeqevalMetrics.Compute(truth, predicted, _options.Mode, _options.Scheme);
-    }
-
-    private static int ArgMax(float[] values)
-    {
-        var best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
-        return best;
-    }
+    private SequenceLabelingReport Score(TokenClassificationDataset data, float[]?[][] scores) =>
+        TokenClassificationEvaluator.Score(_labels, data, scores, _options);
 }

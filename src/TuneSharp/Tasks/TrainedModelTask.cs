@@ -1,0 +1,27 @@
+using System.Text.Json.Nodes;
+using TuneSharp.Models;
+using TuneSharp.Peft;
+
+namespace TuneSharp.Tasks;
+
+/// <summary>Which task a trained model folder was fine-tuned for, from its files alone (before loading it).</summary>
+public static class TrainedModelTask
+{
+    /// <summary>
+    /// An adapter folder's <c>task_type</c>, else the task of config.json's architectures (<c>BertForTokenClassification</c> →
+    /// token classification); a folder that says neither (a base model) is taken for a sequence classifier, as before
+    /// tasks were told apart.
+    /// </summary>
+    public static ModelTask Detect(string modelDir)
+    {
+        if (PeftClassifierLoader.IsAdapterFolder(modelDir)
+            && AdapterFiles.ReadConfig(modelDir)["task_type"] is JsonValue value && value.TryGetValue<string>(out var taskType)
+            && ModelTasks.FromPeftTaskType(taskType) is { } fromAdapter)
+            return fromAdapter;
+        if (!File.Exists(Path.Combine(modelDir, PretrainedConfig.FileName))) return ModelTask.SequenceClassification;
+        var architectures = PretrainedConfig.Load(modelDir).Architectures ?? [];
+        foreach (var task in Enum.GetValues<ModelTask>())
+            if (architectures.Any(a => a.EndsWith(task.ClassSuffix(), StringComparison.Ordinal))) return task;
+        return ModelTask.SequenceClassification;
+    }
+}
