@@ -6,6 +6,7 @@ using TuneSharp.Bench;
 var benchmarks = new Dictionary<string, Func<string[], int>>
 {
     ["sst2-finetune"] = Sst2FineTuneBenchmark.Run,
+    ["ner-finetune"] = NerFineTuneBenchmark.Run,
     ["training-throughput"] = TrainingThroughputBenchmark.Run,
     ["kill-resume-soak"] = KillResumeSoakBenchmark.Run,
     ["out-of-disk"] = OutOfDiskBenchmark.Run,

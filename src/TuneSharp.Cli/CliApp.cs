@@ -32,7 +32,7 @@ public static class CliApp
         var parsed = root.Parse(args);
         if (parsed.Action is ParseErrorAction) return UsageErrors.Report(io, parsed);
         var messages = new FlagNames(parsed);
-        io.Render = messages.Rewrite;
+        io.Render = messages.RewriteSettings;
         try
         {
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

@@ -13,8 +13,8 @@ public sealed class CliOutput(TextWriter output, TextWriter error)
     public const int MaxMessageLength = 4000;
 
     /// <summary>
-    /// Turns the library's setting names in a message into this command's flags (set once the command line is parsed,
-    /// see <see cref="FlagNames"/>); identity before that.
+    /// Turns the settings the library writes with a value (<c>method=lora</c>) in a progress or plan line into this
+    /// command's flags (set once the command line is parsed, see <see cref="FlagNames.RewriteSettings"/>); identity before that.
     /// </summary>
     public Func<string, string> Render { get; set; } = text => text;
 

@@ -41,7 +41,13 @@ public static class EvaluateCommand
             if (path is not null) OutputFile.Check(path, "--output");
             var dataPath = parse.GetValue(data)!;
             var dir = ModelSource.Resolve(io, parse.GetValue(flags.Model)!);
-            if (TrainedModelTask.Detect(dir) == ModelTask.TokenClassification)
+            var tokenModel = TrainedModelTask.Detect(dir) == ModelTask.TokenClassification;
+            // A flag of the other kind of model would be silently ignored: refuse it.
+            Option[] textOnly = [textColumn, pairColumn, labelColumn, labelSeparator], tokenOnly = [tokensColumn, tagsColumn, conllLabelColumn, strict];
+            foreach (var option in tokenModel ? textOnly : tokenOnly)
+                if (parse.GetResult(option) is { Implicit: false })
+                    throw new TuneSharpException($"{option.Name} is for {(tokenModel ? "text" : "token")} classifiers; {dir} is a {(tokenModel ? "token" : "text")} classifier.") { Setting = "model" };
+            if (tokenModel)
             {
                 var tokenData = new TuneSharp.Data.TokenClassificationDataOptions
                 {

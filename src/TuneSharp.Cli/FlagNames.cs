@@ -32,14 +32,18 @@ internal sealed partial class FlagNames
     }
 
     /// <summary><paramref name="message"/> with every snake_case setting of the command replaced by its flag.</summary>
-    public string Rewrite(string message)
-    {
-        if (_settingByKey.Count == 0) return message;
-        message = Setting().Replace(message, m => _settingByKey.TryGetValue(m.Groups[1].Value, out var flag)
+    public string Rewrite(string message) =>
+        _flagByKey.Count == 0 ? RewriteSettings(message)
+            : Identifier().Replace(RewriteSettings(message), m => _flagByKey.TryGetValue(m.Value, out var flag) ? flag : m.Value);
+
+    /// <summary>
+    /// Only the settings written with a value (<c>key=value</c> → <c>--key value</c>): for progress and plan lines, whose
+    /// other words stay as the library wrote them.
+    /// </summary>
+    public string RewriteSettings(string message) => _settingByKey.Count == 0 ? message
+        : Setting().Replace(message, m => _settingByKey.TryGetValue(m.Groups[1].Value, out var flag)
             ? m.Groups[2].Value == "true" ? flag : $"{flag} {m.Groups[2].Value}"
             : m.Value);
-        return Identifier().Replace(message, m => _flagByKey.TryGetValue(m.Value, out var flag) ? flag : m.Value);
-    }
 
     // key=value, the key a snake_case setting name not inside a longer identifier, the value up to a space, ':' or ','.
     [GeneratedRegex(@"(?<![\w\-/.])([a-z][a-z0-9_]*)=([^\s:,;]+)")]

@@ -116,6 +116,34 @@ public sealed class ArchitectureInvariantTests : IDisposable
         Assert.All(model.Module.named_parameters().Where(p => head.Owns(p.name)), p => Assert.True(p.parameter.requires_grad, $"{p.name} is frozen"));
     }
 
+    /// <summary>Every method of the PEFT table, on every head: the registered head always trains (a method never freezes it silently).</summary>
+    [Theory]
+    [MemberData(nameof(Heads))]
+    public void Every_fine_tuning_method_leaves_the_registered_head_trainable(string modelType, ModelTask task)
+    {
+        var head = ModelArchitectures.Find(modelType)!.Head(task);
+        foreach (var method in TuneSharp.Peft.PeftMethodTable.All)
+        {
+            var (model, _) = Load(BaseFolder(modelType), task);
+            var options = new TuneSharp.Peft.PeftOptions { Method = method.Method };
+            if (method.Method == TuneSharp.Peft.PeftMethod.Freeze) options = options with { Freeze = new TuneSharp.Peft.Freeze.FreezeOptions { FreezeLayers = 1 } };
+            var applied = TuneSharp.Peft.PeftSetup.Apply(model, options);
+            var headParameters = model.Module.named_parameters().Where(p => head.Owns(p.name)).ToList();
+            Assert.NotEmpty(headParameters);
+            Assert.All(headParameters, p => Assert.True(p.parameter.requires_grad, $"{method.Name}: {p.name} is frozen"));
+            Assert.Equal(task, applied.Model.Task);
+            if (applied.Adapter is { } adapter)
+            {
+                var saved = _tmp.File($"adapter-{modelType}-{task}-{method.Name}");
+                adapter.SaveAdapter(saved);
+                var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(saved, TuneSharp.Peft.AdapterFiles.ConfigFileName)))!;
+                Assert.Equal(task.PeftTaskType(), config["task_type"]!.GetValue<string>());
+                var tensors = SafeTensors.ReadHeader(Path.Combine(saved, "adapter_model.safetensors")).Tensors.Select(t => t.Name).ToList();
+                Assert.Contains(tensors, n => n.EndsWith(head.WeightKey, StringComparison.Ordinal));
+            }
+        }
+    }
+
     private string BaseFolder(string modelType)
     {
         var dir = _tmp.File("base-" + modelType);

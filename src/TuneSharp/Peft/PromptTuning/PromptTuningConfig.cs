@@ -122,7 +122,7 @@ public sealed record PromptTuningConfig
             throw new PeftException($"{path}: peft_type is {Quote(peftType)}; this is not a prompt tuning adapter (expected \"{PeftType}\").");
         var taskType = reader.String("task_type");
         if (taskType is not null && !TaskTypes.Contains(taskType))
-            throw new PeftException($"{path}: task_type is \"{taskType}\"; TuneSharp's prompt tuning supports {string.Join(" and ", TaskTypes.Select(t => $"\"{t}\""))} (sequence and token classification).");
+            throw new PeftException($"{path}: task_type is \"{taskType}\"; TuneSharp's prompt tuning supports only {string.Join(" and ", TaskTypes.Select(t => $"\"{t}\""))} (sequence and token classification).");
         var submodules = reader.Int("num_transformer_submodules");
         if (submodules is not null and not 1)
             throw new PeftException($"{path}: num_transformer_submodules is {submodules}; TuneSharp supports only 1 (encoder-only or decoder-only models, not encoder-decoder).");

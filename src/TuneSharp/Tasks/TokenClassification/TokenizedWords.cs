@@ -9,14 +9,16 @@ namespace TuneSharp.Tasks.TokenClassification;
 /// flags of the whole sentence, and for every word the one window position whose logits predict it: the window in which
 /// its first sub-token has the most context on both sides (the rule of BERT's SQuAD windows).
 /// </summary>
-internal sealed class TokenizedWords
+public sealed class TokenizedWords
 {
     private readonly Feature[] _features;
     private readonly long _padId;
 
     /// <summary>One window: ids, segment ids, per-position word ids and first-sub-token flags, and its sentence.</summary>
-    internal sealed record Feature(int Example, int[] InputIds, int[] TokenTypeIds, int?[] WordIds, bool[] FirstSubToken);
+    public sealed record Feature(int Example, int[] InputIds, int[] TokenTypeIds, int?[] WordIds, bool[] FirstSubToken);
 
+    /// <summary>Tokenizes <paramref name="sentences"/> (lists of words) into windows of at most <paramref name="maxLength"/> tokens sharing <paramref name="stride"/>.</summary>
+    /// <exception cref="TuneSharpException">The tokenizer has no pad token, or the stride does not fit the window.</exception>
     public TokenizedWords(TextTokenizer tokenizer, IReadOnlyList<IReadOnlyList<string>> sentences, int maxLength, int stride)
     {
         _padId = tokenizer.SpecialTokens.PadId
