@@ -16,12 +16,9 @@ public static class TextClassificationFineTuning
 {
     /// <summary>Runs the job. <paramref name="report"/> receives human-readable lines (data summary, plan, warnings).</summary>
     /// <exception cref="TrainingException">The resource check is on and the run would not fit in this machine's memory.</exception>
-    public static TextClassificationRunResult Run(TextClassificationRunOptions options, ITrainerCallback callback,
-        Action<string> report, CancellationToken ct = default)
-    {
-        var result = FineTuningRecipe.Run(new TextClassificationRecipeTask(options), callback, report, ct);
-        return new TextClassificationRunResult(result.Train, result.Validation, result.Test, result.OutputDir, result.Plan);
-    }
+    public static FineTuningRunResult Run(TextClassificationRunOptions options, ITrainerCallback callback,
+        Action<string> report, CancellationToken ct = default) =>
+        FineTuningRecipe.Run(new TextClassificationRecipeTask(options), callback, report, ct);
 
     /// <summary>The resource plan of <see cref="Run"/> without training (see <see cref="FineTuningRecipe.Plan"/>).</summary>
     public static Planning.ResourcePlan Plan(TextClassificationRunOptions options, Action<string> report) =>

@@ -25,11 +25,3 @@ public sealed record TextClassificationRunOptions : FineTuningRunOptions
     /// <summary>Separator of the class names in a multi-label cell ("sports,politics").</summary>
     public string LabelSeparator { get; init; } = LabelCells.DefaultSeparator;
 }
-
-/// <summary>What a run produced, and the resource plan it started with.</summary>
-public sealed record TextClassificationRunResult(
-    TrainResult Train,
-    IReadOnlyDictionary<string, double> Validation,
-    IReadOnlyDictionary<string, double>? Test,
-    string OutputDir,
-    Planning.ResourcePlan Plan);
