@@ -69,7 +69,7 @@ internal static class NerFineTuneBenchmark
             figures["speed_ratio_vs_peer"] = examplesPerSecond / peerSpeed;
             var machine = peer.GetProperty("machine");
             notes += $" Peer: transformers {machine.GetProperty("transformers").GetString()} Trainer on PyTorch {machine.GetProperty("torch").GetString()}, " +
-                     "1 PyTorch thread, OpenBLAS variables unset, group_by_length false (bench/peers/ner_trainer.py, same settings, run after TuneSharp in this benchmark run).";
+                     "1 PyTorch thread, OpenBLAS variables unset, group_by_length true as in TuneSharp's recipe (bench/peers/ner_trainer.py, same settings, run after TuneSharp in this benchmark run).";
         }
         ResultsFile.Write(maxTrain is null ? "ner_finetune_full" : $"ner_finetune_{maxTrain}", "CoNLL-2003 NER fine-tuning of all-MiniLM-L6-v2", figures, notes);
         try { Directory.Delete(output, true); } catch (IOException) { }

@@ -18,7 +18,8 @@ What it does:
   included); words cut off get no prediction and are left out of the metric on both sides, as in transformers'
   run_ner example; their count is reported.
 - Training: AutoModelForTokenClassification, batch 32, learning rate 5e-5, AdamW with the Trainer's defaults
-  (linear decay, no warmup, no weight decay), fp32, dynamic padding (DataCollatorForTokenClassification), evaluation
+  (linear decay, no warmup, no weight decay), fp32, dynamic padding (DataCollatorForTokenClassification) over
+  length-grouped batches (group_by_length, as TuneSharp's recipe does by default; --no-group-by-length turns it off), evaluation
   and a checkpoint every epoch, the best-dev-F1 checkpoint reloaded at the end. torch.set_num_threads(1): OpenBLAS
   runs its own 2 threads, and 2 PyTorch threads on top oversubscribe the 2 cores.
 - Metric: entity-level micro precision / recall / F1 as seqeval's default (non-strict) mode computes them
@@ -254,6 +255,8 @@ def parse_args():
     parser.add_argument("--epochs", type=float, default=3, help="training epochs (default 3)")
     parser.add_argument("--max-train-samples", type=int, default=None, help="train on the first N sentences of eng.train")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--no-group-by-length", dest="group_by_length", action="store_false",
+                        help="random batches instead of length-grouped ones (grouping is on by default, as TuneSharp's recipe)")
     parser.add_argument("--output", type=Path, default=None,
                         help="result JSON (default bench/results/ner_finetune_peer[_N].json); a .md is written beside it")
     parser.add_argument("--model", type=Path, default=SHARED / "models" / "all-MiniLM-L6-v2")
@@ -302,7 +305,8 @@ def main():
             learning_rate=LEARNING_RATE, num_train_epochs=args.epochs, seed=args.seed,
             evaluation_strategy="epoch", save_strategy="epoch", save_total_limit=1, save_only_model=True,
             load_best_model_at_end=True, metric_for_best_model="f1", greater_is_better=True,
-            logging_strategy="epoch", report_to="none", disable_tqdm=True, use_cpu=True)
+            logging_strategy="epoch", report_to="none", disable_tqdm=True, use_cpu=True,
+            group_by_length=args.group_by_length)
         trainer = Trainer(model=model, args=training_args, train_dataset=train, eval_dataset=dev,
                           data_collator=DataCollatorForTokenClassification(tokenizer), compute_metrics=compute_metrics)
         train_metrics = trainer.train().metrics
@@ -336,7 +340,7 @@ def main():
             "eval_batch_size": EVAL_BATCH_SIZE, "learning_rate": LEARNING_RATE, "epochs": args.epochs, "seed": args.seed,
             "max_train_samples": args.max_train_samples, "lr_scheduler": "linear", "warmup_steps": 0, "weight_decay": 0.0,
             "label_first_subtoken_only": True, "selection": "best dev (eng.testa) entity F1 over epochs",
-            "group_by_length": False, "fp32": True, "torch_threads": torch.get_num_threads(),
+            "group_by_length": args.group_by_length, "fp32": True, "torch_threads": torch.get_num_threads(),
             "tokenizer": type(tokenizer).__name__,
         },
     }

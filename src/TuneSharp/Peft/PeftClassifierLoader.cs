@@ -1,3 +1,4 @@
+using TuneSharp.Checkpoints;
 using TuneSharp.Models;
 using TuneSharp.Peft.Bottleneck;
 using TuneSharp.Peft.Lora;
@@ -39,11 +40,8 @@ public static class PeftClassifierLoader
     /// <exception cref="PeftException">An unsupported peft_type, or an adapter that does not fit the base model.</exception>
     public static (ISequenceClassifier Classifier, IPeftAdapter Adapter) LoadAdapter(string adapterDir, string baseModelDir, ScalarType? dtype = null)
     {
-        var options = TrainedHeadOptions(adapterDir, dtype);
-        var peftType = AdapterFiles.ReadPeftType(adapterDir);
-        var method = PeftMethodTable.ForPeftType(peftType)
-            ?? throw new PeftException($"{Path.Combine(adapterDir, AdapterFiles.ConfigFileName)}: peft_type \"{peftType}\" is not supported; TuneSharp opens {string.Join(", ", SupportedPeftTypes)} adapters.");
-        return OnFreshBase(baseModelDir, options, classifier =>
+        var method = MethodOf(adapterDir);
+        return OnFreshBase(baseModelDir, TrainedHeadOptions(adapterDir, dtype), classifier =>
         {
             var applied = method.LoadAdapter!(classifier, adapterDir);
             return ((ISequenceClassifier)applied.Model, applied.Adapter!);
@@ -63,21 +61,17 @@ public static class PeftClassifierLoader
         if (task != ModelTask.TokenClassification) throw new ArgumentOutOfRangeException(nameof(task), task, "Only classification tasks load here.");
         if (!IsAdapterFolder(dir))
             return Tasks.TokenClassification.TokenClassifierFactory.FromPretrained(dir, new SequenceClassificationOptions { DType = dtype, RequireTrainedHead = requireTrainedHead }).Model;
-        var peftType = AdapterFiles.ReadPeftType(dir);
-        var method = PeftMethodTable.ForPeftType(peftType)
-            ?? throw new PeftException($"{Path.Combine(dir, AdapterFiles.ConfigFileName)}: peft_type \"{peftType}\" is not supported; TuneSharp opens {string.Join(", ", SupportedPeftTypes)} adapters.");
-        var (model, _) = Tasks.TokenClassification.TokenClassifierFactory.FromPretrained(BaseModelDir(dir), TrainedHeadOptions(dir, dtype) with { ProblemType = null });
-        try
-        {
-            var applied = method.LoadAdapter!(model, dir);
-            model.Module.eval();
-            return applied.Model;
-        }
-        catch
-        {
-            model.Module.Dispose();
-            throw;
-        }
+        var method = MethodOf(dir);
+        return OnFreshBase(BaseModelDir(dir), TrainedHeadOptions(dir, dtype) with { ProblemType = null },
+            Tasks.TokenClassification.TokenClassifierFactory.FromPretrained, model => (method.LoadAdapter!(model, dir).Model, 0)).Model;
+    }
+
+    // The registered method of an adapter folder's peft_type.
+    private static PeftMethodRegistration MethodOf(string adapterDir)
+    {
+        var peftType = AdapterFiles.ReadPeftType(adapterDir);
+        return PeftMethodTable.ForPeftType(peftType)
+            ?? throw new PeftException($"{Path.Combine(adapterDir, AdapterFiles.ConfigFileName)}: peft_type \"{peftType}\" is not supported; TuneSharp opens {string.Join(", ", SupportedPeftTypes)} adapters.");
     }
 
     /// <summary>The base model folder an adapter names (base_model_name_or_path), checked to exist.</summary>
@@ -100,18 +94,24 @@ public static class PeftClassifierLoader
     /// the base model is disposed if applying fails. The one body behind every adapter type's FromPretrained.
     /// </summary>
     internal static (ISequenceClassifier Classifier, TAdapter Adapter) OnFreshBase<TAdapter>(string baseModelDir,
-        SequenceClassificationOptions options, Func<ISequenceClassifier, (ISequenceClassifier Classifier, TAdapter Adapter)> applyAdapter)
+        SequenceClassificationOptions options, Func<ISequenceClassifier, (ISequenceClassifier Classifier, TAdapter Adapter)> applyAdapter) =>
+        OnFreshBase(baseModelDir, options, SequenceClassifierFactory.FromPretrained, applyAdapter);
+
+    // The same for any task's model: load the base with the task's factory, apply, eval; dispose the base on failure.
+    private static (TResult Model, TAdapter Adapter) OnFreshBase<TBase, TResult, TAdapter>(string baseModelDir, SequenceClassificationOptions options,
+        Func<string, SequenceClassificationOptions, (TBase Model, LoadReport Report)> load, Func<TBase, (TResult Model, TAdapter Adapter)> applyAdapter)
+        where TBase : ITaskModel where TResult : ITaskModel
     {
-        var (classifier, _) = SequenceClassifierFactory.FromPretrained(baseModelDir, options);
+        var (model, _) = load(baseModelDir, options);
         try
         {
-            var applied = applyAdapter(classifier);
-            classifier.Module.eval();
+            var applied = applyAdapter(model);
+            model.Module.eval();
             return applied;
         }
         catch
         {
-            classifier.Module.Dispose();
+            model.Module.Dispose();
             throw;
         }
     }

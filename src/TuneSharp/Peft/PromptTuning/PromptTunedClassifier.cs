@@ -1,5 +1,4 @@
 using TorchSharp.Modules;
-using TuneSharp.Architectures.Bert;
 using TuneSharp.Models;
 using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;

@@ -1,6 +1,4 @@
 using TorchSharp.Modules;
-using TuneSharp.Architectures.Bert;
-using TuneSharp.Architectures.Llama;
 using TuneSharp.Models;
 using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tokenization;

@@ -15,8 +15,7 @@ internal sealed class TokenizedTexts
 
     public TokenizedTexts(TextTokenizer tokenizer, IReadOnlyList<string> texts, IReadOnlyList<string?>? pairs, int maxLength)
     {
-        _padId = tokenizer.SpecialTokens.PadId
-            ?? throw new TuneSharpException($"The {tokenizer.Kind} tokenizer has no padding token; set one (e.g. tokenizer.SetPadToken(tokenizer.SpecialTokens.Eos!)) before training.");
+        _padId = BatchPadding.PadIdOf(tokenizer, "training");
         var options = new EncodeOptions { MaxLength = maxLength, Truncation = TruncationStrategy.LongestFirst, Padding = PaddingStrategy.DoNotPad };
         _inputIds = new int[texts.Count][];
         _tokenTypeIds = new int[texts.Count][];
@@ -42,28 +41,8 @@ internal sealed class TokenizedTexts
     /// int64 [B, T] input ids (right-padded with the pad id), attention mask and token type ids for the examples
     /// <paramref name="indices"/>, T being the longest of them. The caller disposes the tensors (dispose scope).
     /// </summary>
-    public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Batch(IReadOnlyList<int> indices)
-    {
-        var length = indices.Max(i => _inputIds[i].Length);
-        var ids = new long[indices.Count * length];
-        var mask = new long[ids.Length];
-        var types = new long[ids.Length];
-        for (int b = 0; b < indices.Count; b++)
-        {
-            var row = _inputIds[indices[b]];
-            var typeRow = _tokenTypeIds[indices[b]];
-            for (int t = 0; t < length; t++)
-            {
-                var k = b * length + t;
-                var real = t < row.Length;
-                ids[k] = real ? row[t] : _padId;
-                mask[k] = real ? 1 : 0;
-                types[k] = real ? typeRow[t] : 0;
-            }
-        }
-        var shape = new long[] { indices.Count, length };
-        return (tensor(ids, shape, ScalarType.Int64), tensor(mask, shape, ScalarType.Int64), tensor(types, shape, ScalarType.Int64));
-    }
+    public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Batch(IReadOnlyList<int> indices) =>
+        BatchPadding.RightPad(indices.Select(i => _inputIds[i]).ToArray(), indices.Select(i => _tokenTypeIds[i]).ToArray(), _padId);
 
     /// <summary>Indices 0..Count-1 ordered by decreasing length (less padding when the order does not matter).</summary>
     public int[] ByDecreasingLength() => Enumerable.Range(0, Count).OrderByDescending(i => Lengths[i]).ToArray();

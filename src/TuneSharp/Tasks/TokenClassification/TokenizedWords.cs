@@ -21,8 +21,7 @@ public sealed class TokenizedWords
     /// <exception cref="TuneSharpException">The tokenizer has no pad token, or the stride does not fit the window.</exception>
     public TokenizedWords(TextTokenizer tokenizer, IReadOnlyList<IReadOnlyList<string>> sentences, int maxLength, int stride)
     {
-        _padId = tokenizer.SpecialTokens.PadId
-            ?? throw new TuneSharpException($"The {tokenizer.Kind} tokenizer has no padding token; set one (e.g. tokenizer.SetPadToken(tokenizer.SpecialTokens.Eos!)) before training.");
+        _padId = BatchPadding.PadIdOf(tokenizer, "training");
         var options = new EncodeOptions
         {
             MaxLength = maxLength, Truncation = TruncationStrategy.OnlyFirst, Padding = PaddingStrategy.DoNotPad,
@@ -103,27 +102,11 @@ public sealed class TokenizedWords
     /// </summary>
     public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds, Tensor? Labels) Batch(IReadOnlyList<int> indices, IReadOnlyList<long[]>? labels)
     {
-        var length = indices.Max(i => _features[i].InputIds.Length);
-        var ids = new long[indices.Count * length];
-        var mask = new long[ids.Length];
-        var types = new long[ids.Length];
-        var targets = labels is null ? null : new long[ids.Length];
-        for (int b = 0; b < indices.Count; b++)
-        {
-            var feature = _features[indices[b]];
-            for (int t = 0; t < length; t++)
-            {
-                var k = b * length + t;
-                var real = t < feature.InputIds.Length;
-                ids[k] = real ? feature.InputIds[t] : _padId;
-                mask[k] = real ? 1 : 0;
-                types[k] = real ? feature.TokenTypeIds[t] : 0;
-                if (targets is not null) targets[k] = real ? labels![indices[b]][t] : WordLabelAlignment.IgnoreIndex;
-            }
-        }
-        var shape = new long[] { indices.Count, length };
-        return (tensor(ids, shape, ScalarType.Int64), tensor(mask, shape, ScalarType.Int64), tensor(types, shape, ScalarType.Int64),
-            targets is null ? null : tensor(targets, shape, ScalarType.Int64));
+        var rows = indices.Select(i => _features[i]).ToArray();
+        var (ids, mask, types) = BatchPadding.RightPad(rows.Select(f => f.InputIds).ToArray(), rows.Select(f => f.TokenTypeIds).ToArray(), _padId);
+        var targets = labels is null ? null
+            : BatchPadding.PadLabels(indices.Select(i => labels[i]).ToArray(), (int)ids.shape[1], WordLabelAlignment.IgnoreIndex);
+        return (ids, mask, types, targets);
     }
 
     /// <summary>Indices 0..Count-1 ordered by decreasing length (less padding when the order does not matter).</summary>

@@ -25,8 +25,7 @@ internal sealed class WindowedTexts
 
     public WindowedTexts(TextTokenizer tokenizer, IReadOnlyList<string> texts, int maxLength, int stride)
     {
-        _padId = tokenizer.SpecialTokens.PadId
-            ?? throw new TuneSharpException($"The {tokenizer.Kind} tokenizer has no padding token; set one (e.g. tokenizer.SetPadToken(tokenizer.SpecialTokens.Eos!)) before predicting.");
+        _padId = BatchPadding.PadIdOf(tokenizer, "predicting");
         var options = new EncodeOptions
         {
             MaxLength = maxLength, Truncation = TruncationStrategy.OnlyFirst, Padding = PaddingStrategy.DoNotPad,
@@ -107,25 +106,6 @@ internal sealed class WindowedTexts
         start > 0 && !char.IsWhiteSpace(text[start - 1]) && (start >= text.Length || !char.IsWhiteSpace(text[start]));
 
     /// <summary>int64 [B, T] ids (right-padded), attention mask and token types for the windows <paramref name="indices"/>.</summary>
-    public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Batch(IReadOnlyList<int> indices)
-    {
-        var length = indices.Max(i => _windows[i].InputIds.Length);
-        var ids = new long[indices.Count * length];
-        var mask = new long[ids.Length];
-        var types = new long[ids.Length];
-        for (int b = 0; b < indices.Count; b++)
-        {
-            var window = _windows[indices[b]];
-            for (int t = 0; t < length; t++)
-            {
-                var k = b * length + t;
-                var real = t < window.InputIds.Length;
-                ids[k] = real ? window.InputIds[t] : _padId;
-                mask[k] = real ? 1 : 0;
-                types[k] = real ? window.TokenTypeIds[t] : 0;
-            }
-        }
-        var shape = new long[] { indices.Count, length };
-        return (tensor(ids, shape, ScalarType.Int64), tensor(mask, shape, ScalarType.Int64), tensor(types, shape, ScalarType.Int64));
-    }
+    public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Batch(IReadOnlyList<int> indices) =>
+        BatchPadding.RightPad(indices.Select(i => _windows[i].InputIds).ToArray(), indices.Select(i => _windows[i].TokenTypeIds).ToArray(), _padId);
 }
