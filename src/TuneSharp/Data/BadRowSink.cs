@@ -4,12 +4,12 @@ namespace TuneSharp.Data;
 /// Where readers send problems, so that the <see cref="BadRowPolicy"/> is applied in one place: a bad row is
 /// thrown or counted as the policy says; a fatal problem (the file itself is unusable) is always thrown.
 /// </summary>
-internal sealed class BadRowSink(string path, DatasetFormat format, BadRowPolicy policy, SkippedRows skipped)
+internal sealed class BadRowSink(string path, DatasetFormat format, BadRowPolicy policy, SkippedRows skipped, string? lineNoun = null)
 {
     public string Path { get; } = path;
 
-    /// <summary>Parquet has no lines; its rows are numbered instead.</summary>
-    public string LineNoun { get; } = format == DatasetFormat.Parquet ? "row" : "line";
+    /// <summary>Parquet has no lines; its rows are numbered instead (and a SQuAD JSON file's questions, by the reader).</summary>
+    public string LineNoun { get; } = lineNoun ?? (format == DatasetFormat.Parquet ? "row" : "line");
 
     public SkippedRows Skipped { get; } = skipped;
 

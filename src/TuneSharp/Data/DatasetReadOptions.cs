@@ -23,6 +23,14 @@ public sealed record DatasetReadOptions
     /// </summary>
     public IReadOnlyList<string>? ListColumns { get; init; }
 
+    /// <summary>
+    /// Columns read as JSON values (<see cref="TabularRow.GetJson"/>) rather than text: nested cells such as extractive
+    /// QA's <c>answers</c> (<c>{"text": [...], "answer_start": [...]}</c> or a list of such objects), kept as the file wrote
+    /// them for the task to read. JSON Lines and JSON only (a missing key or null gives no value); CSV, TSV and Parquet are
+    /// refused with a message. A column cannot be both a list and a JSON column.
+    /// </summary>
+    public IReadOnlyList<string>? JsonColumns { get; init; }
+
     /// <summary>What to do with a row that cannot be read (invalid UTF-8, malformed JSON, wrong field count...).</summary>
     public BadRowPolicy OnBadRow { get; init; } = BadRowPolicy.Error;
 

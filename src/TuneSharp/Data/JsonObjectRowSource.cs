@@ -87,9 +87,16 @@ internal abstract class JsonObjectRowSource(BadRowSink sink) : IRowSource
         var columns = layout.Columns;
         var values = new string?[columns.Count];
         var lists = layout.HasLists ? new ListCell?[columns.Count] : null;
+        var json = layout.HasJson ? new JsonElement?[columns.Count] : null;
         for (var i = 0; i < columns.Count; i++)
         {
             if (!row.TryGetProperty(columns[i], out var value)) continue;
+            if (layout.IsJson(i))
+            {
+                // The row's element is already a clone that outlives its document (Parse), so its parts can be kept.
+                json![i] = value.ValueKind == JsonValueKind.Null ? null : value;
+                continue;
+            }
             var read = layout.IsList(i)
                 ? JsonValues.TryGetList(value, out lists![i], out var problem)
                 : JsonValues.TryGetText(value, out values[i], out problem);
@@ -99,7 +106,7 @@ internal abstract class JsonObjectRowSource(BadRowSink sink) : IRowSource
                 return null;
             }
         }
-        return new TabularRow(line, values, layout, lists);
+        return new TabularRow(line, values, layout, lists, json);
     }
 
     public abstract void Dispose();

@@ -1,11 +1,12 @@
 namespace TuneSharp.Data;
 
-/// <summary>The columns a reader returns, in order, and which of them are read as lists (<see cref="ListCell"/>) rather than text.</summary>
+/// <summary>The columns a reader returns, in order, and which of them are read as lists (<see cref="ListCell"/>) or JSON values rather than text.</summary>
 internal sealed class RowLayout
 {
     private readonly bool[] _isList;
+    private readonly bool[] _isJson;
 
-    public RowLayout(IReadOnlyList<string> columns, IReadOnlyCollection<string>? listColumns)
+    public RowLayout(IReadOnlyList<string> columns, IReadOnlyCollection<string>? listColumns, IReadOnlyCollection<string>? jsonColumns = null)
     {
         Columns = columns;
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -13,6 +14,8 @@ internal sealed class RowLayout
         Index = index;
         _isList = columns.Select(c => listColumns?.Contains(c, StringComparer.Ordinal) == true).ToArray();
         HasLists = _isList.Any(l => l);
+        _isJson = columns.Select(c => jsonColumns?.Contains(c, StringComparer.Ordinal) == true).ToArray();
+        HasJson = _isJson.Any(j => j);
     }
 
     public IReadOnlyList<string> Columns { get; }
@@ -24,4 +27,10 @@ internal sealed class RowLayout
 
     /// <summary>Whether column <paramref name="i"/> is read as a list.</summary>
     public bool IsList(int i) => _isList[i];
+
+    /// <summary>Whether any column is read as a JSON value.</summary>
+    public bool HasJson { get; }
+
+    /// <summary>Whether column <paramref name="i"/> is read as a JSON value.</summary>
+    public bool IsJson(int i) => _isJson[i];
 }

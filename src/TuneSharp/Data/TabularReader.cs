@@ -55,6 +55,12 @@ public static class TabularReader
         if (listColumns.Count > 0 && format is DatasetFormat.Csv or DatasetFormat.Tsv)
             throw sink.Fatal(null, listColumns[0], $"the column must hold a list, but {format.ToString().ToUpperInvariant()} files have no list cells; " +
                 "expected JSON Lines, JSON or Parquet for lists (such as the tokens and tags of token classification).");
+        var jsonColumns = options.JsonColumns ?? [];
+        if (jsonColumns.Count > 0 && format is not (DatasetFormat.Jsonl or DatasetFormat.Json))
+            throw sink.Fatal(null, jsonColumns[0], $"the column holds nested values (objects or lists of objects), which TuneSharp reads from JSON Lines and JSON files only; " +
+                $"convert the {format.ToString().ToUpperInvariant()} file to JSON Lines (one object per line).");
+        if (jsonColumns.FirstOrDefault(c => listColumns.Contains(c, StringComparer.Ordinal)) is { } both)
+            throw new ArgumentException($"Column '{both}' cannot be read both as a list and as JSON.", nameof(options));
         IRowSource source = format switch
         {
             DatasetFormat.Csv or DatasetFormat.Tsv => new CsvRowSource(path, format, options.MaxRowBytes, sink),
@@ -69,7 +75,10 @@ public static class TabularReader
             var notRead = listColumns.FirstOrDefault(c => !columns.Contains(c, StringComparer.Ordinal));
             if (notRead is not null)
                 throw new ArgumentException($"List column '{notRead}' is not among the columns read ({string.Join(", ", columns)}).", nameof(options));
-            return new TabularRowStream(path, format, new RowLayout(columns, listColumns), source, sink);
+            var jsonNotRead = jsonColumns.FirstOrDefault(c => !columns.Contains(c, StringComparer.Ordinal));
+            if (jsonNotRead is not null)
+                throw new ArgumentException($"JSON column '{jsonNotRead}' is not among the columns read ({string.Join(", ", columns)}).", nameof(options));
+            return new TabularRowStream(path, format, new RowLayout(columns, listColumns, jsonColumns), source, sink);
         }
         catch
         {

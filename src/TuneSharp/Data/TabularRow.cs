@@ -5,9 +5,11 @@ public sealed class TabularRow
 {
     private readonly RowLayout _layout;
     private readonly ListCell?[]? _lists;
+    private readonly System.Text.Json.JsonElement?[]? _json;
 
-    internal TabularRow(int line, string?[] values, RowLayout layout, ListCell?[]? lists = null)
+    internal TabularRow(int line, string?[] values, RowLayout layout, ListCell?[]? lists = null, System.Text.Json.JsonElement?[]? json = null)
     {
+        _json = json;
         Line = line;
         Values = values;
         _layout = layout;
@@ -39,6 +41,20 @@ public sealed class TabularRow
         return _layout.IsList(i)
             ? _lists![i]
             : throw new InvalidOperationException($"Column '{column}' was read as text, not as a list; name it in DatasetReadOptions.ListColumns.");
+    }
+
+    /// <summary>
+    /// The JSON value of <paramref name="column"/>, one of <see cref="DatasetReadOptions.JsonColumns"/>; null when the
+    /// key is missing or its value is null.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The column was not read.</exception>
+    /// <exception cref="InvalidOperationException">The column was not read as JSON.</exception>
+    public System.Text.Json.JsonElement? GetJson(string column)
+    {
+        var i = IndexOf(column);
+        return _layout.IsJson(i)
+            ? _json![i]
+            : throw new InvalidOperationException($"Column '{column}' was not read as JSON; name it in DatasetReadOptions.JsonColumns.");
     }
 
     private int IndexOf(string column) => _layout.Index.TryGetValue(column, out var i)

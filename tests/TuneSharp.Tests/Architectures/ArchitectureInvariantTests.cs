@@ -2,6 +2,7 @@ using TuneSharp.Architectures;
 using TuneSharp.Checkpoints;
 using TuneSharp.Models;
 using TuneSharp.Peft.Lora;
+using TuneSharp.Tasks.QuestionAnswering;
 using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tasks.TokenClassification;
 using TuneSharp.Tests.Models;
@@ -10,7 +11,8 @@ using static TorchSharp.torch;
 namespace TuneSharp.Tests.Architectures;
 
 /// <summary>
-/// One invariant suite run on every registered architecture and every classification head it registers: a new
+/// One invariant suite run on every registered architecture and every fine-tuning head it registers (sequence and token
+/// classification, question answering): a new
 /// architecture joins by registration and must pass it (a model_type without a tiny config here fails, naming itself).
 /// </summary>
 public sealed class ArchitectureInvariantTests : IDisposable
@@ -20,23 +22,33 @@ public sealed class ArchitectureInvariantTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    /// <summary>Every (model_type, task) pair with a classification head.</summary>
+    private static readonly ModelTask[] FineTuningTasks = [ModelTask.SequenceClassification, ModelTask.TokenClassification, ModelTask.QuestionAnswering];
+
+    /// <summary>Every (model_type, task) pair with a fine-tuning head.</summary>
     public static TheoryData<string, ModelTask> Heads()
     {
         var data = new TheoryData<string, ModelTask>();
         foreach (var architecture in ModelArchitectures.All)
-            foreach (var task in architecture.Heads.Keys.Where(t => t is ModelTask.SequenceClassification or ModelTask.TokenClassification))
+            foreach (var task in architecture.Heads.Keys.Where(FineTuningTasks.Contains))
                 data.Add(architecture.ModelType, task);
         return data;
     }
 
-    /// <summary>Every model_type's token-classification head.</summary>
+    /// <summary>Every model_type's per-token heads (token classification, question answering).</summary>
     public static TheoryData<string, ModelTask> TokenHeads()
     {
         var data = new TheoryData<string, ModelTask>();
-        foreach (var architecture in ModelArchitectures.All.Where(a => a.Heads.ContainsKey(ModelTask.TokenClassification)))
-            data.Add(architecture.ModelType, ModelTask.TokenClassification);
+        foreach (var architecture in ModelArchitectures.All)
+            foreach (var task in architecture.Heads.Keys.Where(t => t is ModelTask.TokenClassification or ModelTask.QuestionAnswering))
+                data.Add(architecture.ModelType, task);
         return data;
+    }
+
+    [Fact]
+    public void Bert_registers_qa_outputs_as_its_question_answering_head()
+    {
+        var bert = ModelArchitectures.Find("bert")!.Head(ModelTask.QuestionAnswering);
+        Assert.Equal("qa_outputs.weight", bert.WeightKey);
     }
 
     [Fact]
@@ -161,9 +173,12 @@ public sealed class ArchitectureInvariantTests : IDisposable
     {
         manual_seed(7);
         var options = new SequenceClassificationOptions { Id2Label = Labels };
-        return task == ModelTask.TokenClassification
-            ? TokenClassifierFactory.FromPretrained(dir, options)
-            : SequenceClassifierFactory.FromPretrained(dir, options);
+        return task switch
+        {
+            ModelTask.TokenClassification => TokenClassifierFactory.FromPretrained(dir, options),
+            ModelTask.QuestionAnswering => QuestionAnsweringModelFactory.FromPretrained(dir, options),
+            _ => SequenceClassifierFactory.FromPretrained(dir, options),
+        };
     }
 
     private static (Tensor Ids, Tensor Mask) Batch() =>
@@ -176,8 +191,15 @@ public sealed class ArchitectureInvariantTests : IDisposable
         {
             ITokenClassifier token => token.Forward(ids, mask, null),
             ISequenceClassifier sequence => sequence.Forward(ids, mask, null),
+            IQuestionAnsweringModel qa => Spans(qa.Forward(ids, mask, null)),
             _ => throw new InvalidOperationException(model.GetType().Name),
         };
+    }
+
+    // [B, T, 2]: start and end logits side by side, so per-token checks treat them as two labels.
+    private static Tensor Spans((Tensor Start, Tensor End) logits)
+    {
+        using (logits.Start) using (logits.End) return stack([logits.Start, logits.End], -1);
     }
 
     // Tiny configs by model_type; a newly registered architecture must add one here.

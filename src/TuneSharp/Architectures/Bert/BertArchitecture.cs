@@ -35,6 +35,8 @@ public static class BertArchitecture
             },
             // transformers' BertForTokenClassification has no pooler, and ignores a base checkpoint's.
             [ModelTask.TokenClassification] = new() { Module = "classifier", Dropout = HeadDropout, IgnoreOnLoad = [@"^(bert\.)?pooler\."] },
+            // BertForQuestionAnswering: no pooler and no dropout before qa_outputs.
+            [ModelTask.QuestionAnswering] = new() { Module = "qa_outputs", IgnoreOnLoad = [@"^(bert\.)?pooler\."] },
         },
     };
 

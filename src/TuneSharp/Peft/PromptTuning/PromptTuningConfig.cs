@@ -5,7 +5,7 @@ namespace TuneSharp.Peft.PromptTuning;
 
 /// <summary>
 /// Hugging Face PEFT's <c>adapter_config.json</c> for prompt tuning of a sequence classifier (peft_type
-/// "PROMPT_TUNING", task_type "SEQ_CLS" or "TOKEN_CLS"). Only what TuneSharp implements is accepted on reading: one transformer
+/// "PROMPT_TUNING", task_type "SEQ_CLS", "TOKEN_CLS" or "QUESTION_ANS"). Only what TuneSharp implements is accepted on reading: one transformer
 /// submodule (encoder-only or decoder-only models) and the RANDOM / TEXT / SAMPLE_VOCAB initialisations.
 /// </summary>
 public sealed record PromptTuningConfig
@@ -14,9 +14,9 @@ public sealed record PromptTuningConfig
     public const string PeftType = "PROMPT_TUNING";
 
     /// <summary>The task types TuneSharp's prompt tuning has: a classification head on top, per sequence or per token.</summary>
-    public static IReadOnlyList<string> TaskTypes { get; } = ["SEQ_CLS", "TOKEN_CLS"];
+    public static IReadOnlyList<string> TaskTypes { get; } = ["SEQ_CLS", "TOKEN_CLS", "QUESTION_ANS"];
 
-    /// <summary>task_type: "SEQ_CLS" or "TOKEN_CLS".</summary>
+    /// <summary>task_type: "SEQ_CLS", "TOKEN_CLS" or "QUESTION_ANS".</summary>
     public string TaskType { get; init; } = "SEQ_CLS";
 
     /// <summary>num_virtual_tokens: rows of the prompt embedding.</summary>
@@ -78,7 +78,7 @@ public sealed record PromptTuningConfig
     /// Writes adapter_config.json into <paramref name="dir"/> with exactly the fields of PEFT 0.10's PromptTuningConfig,
     /// keys sorted as PEFT writes them. PEFT builds the config class from every key of the file, so a key an older PEFT
     /// lacks makes the file unreadable there; newer releases accept a file without their later fields. The trained head
-    /// is still saved and restored: for task_type SEQ_CLS, PEFT itself adds "classifier" and "score" to modules_to_save
+    /// is still saved and restored: for task_type SEQ_CLS, PEFT itself adds "classifier" and "score" to modules_to_save (QUESTION_ANS: "qa_outputs")
     /// and stores the head in adapter_model.safetensors as base_model.&lt;head&gt;.weight / .bias, as TuneSharp does.
     /// <see cref="ModulesToSave"/> is therefore not written.
     /// </summary>
@@ -122,7 +122,7 @@ public sealed record PromptTuningConfig
             throw new PeftException($"{path}: peft_type is {Quote(peftType)}; this is not a prompt tuning adapter (expected \"{PeftType}\").");
         var taskType = reader.String("task_type");
         if (taskType is not null && !TaskTypes.Contains(taskType))
-            throw new PeftException($"{path}: task_type is \"{taskType}\"; TuneSharp's prompt tuning supports only {string.Join(" and ", TaskTypes.Select(t => $"\"{t}\""))} (sequence and token classification).");
+            throw new PeftException($"{path}: task_type is \"{taskType}\"; TuneSharp's prompt tuning supports only {string.Join(", ", TaskTypes.Select(t => $"\"{t}\""))} (sequence and token classification, question answering).");
         var submodules = reader.Int("num_transformer_submodules");
         if (submodules is not null and not 1)
             throw new PeftException($"{path}: num_transformer_submodules is {submodules}; TuneSharp supports only 1 (encoder-only or decoder-only models, not encoder-decoder).");

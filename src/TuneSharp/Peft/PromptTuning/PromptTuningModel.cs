@@ -195,7 +195,8 @@ public sealed class PromptTuningModel : IPeftAdapter
         {
             ISequenceClassifier sequence => new PromptTunedClassifier(sequence, prompt),
             Tasks.TokenClassification.ITokenClassifier token => new PromptTunedTokenClassifier(token, prompt),
-            _ => throw new PeftException($"Prompt tuning has no {classifier.Task} model; it adapts sequence and token classifiers."),
+            Tasks.QuestionAnswering.IQuestionAnsweringModel qa => new PromptTunedQuestionAnsweringModel(qa, prompt),
+            _ => throw new PeftException($"Prompt tuning has no {classifier.Task} model; it adapts sequence and token classifiers and question-answering models."),
         };
         return new PromptTuningModel(wrapped, prompt, options, modulesToSave, tokenizerNameOrPath, baseModelNameOrPath);
     }
