@@ -27,7 +27,7 @@ public static class EvaluateCommand
         var tagsColumn = new Option<string>("--tags-column") { DefaultValueFactory = _ => "ner_tags", Description = "Token classification: list column with the tags" };
         var conllLabelColumn = new Option<int>("--conll-label-column") { DefaultValueFactory = _ => -1, Description = "Token classification: CoNLL column with the tag (default the last)" };
         var strict = new Option<bool>("--strict-metrics") { Description = "Token classification: seqeval's strict mode (IOB2/IOBES) instead of its default" };
-        var command = new Command("evaluate", "Evaluate a trained text classifier (single-label, multi-label or regression) or token classifier (seqeval entity scores) on labelled data.")
+        var command = new Command("evaluate", "Evaluate a trained text classifier (single-label, multi-label or regression), token classifier (seqeval entity scores) or question-answering model (SQuAD exact match and F1) on labelled data.")
         {
             data, format, textColumn, pairColumn, labelColumn, output, labelSeparator, onBadRow, tokensColumn, tagsColumn, conllLabelColumn, strict,
         };
@@ -41,7 +41,18 @@ public static class EvaluateCommand
             if (path is not null) OutputFile.Check(path, "--output");
             var dataPath = parse.GetValue(data)!;
             var dir = ModelSource.Resolve(io, parse.GetValue(flags.Model)!);
-            var tokenModel = TrainedModelTask.Detect(dir) == ModelTask.TokenClassification;
+            var detected = TrainedModelTask.Detect(dir);
+            if (detected == ModelTask.QuestionAnswering)
+            {
+                foreach (var option in new Option[] { textColumn, pairColumn, labelColumn, labelSeparator, tokensColumn, tagsColumn, conllLabelColumn, strict })
+                    if (parse.GetResult(option) is { Implicit: false })
+                        throw new TuneSharpException($"{option.Name} is for classifiers; {dir} is a question-answering model.") { Setting = "model" };
+                return EvaluateAnswers(io, dir, flags, parse, new QuestionAnsweringDataOptions
+                {
+                    Path = dataPath, Format = DataFormatOption.Parse(parse.GetValue(format)), OnBadRow = BadRowOption.Parse(parse.GetValue(onBadRow)),
+                }, path);
+            }
+            var tokenModel = detected == ModelTask.TokenClassification;
             // A flag of the other kind of model would be silently ignored: refuse it.
             Option[] textOnly = [textColumn, pairColumn, labelColumn, labelSeparator], tokenOnly = [tokensColumn, tagsColumn, conllLabelColumn, strict];
             foreach (var option in tokenModel ? textOnly : tokenOnly)
@@ -92,6 +103,34 @@ public static class EvaluateCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>SQuAD scores (v1.1, or v2.0 when the data has unanswerable questions) of a QA model on questions with gold answers.</summary>
+    private static int EvaluateAnswers(CliOutput io, string dir, InferenceFlags flags, ParseResult parse, QuestionAnsweringDataOptions dataOptions, string? outputPath)
+    {
+        QuestionAnsweringData.CheckPath(dataOptions.Path, dataOptions.Format); // before the model: a bad path fails at once
+        var dataset = QuestionAnsweringData.Load(dataOptions);
+        if (dataset.Skipped.Count > 0) io.Warn($"{dataOptions.Path}: {dataset.Skipped}");
+        // The folder's own settings (as trained), with --max-length and the data's kind (v1.1 or v2.0) on top.
+        var trained = TuneSharp.Tasks.QuestionAnswering.QuestionAnsweringTaskOptions.FromTrainedFolder(dir) ?? new();
+        var maxLength = parse.GetValue(flags.MaxLength);
+        var options = trained with
+        {
+            MaxLength = maxLength ?? trained.MaxLength,
+            DocStride = maxLength is { } length ? Math.Min(trained.DocStride, length / 3) : trained.DocStride,
+            PostProcessing = trained.PostProcessing with { Version2WithNegative = trained.PostProcessing.Version2WithNegative || dataset.HasUnanswerable },
+        };
+        using var pipeline = TuneSharp.Tasks.QuestionAnswering.QuestionAnsweringPipeline.FromPretrained(dir, options,
+            flags.DType(parse), parse.GetValue(flags.AllowUntrainedHead));
+        var metrics = pipeline.Evaluate(dataset, parse.GetValue(flags.BatchSize))
+            .ToDictionary(p => "eval_" + p.Key, p => p.Value);
+        foreach (var (k, v) in metrics.OrderBy(m => m.Key)) io.Out.WriteLine($"{k} = {v:0.####}");
+        if (outputPath is not null)
+        {
+            OutputFile.Write(outputPath, JsonSerializer.Serialize(new Dictionary<string, object> { ["metrics"] = metrics }, new JsonSerializerOptions { WriteIndented = true }));
+            io.Err.WriteLine($"metrics written to {outputPath}");
+        }
+        return 0;
     }
 
     /// <summary>seqeval's overall and per-type scores of a token classifier on tagged sentences.</summary>

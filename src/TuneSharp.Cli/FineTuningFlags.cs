@@ -6,13 +6,14 @@ namespace TuneSharp.Cli;
 /// <summary>
 /// The flags of a fine-tuning run, shared by <c>train</c> and <c>plan</c> so both read a run the same way: the task,
 /// model, data files, method and training arguments every task has, then each task's own flags
-/// (<see cref="TextClassificationFlags"/>, <see cref="TokenClassificationFlags"/>); a task's flag given for another task is refused.
+/// (<see cref="TextClassificationFlags"/>, <see cref="TokenClassificationFlags"/>, <see cref="QuestionAnsweringFlags"/>); a task's
+/// flag given for another task is refused.
 /// </summary>
 internal sealed class FineTuningFlags
 {
-    private readonly Option<string> _task = new("--task") { Description = "text-classification | token-classification", DefaultValueFactory = _ => TextClassificationFlags.TaskName };
+    private readonly Option<string> _task = new("--task") { Description = "text-classification | token-classification | question-answering", DefaultValueFactory = _ => TextClassificationFlags.TaskName };
     private readonly Option<string> _model = new("--model") { Description = "Pretrained model folder or hub id", Required = true };
-    private readonly Option<string> _train = new("--train") { Description = "Training data (.csv .tsv .jsonl .json .parquet; CoNLL .conll .txt .train for token classification)", Required = true };
+    private readonly Option<string> _train = new("--train") { Description = "Training data (.csv .tsv .jsonl .json .parquet; CoNLL .conll .txt .train for token classification; SQuAD .json or .jsonl for question answering)", Required = true };
     private readonly Option<string?> _validation = new("--validation") { Description = "Validation data; default: hold out --validation-split of train" };
     private readonly Option<string?> _test = new("--test") { Description = "Test data, evaluated once at the end (test_results.json)" };
     private readonly Option<double> _split = new("--validation-split") { Description = "Fraction of train held out for validation when no --validation file is given", DefaultValueFactory = _ => 0.1 };
@@ -22,17 +23,16 @@ internal sealed class FineTuningFlags
     private readonly Option<int?> _maxEval = new("--max-eval-samples") { Description = "Evaluate on the first N validation examples only" };
     private readonly PeftFlags _peft = new();
     private readonly TrainingOptions _training = new();
-    private readonly TextClassificationFlags _textClassification = new();
-    private readonly TokenClassificationFlags _tokenClassification = new();
+    // Every task's own flags, each refused when another task runs.
+    private readonly ITaskFlags[] _tasks = [new TextClassificationFlags(), new TokenClassificationFlags(), new QuestionAnsweringFlags()];
 
-    public FineTuningFlags() => _task.AcceptOnlyFromAmong(TextClassificationFlags.TaskName, TokenClassificationFlags.TaskName);
+    public FineTuningFlags() => _task.AcceptOnlyFromAmong([.. _tasks.Select(t => t.Name)]);
 
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { _task, _model, _train, _validation, _test, _split, _onBadRow, _format, _maxTrain, _maxEval })
             command.Options.Add(option);
-        _textClassification.AddTo(command);
-        _tokenClassification.AddTo(command);
+        foreach (var task in _tasks) task.AddTo(command);
         _peft.AddTo(command);
         _training.AddTo(command);
     }
@@ -44,7 +44,8 @@ internal sealed class FineTuningFlags
     public FineTuningTask Build(CliOutput io, ParseResult parse, bool checkResources = true)
     {
         var task = parse.GetValue(_task)!;
-        (task == TextClassificationFlags.TaskName ? (ITaskFlags)_tokenClassification : _textClassification).RefuseGiven(parse, task);
+        var chosen = _tasks.Single(t => t.Name == task);
+        foreach (var other in _tasks.Where(t => t != chosen)) other.RefuseGiven(parse, task);
         var shared = new SharedRunOptions(
             Args: _training.Build(parse),
             Peft: _peft.Build(parse),
@@ -57,9 +58,7 @@ internal sealed class FineTuningFlags
             MaxTrainSamples: parse.GetValue(_maxTrain),
             MaxEvalSamples: parse.GetValue(_maxEval),
             CheckResources: checkResources);
-        return task == TextClassificationFlags.TaskName
-            ? _textClassification.Build(parse, shared, () => ModelSource.Resolve(io, parse.GetValue(_model)!))
-            : _tokenClassification.Build(parse, shared, () => ModelSource.Resolve(io, parse.GetValue(_model)!));
+        return chosen.Build(parse, shared, () => ModelSource.Resolve(io, parse.GetValue(_model)!));
     }
 }
 
@@ -71,6 +70,15 @@ internal sealed record SharedRunOptions(
 /// <summary>A task's own flags.</summary>
 internal interface ITaskFlags
 {
+    /// <summary>The --task value.</summary>
+    string Name { get; }
+
+    /// <summary>Adds the flags to a command.</summary>
+    void AddTo(Command command);
+
+    /// <summary>The task's part of the recipe, from the shared options and this task's flags; the model is resolved last.</summary>
+    FineTuningTask Build(ParseResult parse, SharedRunOptions shared, Func<string> resolveModel);
+
     /// <summary>Refuses this task's flags given on a command line that runs another <paramref name="task"/>.</summary>
     void RefuseGiven(ParseResult parse, string task);
 }

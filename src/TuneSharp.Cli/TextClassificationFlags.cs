@@ -20,6 +20,8 @@ internal sealed class TextClassificationFlags : ITaskFlags
 
     private Option[] All => [_textColumn, _pairColumn, _labelColumn, _problemType, _labelSeparator];
 
+    public string Name => TaskName;
+
     public void AddTo(Command command)
     {
         foreach (var option in All) command.Options.Add(option);

@@ -18,6 +18,8 @@ internal sealed class TokenClassificationFlags : ITaskFlags
 
     private Option[] All => [_tokensColumn, _tagsColumn, _conllLabelColumn, _labelNames, _labelAllTokens, _stride, _strict];
 
+    public string Name => TaskName;
+
     public void AddTo(Command command)
     {
         foreach (var option in All) command.Options.Add(option);

@@ -5,7 +5,7 @@ using TuneSharp.Recipes;
 namespace TuneSharp.Cli;
 
 /// <summary>
-/// <c>tunesharp train --task text-classification|token-classification ...</c>: fine-tune a pretrained model on a labelled dataset. Prints the
+/// <c>tunesharp train --task text-classification|token-classification|question-answering ...</c>: fine-tune a pretrained model on a labelled dataset. Prints the
 /// resource plan first and refuses a run whose estimated peak memory exceeds the machine's (--no-resource-check overrides).
 /// </summary>
 public static class TrainCommand
@@ -32,9 +32,12 @@ public static class TrainCommand
             if (metrics is null) continue;
             io.Out.WriteLine($"{name}: " + string.Join(", ", metrics.OrderBy(m => m.Key).Select(m => $"{m.Key} = {m.Value:0.####}")));
         }
-        // The headline metric of the task: entity F1 for token classification, accuracy for text classification.
+        // The headline metric of the task: entity F1 for token classification, SQuAD F1 (in percent) for question
+        // answering, accuracy for text classification.
         if (result.Validation.TryGetValue("eval_f1", out var f1) && task is TokenClassificationRecipeTask)
             io.Out.WriteLine($"validation f1: {f1:0.0000}");
+        else if (result.Validation.TryGetValue("eval_f1", out var squadF1) && task is QuestionAnsweringRecipeTask)
+            io.Out.WriteLine($"validation f1: {squadF1:0.00}" + (result.Validation.TryGetValue("eval_exact_match", out var exact) ? $", exact match: {exact:0.00}" : ""));
         else if (result.Validation.TryGetValue("eval_accuracy", out var accuracy))
             io.Out.WriteLine($"validation accuracy: {accuracy:0.0000}");
         return result.Train.Cancelled ? stop.ExitCode : 0;

@@ -49,8 +49,8 @@ public static class PeftClassifierLoader
     }
 
     /// <summary>
-    /// Loads a trained model folder of any classification task (<see cref="ModelTask.SequenceClassification"/> or
-    /// <see cref="ModelTask.TokenClassification"/>) in eval mode: a full model, or an adapter folder applied to the base
+    /// Loads a trained model folder of a fine-tuning task (<see cref="ModelTask.SequenceClassification"/>,
+    /// <see cref="ModelTask.TokenClassification"/> or <see cref="ModelTask.QuestionAnswering"/>) in eval mode: a full model, or an adapter folder applied to the base
     /// model it names (labels from the config.json beside it). A full folder without the task's head is refused with
     /// <paramref name="requireTrainedHead"/>.
     /// </summary>
@@ -58,12 +58,23 @@ public static class PeftClassifierLoader
     public static ITaskModel LoadTaskModel(string dir, ModelTask task, ScalarType? dtype = null, bool requireTrainedHead = false)
     {
         if (task == ModelTask.SequenceClassification) return Load(dir, dtype, requireTrainedHead);
-        if (task != ModelTask.TokenClassification) throw new ArgumentOutOfRangeException(nameof(task), task, "Only classification tasks load here.");
-        if (!IsAdapterFolder(dir))
-            return Tasks.TokenClassification.TokenClassifierFactory.FromPretrained(dir, new SequenceClassificationOptions { DType = dtype, RequireTrainedHead = requireTrainedHead }).Model;
-        var method = MethodOf(dir);
-        return OnFreshBase(BaseModelDir(dir), TrainedHeadOptions(dir, dtype) with { ProblemType = null },
-            Tasks.TokenClassification.TokenClassifierFactory.FromPretrained, model => (method.LoadAdapter!(model, dir).Model, 0)).Model;
+        var full = new SequenceClassificationOptions { DType = dtype, RequireTrainedHead = requireTrainedHead };
+        if (task == ModelTask.TokenClassification)
+        {
+            if (!IsAdapterFolder(dir)) return Tasks.TokenClassification.TokenClassifierFactory.FromPretrained(dir, full).Model;
+            var method = MethodOf(dir);
+            return OnFreshBase(BaseModelDir(dir), TrainedHeadOptions(dir, dtype) with { ProblemType = null },
+                Tasks.TokenClassification.TokenClassifierFactory.FromPretrained, model => (method.LoadAdapter!(model, dir).Model, 0)).Model;
+        }
+        if (task == ModelTask.QuestionAnswering)
+        {
+            if (!IsAdapterFolder(dir)) return Tasks.QuestionAnswering.QuestionAnsweringModelFactory.FromPretrained(dir, full).Model;
+            var method = MethodOf(dir);
+            return OnFreshBase(BaseModelDir(dir), new SequenceClassificationOptions { DType = dtype },
+                (baseDir, options) => Tasks.QuestionAnswering.QuestionAnsweringModelFactory.FromPretrained(baseDir, options),
+                model => (method.LoadAdapter!(model, dir).Model, 0)).Model;
+        }
+        throw new ArgumentOutOfRangeException(nameof(task), task, "Only classification and question-answering models load here.");
     }
 
     // The registered method of an adapter folder's peft_type.

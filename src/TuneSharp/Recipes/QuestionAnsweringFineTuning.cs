@@ -62,6 +62,10 @@ public sealed class QuestionAnsweringRecipeTask(QuestionAnsweringRunOptions opti
         ("answers_column", options.AnswersColumn),
         ("doc_stride", options.DocStride.ToString(CultureInfo.InvariantCulture)),
         ("version_2_with_negative", options.Version2WithNegative ? "true" : null),
+        // Post-processing decides the validation scores, and with them the best checkpoint; evaluate and predict read them back.
+        ("n_best_size", options.NBestSize.ToString(CultureInfo.InvariantCulture)),
+        ("max_answer_length", options.MaxAnswerLength.ToString(CultureInfo.InvariantCulture)),
+        ("null_score_diff_threshold", options.Version2WithNegative ? options.NullScoreDiffThreshold.ToString("R", CultureInfo.InvariantCulture) : null),
     ];
 
     /// <inheritdoc/>

@@ -12,6 +12,44 @@ public sealed record QuestionAnsweringTaskOptions
     /// <summary>How logits become answers: n_best_size, max_answer_length, version_2_with_negative, null_score_diff_threshold.</summary>
     public AnswerPostProcessingOptions PostProcessing { get; init; } = new();
 
+    /// <summary>
+    /// The options a trained folder was trained with, so that predictions and scores match training's: max_length from
+    /// training_args.json, doc_stride and the post-processing settings from run_settings.json; null when the folder has
+    /// neither file (a model trained elsewhere).
+    /// </summary>
+    public static QuestionAnsweringTaskOptions? FromTrainedFolder(string dir)
+    {
+        var settings = Training.RunIdentity.Load(dir)?.Settings;
+        int? maxLength = null;
+        var argsPath = Path.Combine(dir, Training.TrainingArguments.FileName);
+        if (File.Exists(argsPath))
+        {
+            try
+            {
+                if (System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(argsPath))?["max_length"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<int>(out var length))
+                    maxLength = length;
+            }
+            catch (System.Text.Json.JsonException) { } // unreadable: the defaults apply
+        }
+        if (settings is null && maxLength is null) return null;
+        string? Setting(string key) => settings is not null && settings.TryGetValue(key, out var v) ? v : null;
+        int Int(string key, int fallback) => int.TryParse(Setting(key), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : fallback;
+        var defaults = new QuestionAnsweringTaskOptions();
+        var post = new AnswerPostProcessingOptions();
+        return new QuestionAnsweringTaskOptions
+        {
+            MaxLength = maxLength ?? defaults.MaxLength,
+            DocStride = Int("doc_stride", defaults.DocStride),
+            PostProcessing = post with
+            {
+                NBestSize = Int("n_best_size", post.NBestSize),
+                MaxAnswerLength = Int("max_answer_length", post.MaxAnswerLength),
+                Version2WithNegative = Setting("version_2_with_negative") == "true",
+                NullScoreDiffThreshold = double.TryParse(Setting("null_score_diff_threshold"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : post.NullScoreDiffThreshold,
+            },
+        };
+    }
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="TuneSharpException">A length or stride out of range.</exception>
     public void Validate()

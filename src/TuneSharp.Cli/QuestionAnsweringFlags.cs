@@ -1,0 +1,57 @@
+using System.CommandLine;
+using TuneSharp.Recipes;
+
+namespace TuneSharp.Cli;
+
+/// <summary>The flags only extractive question answering has: columns of flat files, windows and post-processing.</summary>
+internal sealed class QuestionAnsweringFlags : ITaskFlags
+{
+    public const string TaskName = "question-answering";
+
+    private readonly Option<string> _idColumn = new("--id-column") { Description = "question-answering: column with the question id (JSONL, JSON rows)", DefaultValueFactory = _ => "id" };
+    private readonly Option<string> _questionColumn = new("--question-column") { Description = "question-answering: column with the question", DefaultValueFactory = _ => "question" };
+    private readonly Option<string> _contextColumn = new("--context-column") { Description = "question-answering: column with the context", DefaultValueFactory = _ => "context" };
+    private readonly Option<string> _answersColumn = new("--answers-column") { Description = "question-answering: column with the answers ({\"text\": [...], \"answer_start\": [...]})", DefaultValueFactory = _ => "answers" };
+    private readonly Option<int> _docStride = new("--doc-stride") { Description = "question-answering: context tokens shared by the windows of a long context", DefaultValueFactory = _ => 128 };
+    private readonly Option<int> _nBest = new("--n-best-size") { Description = "question-answering: start/end candidates per window and answers kept per question", DefaultValueFactory = _ => 20 };
+    private readonly Option<int> _maxAnswer = new("--max-answer-length") { Description = "question-answering: the longest answer, in tokens", DefaultValueFactory = _ => 30 };
+    private readonly Option<bool> _v2 = new("--version-2-with-negative") { Description = "question-answering: questions may have no answer (SQuAD v2.0)" };
+    private readonly Option<double> _nullThreshold = new("--null-score-diff-threshold") { Description = "question-answering (v2): answer none when the null score beats the best span by more than this", DefaultValueFactory = _ => 0.0 };
+
+    private Option[] All => [_idColumn, _questionColumn, _contextColumn, _answersColumn, _docStride, _nBest, _maxAnswer, _v2, _nullThreshold];
+
+    public string Name => TaskName;
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in All) command.Options.Add(option);
+    }
+
+    public void RefuseGiven(ParseResult parse, string task) => TaskFlags.RefuseGiven(parse, All, TaskName, task);
+
+    public FineTuningTask Build(ParseResult parse, SharedRunOptions shared, Func<string> resolveModel) =>
+        new QuestionAnsweringRecipeTask(new QuestionAnsweringRunOptions
+        {
+            Args = shared.Args,
+            Peft = shared.Peft,
+            TrainPath = shared.TrainPath,
+            ValidationPath = shared.ValidationPath,
+            TestPath = shared.TestPath,
+            ValidationSplit = shared.ValidationSplit,
+            OnBadRow = shared.OnBadRow,
+            Format = shared.Format,
+            MaxTrainSamples = shared.MaxTrainSamples,
+            MaxEvalSamples = shared.MaxEvalSamples,
+            CheckResources = shared.CheckResources,
+            IdColumn = parse.GetValue(_idColumn)!,
+            QuestionColumn = parse.GetValue(_questionColumn)!,
+            ContextColumn = parse.GetValue(_contextColumn)!,
+            AnswersColumn = parse.GetValue(_answersColumn)!,
+            DocStride = parse.GetValue(_docStride),
+            NBestSize = parse.GetValue(_nBest),
+            MaxAnswerLength = parse.GetValue(_maxAnswer),
+            Version2WithNegative = parse.GetValue(_v2),
+            NullScoreDiffThreshold = parse.GetValue(_nullThreshold),
+            ModelDir = resolveModel(),
+        });
+}
