@@ -65,7 +65,18 @@ internal sealed class FineTuningFlags
 /// <summary>The options of <see cref="FineTuningRunOptions"/> read from the shared flags, for a task's flags to build its options.</summary>
 internal sealed record SharedRunOptions(
     Training.TrainingArguments Args, Peft.PeftOptions Peft, string TrainPath, string? ValidationPath, string? TestPath, double ValidationSplit,
-    Data.BadRowPolicy OnBadRow, Data.DatasetFormat? Format, int? MaxTrainSamples, int? MaxEvalSamples, bool CheckResources);
+    Data.BadRowPolicy OnBadRow, Data.DatasetFormat? Format, int? MaxTrainSamples, int? MaxEvalSamples, bool CheckResources)
+{
+    /// <summary>
+    /// A task's options with every shared option set from the flags (a record's <c>with</c> keeps the task's own type and
+    /// fields), so each task names only its own.
+    /// </summary>
+    public T Complete<T>(T options) where T : FineTuningRunOptions => (T)(options with
+    {
+        Args = Args, Peft = Peft, TrainPath = TrainPath, ValidationPath = ValidationPath, TestPath = TestPath, ValidationSplit = ValidationSplit,
+        OnBadRow = OnBadRow, Format = Format, MaxTrainSamples = MaxTrainSamples, MaxEvalSamples = MaxEvalSamples, CheckResources = CheckResources,
+    });
+}
 
 /// <summary>A task's own flags.</summary>
 internal interface ITaskFlags

@@ -30,19 +30,10 @@ internal sealed class QuestionAnsweringFlags : ITaskFlags
     public void RefuseGiven(ParseResult parse, string task) => TaskFlags.RefuseGiven(parse, All, TaskName, task);
 
     public FineTuningTask Build(ParseResult parse, SharedRunOptions shared, Func<string> resolveModel) =>
-        new QuestionAnsweringRecipeTask(new QuestionAnsweringRunOptions
+        new QuestionAnsweringRecipeTask(shared.Complete(new QuestionAnsweringRunOptions
         {
             Args = shared.Args,
-            Peft = shared.Peft,
             TrainPath = shared.TrainPath,
-            ValidationPath = shared.ValidationPath,
-            TestPath = shared.TestPath,
-            ValidationSplit = shared.ValidationSplit,
-            OnBadRow = shared.OnBadRow,
-            Format = shared.Format,
-            MaxTrainSamples = shared.MaxTrainSamples,
-            MaxEvalSamples = shared.MaxEvalSamples,
-            CheckResources = shared.CheckResources,
             IdColumn = parse.GetValue(_idColumn)!,
             QuestionColumn = parse.GetValue(_questionColumn)!,
             ContextColumn = parse.GetValue(_contextColumn)!,
@@ -53,5 +44,5 @@ internal sealed class QuestionAnsweringFlags : ITaskFlags
             Version2WithNegative = parse.GetValue(_v2),
             NullScoreDiffThreshold = parse.GetValue(_nullThreshold),
             ModelDir = resolveModel(),
-        });
+        }));
 }

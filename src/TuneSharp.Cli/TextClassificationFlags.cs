@@ -30,26 +30,17 @@ internal sealed class TextClassificationFlags : ITaskFlags
     public void RefuseGiven(ParseResult parse, string task) => TaskFlags.RefuseGiven(parse, All, TaskName, task);
 
     public FineTuningTask Build(ParseResult parse, SharedRunOptions shared, Func<string> resolveModel) =>
-        new TextClassificationRecipeTask(new TextClassificationRunOptions
+        new TextClassificationRecipeTask(shared.Complete(new TextClassificationRunOptions
         {
             Args = shared.Args,
-            Peft = shared.Peft,
             TrainPath = shared.TrainPath,
-            ValidationPath = shared.ValidationPath,
-            TestPath = shared.TestPath,
-            ValidationSplit = shared.ValidationSplit,
-            OnBadRow = shared.OnBadRow,
-            Format = shared.Format,
-            MaxTrainSamples = shared.MaxTrainSamples,
-            MaxEvalSamples = shared.MaxEvalSamples,
-            CheckResources = shared.CheckResources,
             TextColumn = parse.GetValue(_textColumn)!,
             TextPairColumn = parse.GetValue(_pairColumn),
             LabelColumn = parse.GetValue(_labelColumn)!,
             ProblemType = ProblemTypes.Parse(parse.GetValue(_problemType)!, "--problem-type"),
             LabelSeparator = RequireSeparator(parse.GetValue(_labelSeparator)),
             ModelDir = resolveModel(),
-        });
+        }));
 
     private static string RequireSeparator(string? separator) =>
         string.IsNullOrEmpty(separator) ? throw new TuneSharpException("--label-separator must not be empty.") { Setting = "label_separator" } : separator;

@@ -28,19 +28,10 @@ internal sealed class TokenClassificationFlags : ITaskFlags
     public void RefuseGiven(ParseResult parse, string task) => TaskFlags.RefuseGiven(parse, All, TaskName, task);
 
     public FineTuningTask Build(ParseResult parse, SharedRunOptions shared, Func<string> resolveModel) =>
-        new TokenClassificationRecipeTask(new TokenClassificationRunOptions
+        new TokenClassificationRecipeTask(shared.Complete(new TokenClassificationRunOptions
         {
             Args = shared.Args,
-            Peft = shared.Peft,
             TrainPath = shared.TrainPath,
-            ValidationPath = shared.ValidationPath,
-            TestPath = shared.TestPath,
-            ValidationSplit = shared.ValidationSplit,
-            OnBadRow = shared.OnBadRow,
-            Format = shared.Format,
-            MaxTrainSamples = shared.MaxTrainSamples,
-            MaxEvalSamples = shared.MaxEvalSamples,
-            CheckResources = shared.CheckResources,
             TokensColumn = parse.GetValue(_tokensColumn)!,
             TagsColumn = parse.GetValue(_tagsColumn)!,
             ConllLabelColumn = parse.GetValue(_conllLabelColumn),
@@ -49,7 +40,7 @@ internal sealed class TokenClassificationFlags : ITaskFlags
             Stride = parse.GetValue(_stride),
             StrictMetrics = parse.GetValue(_strict),
             ModelDir = resolveModel(),
-        });
+        }));
 
     private static IReadOnlyList<string>? LabelNames(string? text)
     {

@@ -19,36 +19,21 @@ internal static class SpanScoring
     {
         var starts = new float[features.Count][];
         var ends = new float[features.Count][];
-        var module = model.Module;
-        var wasTraining = module.training;
-        module.eval();
-        try
+        InferenceLoop.Run(model.Module, features.ByDecreasingLength().Chunk(batchSize), batch =>
         {
-            using var noGrad = no_grad();
-            long batches = 0;
-            foreach (var batch in features.ByDecreasingLength().Chunk(batchSize))
+            var (ids, mask, types, _, _) = features.Batch(batch, withPositions: false);
+            var (start, end) = model.Forward(ids, mask, types);
+            onBatch?.Invoke(batch, start, end);
+            var length = (int)start.shape[1];
+            var startHost = start.cpu().data<float>().ToArray();
+            var endHost = end.cpu().data<float>().ToArray();
+            for (int b = 0; b < batch.Length; b++)
             {
-                NativeMemory.SweepEvery(++batches);
-                ct.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var (ids, mask, types, _, _) = features.Batch(batch, withPositions: false);
-                var (start, end) = model.Forward(ids, mask, types);
-                onBatch?.Invoke(batch, start, end);
-                var length = (int)start.shape[1];
-                var startHost = start.cpu().data<float>().ToArray();
-                var endHost = end.cpu().data<float>().ToArray();
-                for (int b = 0; b < batch.Length; b++)
-                {
-                    var real = features.Lengths[batch[b]];
-                    starts[batch[b]] = startHost.AsSpan(b * length, real).ToArray();
-                    ends[batch[b]] = endHost.AsSpan(b * length, real).ToArray();
-                }
+                var real = features.Lengths[batch[b]];
+                starts[batch[b]] = startHost.AsSpan(b * length, real).ToArray();
+                ends[batch[b]] = endHost.AsSpan(b * length, real).ToArray();
             }
-        }
-        finally
-        {
-            if (wasTraining) module.train();
-        }
+        }, ct);
         return (starts, ends);
     }
 }

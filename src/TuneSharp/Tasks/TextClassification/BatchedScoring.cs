@@ -21,30 +21,15 @@ internal static class BatchedScoring
         Action<int[], Tensor>? onBatch = null, CancellationToken ct = default)
     {
         var scores = new double[texts.Count][];
-        var module = model.Module;
-        var wasTraining = module.training;
-        module.eval();
-        try
+        var width = encoding.Labels.Count;
+        InferenceLoop.Run(model.Module, texts.ByDecreasingLength().Chunk(batchSize), batch =>
         {
-            using var noGrad = no_grad();
-            var width = encoding.Labels.Count;
-            long batches = 0;
-            foreach (var batch in texts.ByDecreasingLength().Chunk(batchSize))
-            {
-                NativeMemory.SweepEvery(++batches); // long predictions stay at a flat resident memory (see NativeMemory)
-                ct.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var (ids, mask, types) = texts.Batch(batch);
-                var logits = model.Forward(ids, mask, types);
-                onBatch?.Invoke(batch, logits);
-                var values = encoding.Scores(logits).cpu().to_type(ScalarType.Float64).data<double>().ToArray();
-                for (int k = 0; k < batch.Length; k++) scores[batch[k]] = values.AsSpan(k * width, width).ToArray();
-            }
-        }
-        finally
-        {
-            if (wasTraining) module.train();
-        }
+            var (ids, mask, types) = texts.Batch(batch);
+            var logits = model.Forward(ids, mask, types);
+            onBatch?.Invoke(batch, logits);
+            var values = encoding.Scores(logits).cpu().to_type(ScalarType.Float64).data<double>().ToArray();
+            for (int k = 0; k < batch.Length; k++) scores[batch[k]] = values.AsSpan(k * width, width).ToArray();
+        }, ct);
         return scores;
     }
 }

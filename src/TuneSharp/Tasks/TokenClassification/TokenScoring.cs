@@ -27,31 +27,17 @@ internal static class TokenScoring
             }
         var scores = texts.Tokens.Select(tokens => new float[tokens.Length][]).ToArray();
         var order = byWindow.Keys.OrderByDescending(w => texts.Lengths[w]).ThenBy(w => w).ToArray();
-        var module = model.Module;
-        var wasTraining = module.training;
-        module.eval();
-        try
+        InferenceLoop.Run(model.Module, order.Chunk(batchSize), batch =>
         {
-            using var noGrad = no_grad();
-            long batches = 0;
-            foreach (var batch in order.Chunk(batchSize))
-            {
-                NativeMemory.SweepEvery(++batches);
-                using var scope = NewDisposeScope();
-                var (ids, mask, types) = texts.Batch(batch);
-                var logits = model.Forward(ids, mask, types);
-                var (length, labels) = (logits.shape[1], (int)logits.shape[2]);
-                var targets = batch.SelectMany((window, b) => byWindow[window].Select(p => (Row: b * length + p.Position, p.Text, p.Token))).ToArray();
-                var rows = tensor(targets.Select(p => p.Row).ToArray(), device: logits.device);
-                var probabilities = logits.reshape(-1, labels).index_select(0, rows).softmax(-1).cpu().data<float>().ToArray();
-                for (int r = 0; r < targets.Length; r++)
-                    scores[targets[r].Text][targets[r].Token] = probabilities.AsSpan(r * labels, labels).ToArray();
-            }
-        }
-        finally
-        {
-            if (wasTraining) module.train();
-        }
+            var (ids, mask, types) = texts.Batch(batch);
+            var logits = model.Forward(ids, mask, types);
+            var (length, labels) = (logits.shape[1], (int)logits.shape[2]);
+            var targets = batch.SelectMany((window, b) => byWindow[window].Select(p => (Row: b * length + p.Position, p.Text, p.Token))).ToArray();
+            var rows = tensor(targets.Select(p => p.Row).ToArray(), device: logits.device);
+            var probabilities = logits.reshape(-1, labels).index_select(0, rows).softmax(-1).cpu().data<float>().ToArray();
+            for (int r = 0; r < targets.Length; r++)
+                scores[targets[r].Text][targets[r].Token] = probabilities.AsSpan(r * labels, labels).ToArray();
+        });
         return scores;
     }
 }

@@ -26,35 +26,20 @@ internal static class WordScoring
         var byFeature = predicts.GroupBy(p => p.Key.Feature).ToDictionary(g => g.Key, g => g.ToArray());
 
         var scores = words.Predictors.Select(p => new float[]?[p.Length]).ToArray();
-        var module = model.Module;
-        var wasTraining = module.training;
-        module.eval();
-        try
+        InferenceLoop.Run(model.Module, words.ByDecreasingLength().Chunk(batchSize), batch =>
         {
-            using var noGrad = no_grad();
-            long batches = 0;
-            foreach (var batch in words.ByDecreasingLength().Chunk(batchSize))
+            var (ids, mask, types, _) = words.Batch(batch, null);
+            var logits = model.Forward(ids, mask, types);
+            onBatch?.Invoke(batch, logits);
+            var (rows, length, labels) = (batch.Length, logits.shape[1], (int)logits.shape[2]);
+            var probabilities = logits.softmax(-1).cpu().data<float>().ToArray();
+            for (int b = 0; b < rows; b++)
             {
-                NativeMemory.SweepEvery(++batches);
-                ct.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var (ids, mask, types, _) = words.Batch(batch, null);
-                var logits = model.Forward(ids, mask, types);
-                onBatch?.Invoke(batch, logits);
-                var (rows, length, labels) = (batch.Length, logits.shape[1], (int)logits.shape[2]);
-                var probabilities = logits.softmax(-1).cpu().data<float>().ToArray();
-                for (int b = 0; b < rows; b++)
-                {
-                    if (!byFeature.TryGetValue(batch[b], out var targets)) continue;
-                    foreach (var ((_, position), (sentence, word)) in targets)
-                        scores[sentence][word] = probabilities.AsSpan((int)((b * length + position) * labels), labels).ToArray();
-                }
+                if (!byFeature.TryGetValue(batch[b], out var targets)) continue;
+                foreach (var ((_, position), (sentence, word)) in targets)
+                    scores[sentence][word] = probabilities.AsSpan((int)((b * length + position) * labels), labels).ToArray();
             }
-        }
-        finally
-        {
-            if (wasTraining) module.train();
-        }
+        }, ct);
         return scores;
     }
 }
