@@ -41,7 +41,7 @@ public static class EvaluateCommand
             if (path is not null) OutputFile.Check(path, "--output");
             var dataPath = parse.GetValue(data)!;
             var dir = ModelSource.Resolve(io, parse.GetValue(flags.Model)!);
-            var detected = TrainedModelTask.Detect(dir);
+            var detected = flags.TaskOf(parse, dir);
             if (detected == ModelTask.QuestionAnswering)
             {
                 foreach (var option in new Option[] { textColumn, pairColumn, labelColumn, labelSeparator, tokensColumn, tagsColumn, conllLabelColumn, strict })

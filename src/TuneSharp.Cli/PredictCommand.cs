@@ -19,7 +19,7 @@ public static class PredictCommand
     public static Command Create(CliOutput io)
     {
         var flags = new InferenceFlags();
-        var input = new Option<string?>("--input") { Description = "Text file with one input per line, or - for standard input (question answering: JSONL rows or a SQuAD .json file with question and context)" };
+        var input = new Option<string?>("--input") { Description = "Text file with one input per line, or - for standard input (a question-answering model reads a file of questions with their contexts)" };
         var question = new Option<string?>("--question") { Description = "Question answering: the question (with --context, instead of --input)" };
         var context = new Option<string?>("--context") { Description = "Question answering: the text the answer is taken from" };
         var output = new Option<string?>("--output") { Description = "Write JSON lines here instead of standard output" };
@@ -48,7 +48,7 @@ public static class PredictCommand
             if (path is null && (questionText ?? contextText) is null)
                 throw new TuneSharpException("predict needs --input (a file, or - for standard input), or --question and --context for a question-answering model.") { Setting = "input" };
             var modelDir = ModelSource.Resolve(io, parse.GetValue(flags.Model)!);
-            var modelTask = TrainedModelTask.Detect(modelDir);
+            var modelTask = flags.TaskOf(parse, modelDir);
             if (modelTask == ModelTask.QuestionAnswering)
             {
                 foreach (var other in new Option[] { pairSeparator, aggregation })

@@ -40,6 +40,24 @@ public static class ModelTasks
     public static ModelTask? FromPeftTaskType(string? taskType) =>
         Enum.GetValues<ModelTask>().Cast<ModelTask?>().FirstOrDefault(t => t!.Value.PeftTaskType() == taskType);
 
+    /// <summary>
+    /// The task's name on the command line and in transformers' pipelines ("text-classification",
+    /// "token-classification", "question-answering", "text-generation", "text2text-generation").
+    /// </summary>
+    public static string TaskName(this ModelTask task) => task switch
+    {
+        ModelTask.SequenceClassification => "text-classification",
+        ModelTask.TokenClassification => "token-classification",
+        ModelTask.QuestionAnswering => "question-answering",
+        ModelTask.CausalLm => "text-generation",
+        ModelTask.Seq2SeqLm => "text2text-generation",
+        _ => throw new ArgumentOutOfRangeException(nameof(task), task, null),
+    };
+
+    /// <summary>The task of a <see cref="TaskName"/>, or null for another name.</summary>
+    public static ModelTask? FromTaskName(string? name) =>
+        Enum.GetValues<ModelTask>().Cast<ModelTask?>().FirstOrDefault(t => t!.Value.TaskName() == name);
+
     /// <summary>The transformers class-name suffix: "ForSequenceClassification", "ForTokenClassification", ...</summary>
     public static string ClassSuffix(this ModelTask task) => task switch
     {

@@ -12,16 +12,22 @@ public static class TrainedModelTask
     /// token classification); a folder that says neither (a base model) is taken for a sequence classifier, as before
     /// tasks were told apart.
     /// </summary>
-    public static ModelTask Detect(string modelDir)
+    public static ModelTask Detect(string modelDir) => TryDetect(modelDir) ?? ModelTask.SequenceClassification;
+
+    /// <summary>
+    /// The task the folder says it was trained for (an adapter's <c>task_type</c>, config.json's architectures), or null
+    /// when it says none (a base model, or a folder without config.json).
+    /// </summary>
+    public static ModelTask? TryDetect(string modelDir)
     {
         if (PeftClassifierLoader.IsAdapterFolder(modelDir)
             && AdapterFiles.ReadConfig(modelDir)["task_type"] is JsonValue value && value.TryGetValue<string>(out var taskType)
             && ModelTasks.FromPeftTaskType(taskType) is { } fromAdapter)
             return fromAdapter;
-        if (!File.Exists(Path.Combine(modelDir, PretrainedConfig.FileName))) return ModelTask.SequenceClassification;
+        if (!File.Exists(Path.Combine(modelDir, PretrainedConfig.FileName))) return null;
         var architectures = PretrainedConfig.Load(modelDir).Architectures ?? [];
         foreach (var task in Enum.GetValues<ModelTask>())
             if (architectures.Any(a => a.EndsWith(task.ClassSuffix(), StringComparison.Ordinal))) return task;
-        return ModelTask.SequenceClassification;
+        return null;
     }
 }

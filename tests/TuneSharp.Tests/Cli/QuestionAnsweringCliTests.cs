@@ -38,6 +38,12 @@ public sealed class QuestionAnsweringCliTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Contains(trainedF1[trainedF1.IndexOf("eval_f1", StringComparison.Ordinal)..], stdout); // training's number: same windows, same post-processing
         Assert.Contains("eval_exact_match = ", stdout);
+        (code, var same, stderr) = CliRunner.Run("evaluate", "--task", "question-answering", "--model", output, "--data", dev);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(stdout, same); // --task agrees with the folder
+        (code, _, stderr) = CliRunner.Run("evaluate", "--task", "token-classification", "--model", output, "--data", dev);
+        Assert.Equal(2, code);
+        Assert.Contains("holds a question-answering model", stderr);
 
         var context = "w3 w4 good w19 w5 w6";
         (code, stdout, stderr) = CliRunner.Run("predict", "--model", output, "--question", "bad", "--context", context, "--top-k", "3");
