@@ -58,6 +58,23 @@ public sealed class QuestionAnsweringFeatures
         Lengths = _features.Select(f => f.InputIds.Length).ToArray();
     }
 
+    /// <summary>
+    /// Features built elsewhere (another tokenizer's windows, a fixture), padded with <paramref name="padId"/> in batches;
+    /// <see cref="WindowedExamples"/> counts the examples with more than one.
+    /// </summary>
+    /// <exception cref="ArgumentException">A feature's arrays differ in length.</exception>
+    public QuestionAnsweringFeatures(IReadOnlyList<Feature> features, long padId)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        foreach (var f in features)
+            if (f.TokenTypeIds.Length != f.InputIds.Length || f.ContextOffsets.Length != f.InputIds.Length)
+                throw new ArgumentException($"A feature of example {f.Example} has {f.InputIds.Length} ids, {f.TokenTypeIds.Length} segment ids and {f.ContextOffsets.Length} offsets; they must match.", nameof(features));
+        _features = [.. features];
+        _padId = padId;
+        Lengths = _features.Select(f => f.InputIds.Length).ToArray();
+        WindowedExamples = _features.GroupBy(f => f.Example).Count(g => g.Count() > 1);
+    }
+
     /// <summary>Number of features (windows).</summary>
     public int Count => _features.Length;
 
