@@ -20,7 +20,8 @@ public static class StateDictLoader
     public static LoadReport LoadInto(torch.nn.Module module, IReadOnlyDictionary<string, torch.Tensor> checkpoint, StateDictLoadOptions? options = null)
     {
         options ??= new StateDictLoadOptions();
-        var modelName = module.GetType().Name;
+        // The module's own name is transformers' class name for the generic task models ("BertForQuestionAnswering").
+        var modelName = module.GetName() is { Length: > 0 } name ? name : module.GetType().Name;
         var ignoreMissing = Compile(options.IgnoreMissing, nameof(options.IgnoreMissing));
         var ignoreUnexpected = Compile(options.IgnoreUnexpected, nameof(options.IgnoreUnexpected));
         var stateDict = module.state_dict();
