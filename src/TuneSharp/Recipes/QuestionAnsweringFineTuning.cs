@@ -128,9 +128,31 @@ public sealed class QuestionAnsweringRecipeTask(QuestionAnsweringRunOptions opti
         return _task;
     }
 
-    /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, double>? EvaluateTest(CancellationToken ct) =>
-        _test is null ? null : _task!.EvaluateOn(_test, options.Args.PerDeviceEvalBatchSize, ct).ToDictionary(p => "test_" + p.Key, p => p.Value);
+    /// <summary>
+    /// Also writes the final model's answers as run_qa.py does: eval_predictions.json (question id → answer) from the
+    /// last validation pass, and with a test file test_predictions.json; for SQuAD v2.0 data *_null_odds.json too
+    /// (question id → the null score's margin over the best span, the official evaluation's na_prob file).
+    /// </summary>
+    public override IReadOnlyDictionary<string, double>? EvaluateTest(CancellationToken ct)
+    {
+        if (_task!.LastEvalPredictions is { } validation) WritePredictions("eval", validation);
+        if (_test is null) return null;
+        var predictions = _task.PredictOn(_test, options.Args.PerDeviceEvalBatchSize, ct);
+        WritePredictions("test", predictions);
+        return QuestionAnsweringEvaluator.Score(_test.Examples, predictions, TaskOptions.PostProcessing).ToDictionary(p => "test_" + p.Key, p => p.Value);
+    }
+
+    private void WritePredictions(string stage, IReadOnlyList<AnswerPrediction> predictions)
+    {
+        static string Json(System.Text.Json.Nodes.JsonObject o) => o.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var answers = new System.Text.Json.Nodes.JsonObject();
+        foreach (var p in predictions) answers[p.Id] = p.Answer;
+        Checkpoints.CheckpointFiles.WriteTextAtomically(Path.Combine(options.Args.OutputDir, $"{stage}_predictions.json"), Json(answers));
+        if (!options.Version2WithNegative) return;
+        var odds = new System.Text.Json.Nodes.JsonObject();
+        foreach (var p in predictions) odds[p.Id] = p.NullScoreDiff ?? 0.0;
+        Checkpoints.CheckpointFiles.WriteTextAtomically(Path.Combine(options.Args.OutputDir, $"{stage}_null_odds.json"), Json(odds));
+    }
 
     // Questions about one context stay together, so no validation question is about a context seen in training.
     private static (QuestionAnsweringDataset Train, QuestionAnsweringDataset Validation) HoldOutByContext(QuestionAnsweringDataset data, double fraction, int seed)

@@ -12,6 +12,8 @@ internal static class RunOutputs
     [
         TrainerState.FileName, TrainingArguments.FileName, RunIdentity.FileName, ResultFiles.TrainResults,
         ResultFiles.EvalResults, ResultFiles.AllResults, ResultFiles.TestResults,
+        // Question answering's answers of the final model (run_qa.py's names).
+        "eval_predictions.json", "test_predictions.json", "eval_null_odds.json", "test_null_odds.json",
     ];
 
     // Also written by a run, but a pretrained model folder has them too.

@@ -97,11 +97,15 @@ public sealed class QuestionAnsweringTask : ITrainingTask
             lossSum += SpanLossSum(startLogits, endLogits, starts!, ends!, labelSmoothing).item<float>();
         }, ct);
         var predictions = AnswerPostProcessing.Predict(_evalData.Examples, _eval, start, end, _options.PostProcessing);
+        LastEvalPredictions = predictions;
         var metrics = QuestionAnsweringEvaluator.Score(_evalData.Examples, predictions, _options.PostProcessing)
             .ToDictionary(p => "eval_" + p.Key, p => p.Value);
         metrics["eval_loss"] = _eval.Count == 0 ? 0 : lossSum / _eval.Count;
         return metrics;
     }
+
+    /// <summary>The answers of the latest <see cref="Evaluate"/> (after training: the final model's), or null before one.</summary>
+    public IReadOnlyList<AnswerPrediction>? LastEvalPredictions { get; private set; }
 
     /// <summary>The answers of this model for <paramref name="data"/> (test sets, after training).</summary>
     public AnswerPrediction[] PredictOn(QuestionAnsweringDataset data, int batchSize, CancellationToken ct = default)

@@ -64,6 +64,17 @@ public sealed class QuestionAnsweringRecipeTests : IDisposable
         Assert.Contains("qa_outputs.bias", names);
         Assert.DoesNotContain(names, n => n.Contains("pooler", StringComparison.Ordinal));
 
+        // The final model's answers, as run_qa.py writes them; scored again they give the reported numbers.
+        var answers = JsonNode.Parse(File.ReadAllText(Path.Combine(result.OutputDir, "eval_predictions.json")))!.AsObject()
+            .ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
+        var dev = TuneSharp.Data.QuestionAnsweringData.Load(new TuneSharp.Data.QuestionAnsweringDataOptions { Path = _tmp.File("full-dev.json") });
+        var rescored = TuneSharp.Evaluation.QuestionAnswering.SquadMetrics.ComputeV1(answers,
+            dev.Examples.ToDictionary(e => e.Id, e => (IReadOnlyList<string>)e.Answers.Select(a => a.Text).ToArray()));
+        Assert.Equal(result.Validation["eval_exact_match"], rescored.ExactMatch, 9);
+        Assert.Equal(result.Validation["eval_f1"], rescored.F1, 9);
+        Assert.Equal(60, JsonNode.Parse(File.ReadAllText(Path.Combine(result.OutputDir, "test_predictions.json")))!.AsObject().Count);
+        Assert.False(File.Exists(Path.Combine(result.OutputDir, "eval_null_odds.json")));
+
         // What was saved loads as a QA model and answers as it did.
         var (reloaded, report) = QuestionAnsweringModelFactory.FromPretrained(result.OutputDir);
         Assert.True(report.IsClean, report.ToString());
@@ -103,6 +114,8 @@ public sealed class QuestionAnsweringRecipeTests : IDisposable
             Assert.Contains(key, result.Validation.Keys);
         Assert.True(result.Validation["eval_NoAns_exact"] > 70, $"NoAns_exact {result.Validation["eval_NoAns_exact"]}");
         Assert.True(result.Validation["eval_HasAns_exact"] > 70, $"HasAns_exact {result.Validation["eval_HasAns_exact"]}");
+        var odds = JsonNode.Parse(File.ReadAllText(Path.Combine(result.OutputDir, "eval_null_odds.json")))!.AsObject();
+        Assert.Equal(60, odds.Count);
     }
 
     [Fact]
