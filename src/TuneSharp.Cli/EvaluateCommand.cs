@@ -112,14 +112,8 @@ public static class EvaluateCommand
         var dataset = QuestionAnsweringData.Load(dataOptions);
         if (dataset.Skipped.Count > 0) io.Warn($"{dataOptions.Path}: {dataset.Skipped}");
         // The folder's own settings (as trained), with --max-length and the data's kind (v1.1 or v2.0) on top.
-        var trained = TuneSharp.Tasks.QuestionAnswering.QuestionAnsweringTaskOptions.FromTrainedFolder(dir) ?? new();
-        var maxLength = parse.GetValue(flags.MaxLength);
-        var options = trained with
-        {
-            MaxLength = maxLength ?? trained.MaxLength,
-            DocStride = maxLength is { } length ? Math.Min(trained.DocStride, length / 3) : trained.DocStride,
-            PostProcessing = trained.PostProcessing with { Version2WithNegative = trained.PostProcessing.Version2WithNegative || dataset.HasUnanswerable },
-        };
+        var trained = TuneSharp.Tasks.QuestionAnswering.QuestionAnsweringTaskOptions.ForFolder(dir, parse.GetValue(flags.MaxLength)) ?? new();
+        var options = trained with { PostProcessing = trained.PostProcessing with { Version2WithNegative = trained.PostProcessing.Version2WithNegative || dataset.HasUnanswerable } };
         using var pipeline = TuneSharp.Tasks.QuestionAnswering.QuestionAnsweringPipeline.FromPretrained(dir, options,
             flags.DType(parse), parse.GetValue(flags.AllowUntrainedHead));
         var metrics = pipeline.Evaluate(dataset, parse.GetValue(flags.BatchSize))

@@ -24,7 +24,8 @@ internal sealed class InferenceFlags
     private static Option<string?> CreateTask()
     {
         var option = new Option<string?>("--task") { Description = "text-classification | token-classification | question-answering (default: what the model folder says it was trained for)" };
-        option.AcceptOnlyFromAmong("text-classification", "token-classification", "question-answering");
+        option.AcceptOnlyFromAmong([.. new[] { Models.ModelTask.SequenceClassification, Models.ModelTask.TokenClassification, Models.ModelTask.QuestionAnswering }
+            .Select(Models.ModelTasks.TaskName)]);
         return option;
     }
 

@@ -111,9 +111,7 @@ public static class PredictCommand
             if (path == "-") throw new TuneSharpException("Question answering reads its questions from a file (JSON Lines or SQuAD JSON), not standard input; give --input <file>, or --question and --context.") { Setting = "input" };
             examples = QuestionAnsweringData.Load(new QuestionAnsweringDataOptions { Path = path }).Examples;
         }
-        var trained = QuestionAnsweringTaskOptions.FromTrainedFolder(modelDir) ?? new();
-        var options = parse.GetValue(flags.MaxLength) is { } length ? trained with { MaxLength = length, DocStride = Math.Min(trained.DocStride, length / 3) } : trained;
-        using var pipeline = QuestionAnsweringPipeline.FromPretrained(modelDir, options, flags.DType(parse), parse.GetValue(flags.AllowUntrainedHead));
+        using var pipeline = QuestionAnsweringPipeline.FromPretrained(modelDir, QuestionAnsweringTaskOptions.ForFolder(modelDir, parse.GetValue(flags.MaxLength)), flags.DType(parse), parse.GetValue(flags.AllowUntrainedHead));
         var predictions = pipeline.Answer(examples, parse.GetValue(flags.BatchSize));
         using var writer = outPath is null ? null : OutputFile.Open(outPath);
         var target = (TextWriter?)writer ?? io.Out;

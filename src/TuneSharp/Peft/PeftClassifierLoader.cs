@@ -59,22 +59,24 @@ public static class PeftClassifierLoader
     {
         if (task == ModelTask.SequenceClassification) return Load(dir, dtype, requireTrainedHead);
         var full = new SequenceClassificationOptions { DType = dtype, RequireTrainedHead = requireTrainedHead };
-        if (task == ModelTask.TokenClassification)
+        return task switch
         {
-            if (!IsAdapterFolder(dir)) return Tasks.TokenClassification.TokenClassifierFactory.FromPretrained(dir, full).Model;
-            var method = MethodOf(dir);
-            return OnFreshBase(BaseModelDir(dir), TrainedHeadOptions(dir, dtype) with { ProblemType = null },
-                Tasks.TokenClassification.TokenClassifierFactory.FromPretrained, model => (method.LoadAdapter!(model, dir).Model, 0)).Model;
-        }
-        if (task == ModelTask.QuestionAnswering)
-        {
-            if (!IsAdapterFolder(dir)) return Tasks.QuestionAnswering.QuestionAnsweringModelFactory.FromPretrained(dir, full).Model;
-            var method = MethodOf(dir);
-            return OnFreshBase(BaseModelDir(dir), new SequenceClassificationOptions { DType = dtype },
-                (baseDir, options) => Tasks.QuestionAnswering.QuestionAnsweringModelFactory.FromPretrained(baseDir, options),
-                model => (method.LoadAdapter!(model, dir).Model, 0)).Model;
-        }
-        throw new ArgumentOutOfRangeException(nameof(task), task, "Only classification and question-answering models load here.");
+            // A token classifier's labels come from the config.json beside its adapter; a QA head has none.
+            ModelTask.TokenClassification => Open(dir, full, () => TrainedHeadOptions(dir, dtype) with { ProblemType = null },
+                Tasks.TokenClassification.TokenClassifierFactory.FromPretrained),
+            ModelTask.QuestionAnswering => Open(dir, full, () => new SequenceClassificationOptions { DType = dtype },
+                (modelDir, options) => Tasks.QuestionAnswering.QuestionAnsweringModelFactory.FromPretrained(modelDir, options)),
+            _ => throw new ArgumentOutOfRangeException(nameof(task), task, "Only classification and question-answering models load here."),
+        };
+    }
+
+    // A full folder with the task's factory, or an adapter folder applied to a fresh base loaded with it.
+    private static ITaskModel Open<TModel>(string dir, SequenceClassificationOptions full, Func<SequenceClassificationOptions> adapterBase,
+        Func<string, SequenceClassificationOptions, (TModel Model, LoadReport Report)> load) where TModel : ITaskModel
+    {
+        if (!IsAdapterFolder(dir)) return load(dir, full).Model;
+        var method = MethodOf(dir);
+        return OnFreshBase(BaseModelDir(dir), adapterBase(), load, model => (method.LoadAdapter!(model, dir).Model, 0)).Model;
     }
 
     // The registered method of an adapter folder's peft_type.

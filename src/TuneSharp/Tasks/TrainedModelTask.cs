@@ -8,13 +8,6 @@ namespace TuneSharp.Tasks;
 public static class TrainedModelTask
 {
     /// <summary>
-    /// An adapter folder's <c>task_type</c>, else the task of config.json's architectures (<c>BertForTokenClassification</c> →
-    /// token classification); a folder that says neither (a base model) is taken for a sequence classifier, as before
-    /// tasks were told apart.
-    /// </summary>
-    public static ModelTask Detect(string modelDir) => TryDetect(modelDir) ?? ModelTask.SequenceClassification;
-
-    /// <summary>
     /// The task the folder says it was trained for (an adapter's <c>task_type</c>, config.json's architectures), or null
     /// when it says none (a base model, or a folder without config.json).
     /// </summary>

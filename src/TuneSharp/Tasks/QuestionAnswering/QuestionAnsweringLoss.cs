@@ -4,19 +4,11 @@ namespace TuneSharp.Tasks.QuestionAnswering;
 
 /// <summary>
 /// transformers' span loss (<c>BertForQuestionAnswering.forward</c>): positions clamped to [0, T], where T (the sequence
-/// length) is the ignored index, cross entropy of the start logits and of the end logits, averaged over the two and over
-/// the batch. <see cref="Sum"/> gives the batch's sum instead, so accumulated micro-batches add up to one large batch.
+/// length) is the ignored index, cross entropy of the start logits and of the end logits, averaged over the two; summed
+/// over the batch (transformers averages it) so accumulated micro-batches add up to one large batch.
 /// </summary>
 public static class QuestionAnsweringLoss
 {
-    /// <summary>(start_loss + end_loss) / 2, each the mean over the batch, for logits [B, T] and positions [B] int64.</summary>
-    public static Tensor Compute(Tensor startLogits, Tensor endLogits, Tensor startPositions, Tensor endPositions, double labelSmoothing = 0)
-    {
-        using var scope = NewDisposeScope();
-        var counted = startPositions.clamp(0, startLogits.shape[1]).ne(startLogits.shape[1]).sum();
-        return (Sum(startLogits, endLogits, startPositions, endPositions, labelSmoothing) / counted.clamp_min(1)).MoveToOuterDisposeScope();
-    }
-
     /// <summary>
     /// The sum over the batch of (start_loss + end_loss) / 2 per row; rows whose positions lie beyond the sequence (the
     /// ignored index after clamping) add nothing. Label smoothing, when set, applies to both cross entropies.

@@ -81,9 +81,11 @@ public sealed class QuestionAnsweringTask : ITrainingTask
     /// <inheritdoc/>
     public BatchLoss ComputeLoss(int[] batch, double labelSmoothing)
     {
+        // Label smoothing, when set, applies to both cross entropies: the Trainer's label smoother never sees QA outputs
+        // (they have no "logits"), but here the setting is honoured rather than silently ignored.
         var (ids, mask, types, starts, ends) = _train.Batch(batch, withPositions: true);
         var (startLogits, endLogits) = _model.Forward(ids, mask, types);
-        return new BatchLoss(SpanLossSum(startLogits, endLogits, starts!, ends!, labelSmoothing), batch.Length);
+        return new BatchLoss(QuestionAnsweringLoss.Sum(startLogits, endLogits, starts!, ends!, labelSmoothing), batch.Length);
     }
 
     /// <inheritdoc/>
@@ -94,7 +96,7 @@ public sealed class QuestionAnsweringTask : ITrainingTask
         var (start, end) = SpanScoring.Run(_model, _eval, batchSize, (batch, startLogits, endLogits) =>
         {
             var (_, _, _, starts, ends) = _eval.Batch(batch, withPositions: true);
-            lossSum += SpanLossSum(startLogits, endLogits, starts!, ends!, labelSmoothing).item<float>();
+            lossSum += QuestionAnsweringLoss.Sum(startLogits, endLogits, starts!, ends!, labelSmoothing).item<float>();
         }, ct);
         var predictions = AnswerPostProcessing.Predict(_evalData.Examples, _eval, start, end, _options.PostProcessing);
         LastEvalPredictions = predictions;
@@ -133,9 +135,4 @@ public sealed class QuestionAnsweringTask : ITrainingTask
 
     private QuestionAnsweringFeatures Tokenize(IReadOnlyList<QuestionAnsweringExample> examples) =>
         new(_tokenizer, examples, _options.MaxLength, _options.DocStride);
-
-    // Label smoothing, when set, applies to both cross entropies: the Trainer's label smoother never sees QA outputs (they
-    // have no "logits"), but here the setting is honoured rather than silently ignored.
-    private static Tensor SpanLossSum(Tensor startLogits, Tensor endLogits, Tensor starts, Tensor ends, double labelSmoothing) =>
-        QuestionAnsweringLoss.Sum(startLogits, endLogits, starts, ends, labelSmoothing);
 }

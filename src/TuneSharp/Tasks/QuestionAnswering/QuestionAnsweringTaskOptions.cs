@@ -50,6 +50,19 @@ public sealed record QuestionAnsweringTaskOptions
         };
     }
 
+    /// <summary>
+    /// The options to answer with a folder's model: those it was trained with (<see cref="FromTrainedFolder"/>) or the
+    /// defaults, with <paramref name="maxLength"/> when given (doc_stride then at most a third of it); null when the
+    /// folder says nothing and no length is given (a pipeline then picks its own defaults for the model).
+    /// </summary>
+    public static QuestionAnsweringTaskOptions? ForFolder(string dir, int? maxLength)
+    {
+        var trained = FromTrainedFolder(dir);
+        if (maxLength is not { } length) return trained;
+        var options = trained ?? new QuestionAnsweringTaskOptions();
+        return options with { MaxLength = length, DocStride = Math.Min(options.DocStride, length / 3) };
+    }
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="TuneSharpException">A length or stride out of range.</exception>
     public void Validate()
