@@ -79,7 +79,7 @@ public static class EvaluateCommand
                 OnBadRow = BadRowOption.Parse(parse.GetValue(onBadRow)),
             });
             if (dataset.Skipped.Count > 0) io.Warn($"{dataPath}: {dataset.Skipped}");
-            var evaluation = TextClassificationEvaluator.Evaluate(pipeline.Model, pipeline.Tokenizer, dataset, parse.GetValue(flags.BatchSize), pipeline.MaxLength);
+            var evaluation = TextClassificationEvaluator.Evaluate(pipeline, dataset, parse.GetValue(flags.BatchSize));
             var metrics = evaluation.ToDictionary("eval_");
             foreach (var (k, v) in metrics.OrderBy(m => m.Key)) io.Out.WriteLine($"{k} = {v:0.####}");
             if (evaluation.Report is { } report) // single-label: per-class table and confusion matrix

@@ -21,6 +21,8 @@ internal sealed class FineTuningFlags
     private readonly Option<string?> _format = DataFormatOption.Create();
     private readonly Option<int?> _maxTrain = new("--max-train-samples") { Description = "Train on the first N training examples only (quick runs)" };
     private readonly Option<int?> _maxEval = new("--max-eval-samples") { Description = "Evaluate on the first N validation examples only" };
+    // Shared by the two tasks that window long texts; token classification has transformers' --stride instead.
+    private readonly Option<int?> _docStride = new("--doc-stride") { Description = "question-answering, text-classification with --long-text windows: tokens shared by consecutive windows of a long text (default: 128, or a third of --max-length when smaller)" };
     private readonly PeftFlags _peft = new();
     private readonly TrainingOptions _training = new();
     // Every task's own flags, each refused when another task runs.
@@ -30,7 +32,7 @@ internal sealed class FineTuningFlags
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _task, _model, _train, _validation, _test, _split, _onBadRow, _format, _maxTrain, _maxEval })
+        foreach (var option in new Option[] { _task, _model, _train, _validation, _test, _split, _onBadRow, _format, _maxTrain, _maxEval, _docStride })
             command.Options.Add(option);
         foreach (var task in _tasks) task.AddTo(command);
         _peft.AddTo(command);
@@ -46,6 +48,8 @@ internal sealed class FineTuningFlags
         var task = parse.GetValue(_task)!;
         var chosen = _tasks.Single(t => t.Name == task);
         foreach (var other in _tasks.Where(t => t != chosen)) other.RefuseGiven(parse, task);
+        if (task == TokenClassificationFlags.TaskName && parse.GetResult(_docStride) is { Implicit: false })
+            throw new TuneSharpException("--doc-stride belongs to --task question-answering and text-classification; token classification's windows overlap by --stride.") { Setting = "task" };
         var shared = new SharedRunOptions(
             Args: _training.Build(parse),
             Peft: _peft.Build(parse),
@@ -57,6 +61,7 @@ internal sealed class FineTuningFlags
             Format: DataFormatOption.Parse(parse.GetValue(_format)),
             MaxTrainSamples: parse.GetValue(_maxTrain),
             MaxEvalSamples: parse.GetValue(_maxEval),
+            DocStride: parse.GetValue(_docStride),
             CheckResources: checkResources);
         return chosen.Build(parse, shared, () => ModelSource.Resolve(io, parse.GetValue(_model)!));
     }
@@ -65,7 +70,7 @@ internal sealed class FineTuningFlags
 /// <summary>The options of <see cref="FineTuningRunOptions"/> read from the shared flags, for a task's flags to build its options.</summary>
 internal sealed record SharedRunOptions(
     Training.TrainingArguments Args, Peft.PeftOptions Peft, string TrainPath, string? ValidationPath, string? TestPath, double ValidationSplit,
-    Data.BadRowPolicy OnBadRow, Data.DatasetFormat? Format, int? MaxTrainSamples, int? MaxEvalSamples, bool CheckResources)
+    Data.BadRowPolicy OnBadRow, Data.DatasetFormat? Format, int? MaxTrainSamples, int? MaxEvalSamples, int? DocStride, bool CheckResources)
 {
     /// <summary>
     /// A task's options with every shared option set from the flags (a record's <c>with</c> keeps the task's own type and

@@ -19,6 +19,7 @@ public sealed class PeftTrainingTask(ITrainingTask inner, IPeftAdapter adapter, 
     public nn.Module Model => inner.Model;
     public int TrainExampleCount => inner.TrainExampleCount;
     public int EvalExampleCount => inner.EvalExampleCount;
+    public int EvalInputCount => inner.EvalInputCount;
 
     public IReadOnlyList<int[]> TrainBatches(int epoch, int batchSize, int seed, bool groupByLength) =>
         inner.TrainBatches(epoch, batchSize, seed, groupByLength);

@@ -100,7 +100,7 @@ public static partial class ResourcePlanner
         var averageLength = tokensPerEpoch / (double)Math.Max(1, inputs.TrainLengths.Count);
         var nonEmbedding = parameters.Where(p => !p.name.Contains("embed", StringComparison.Ordinal)).Sum(p => p.parameter.numel());
         var flops = TrainingFlops(nonEmbedding, hidden, layers, trainableCount, layersWithGradient, averageLength, args.GradientCheckpointing) * trainTokens
-                    + EvaluationFlops(nonEmbedding, hidden, layers, averageLength) * averageLength * inputs.Task.EvalExampleCount * Evaluations(args, plan);
+                    + EvaluationFlops(nonEmbedding, hidden, layers, averageLength) * averageLength * inputs.Task.EvalInputCount * Evaluations(args, plan);
 
         var machine = inputs.Machine ?? MachineResources.Current();
         var (matmulGflops, memoryGBps) = (inputs.MatmulGflops, inputs.MemoryGBps) is (double m, double b) ? (m, b) : MeasuredMachine(args.Bf16);

@@ -37,7 +37,7 @@ public sealed class QuestionAnsweringRecipeTask(QuestionAnsweringRunOptions opti
 
     private QuestionAnsweringTaskOptions TaskOptions => new()
     {
-        MaxLength = options.Args.MaxLength, DocStride = options.DocStride,
+        MaxLength = options.Args.MaxLength, DocStride = options.EffectiveDocStride,
         PostProcessing = new AnswerPostProcessingOptions
         {
             NBestSize = options.NBestSize, MaxAnswerLength = options.MaxAnswerLength,
@@ -60,7 +60,7 @@ public sealed class QuestionAnsweringRecipeTask(QuestionAnsweringRunOptions opti
         ("question_column", options.QuestionColumn),
         ("context_column", options.ContextColumn),
         ("answers_column", options.AnswersColumn),
-        ("doc_stride", options.DocStride.ToString(CultureInfo.InvariantCulture)),
+        ("doc_stride", options.EffectiveDocStride.ToString(CultureInfo.InvariantCulture)),
         ("version_2_with_negative", options.Version2WithNegative ? "true" : null),
         // Post-processing decides the validation scores, and with them the best checkpoint; evaluate and predict read them back.
         ("n_best_size", options.NBestSize.ToString(CultureInfo.InvariantCulture)),
@@ -123,7 +123,7 @@ public sealed class QuestionAnsweringRecipeTask(QuestionAnsweringRunOptions opti
         _task = new QuestionAnsweringTask((IQuestionAnsweringModel)model, tokenizer, _train!, _validation, TaskOptions, options.ModelDir);
         var (windowedTrain, windowedEval) = _task.WindowedExamples;
         report($"{_task.TrainExampleCount:N0} training windows from {_train!.Count:N0} questions: {windowedTrain:N0} training and {windowedEval:N0} validation contexts " +
-               $"are longer than max_length {options.Args.MaxLength} allows beside their question, split into windows overlapping by {options.DocStride} tokens (doc_stride).");
+               $"are longer than max_length {options.Args.MaxLength} allows beside their question, split into windows overlapping by {options.EffectiveDocStride} tokens (doc_stride).");
         trainLengths = _task.TrainLengths;
         return _task;
     }

@@ -18,8 +18,14 @@ public sealed record QuestionAnsweringRunOptions : FineTuningRunOptions
     /// <summary>Column with each row's answers (flat rows): {"text": [...], "answer_start": [...]} or a list of such objects.</summary>
     public string AnswersColumn { get; init; } = "answers";
 
-    /// <summary>Context tokens shared by consecutive windows of a long context (doc_stride; run_qa.py's default 128).</summary>
-    public int DocStride { get; init; } = 128;
+    /// <summary>
+    /// Context tokens shared by consecutive windows of a long context (doc_stride); null: run_qa.py's 128, or a third of
+    /// max_length when that is smaller (<see cref="Tasks.DocStride.Default"/>).
+    /// </summary>
+    public int? DocStride { get; init; }
+
+    /// <summary>The doc_stride in use: <see cref="DocStride"/> or the default for the run's max_length.</summary>
+    public int EffectiveDocStride => DocStride ?? Tasks.DocStride.Default(Args.MaxLength);
 
     /// <summary>Start and end candidates per window, and answers kept per question (n_best_size).</summary>
     public int NBestSize { get; init; } = 20;

@@ -44,6 +44,7 @@ public sealed class TextClassificationRecipeTask(TextClassificationRunOptions op
     /// <inheritdoc/>
     public override void CheckOptions()
     {
+        options.LongText.Validate(options.Args.MaxLength);
         foreach (var path in new[] { options.TrainPath, options.ValidationPath, options.TestPath })
             if (path is not null) TabularReader.CheckPath(path, options.Format);
     }
@@ -56,6 +57,7 @@ public sealed class TextClassificationRecipeTask(TextClassificationRunOptions op
         ("label_column", options.LabelColumn),
         ("problem_type", options.ProblemType.ToHfString()),
         ("label_separator", options.ProblemType == ProblemType.MultiLabelClassification ? options.LabelSeparator : null),
+        .. options.LongText.Settings(options.Args.MaxLength),
     ];
 
     /// <inheritdoc/>
@@ -87,9 +89,13 @@ public sealed class TextClassificationRecipeTask(TextClassificationRunOptions op
     {
         var args = options.Args;
         _tokenizer = tokenizer;
-        _task = new TextClassificationTask((ISequenceClassifier)model, tokenizer, _train!, _validation, args.MaxLength, options.ModelDir);
+        _task = new TextClassificationTask((ISequenceClassifier)model, tokenizer, _train!, _validation, args.MaxLength, options.ModelDir, options.LongText);
         if (_task.TruncatedExamples is var (truncTrain, truncEval) && truncTrain + truncEval > 0)
             report($"{truncTrain:N0} training and {truncEval:N0} validation examples are longer than max_length {args.MaxLength} tokens and were truncated.");
+        if (_task.WindowedExamples is var (windowedTrain, windowedEval) && options.LongText.UsesWindows)
+            report($"{_task.TrainExampleCount:N0} training windows from {_train!.Count:N0} examples: {windowedTrain:N0} training and {windowedEval:N0} validation examples " +
+                   $"are longer than max_length {args.MaxLength} tokens, split into windows overlapping by {options.LongText.StrideFor(args.MaxLength)} tokens (doc_stride); " +
+                   $"a text's prediction is the {LongTextOptions.Names.Of(options.LongText.Aggregation)} of its windows' logits.");
         trainLengths = _task.TrainLengths;
         return _task;
     }
@@ -97,7 +103,7 @@ public sealed class TextClassificationRecipeTask(TextClassificationRunOptions op
     /// <inheritdoc/>
     public override IReadOnlyDictionary<string, double>? EvaluateTest(CancellationToken ct) =>
         _test is null ? null
-            : TextClassificationEvaluator.Evaluate(_task!.Classifier, _tokenizer!, _test, options.Args.PerDeviceEvalBatchSize, options.Args.MaxLength, ct)
+            : TextClassificationEvaluator.Evaluate(_task!.Classifier, _tokenizer!, _test, options.Args.PerDeviceEvalBatchSize, options.Args.MaxLength, ct, options.LongText)
                 .ToDictionary("test_");
 
 }

@@ -24,4 +24,10 @@ public sealed record TextClassificationRunOptions : FineTuningRunOptions
     public ProblemType ProblemType { get; init; } = ProblemType.SingleLabelClassification;
     /// <summary>Separator of the class names in a multi-label cell ("sports,politics").</summary>
     public string LabelSeparator { get; init; } = LabelCells.DefaultSeparator;
+    /// <summary>
+    /// Texts longer than max_length: truncated (default) or cut into windows overlapping by doc_stride, every window
+    /// trained with its text's label and a text's prediction combining its windows' logits. Saved in run_settings.json,
+    /// so evaluate and predict use the same windows.
+    /// </summary>
+    public Tasks.TextClassification.LongTextOptions LongText { get; init; } = Tasks.TextClassification.LongTextOptions.Truncate;
 }

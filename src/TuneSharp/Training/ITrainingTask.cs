@@ -27,6 +27,12 @@ public interface ITrainingTask
     int EvalExampleCount { get; }
 
     /// <summary>
+    /// Forward inputs of one evaluation: more than <see cref="EvalExampleCount"/> when long examples are cut into
+    /// windows (what the resource planner counts evaluation work by).
+    /// </summary>
+    int EvalInputCount => EvalExampleCount;
+
+    /// <summary>
     /// The training batches of one epoch as lists of example indices (host side), in a random order derived only
     /// from <paramref name="seed"/> and <paramref name="epoch"/>; similar lengths grouped together when
     /// <paramref name="groupByLength"/> is set (see <see cref="BatchSampler"/>).

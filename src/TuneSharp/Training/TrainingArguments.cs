@@ -150,5 +150,24 @@ public sealed record TrainingArguments
     /// <summary>Writes training_args.json into <paramref name="dir"/>.</summary>
     public void Save(string dir) => Checkpoints.CheckpointFiles.WriteTextAtomically(Path.Combine(dir, FileName), ToJson());
 
+    /// <summary>
+    /// The max_length a trained folder's training_args.json records, or null when the folder has no readable one (a
+    /// model trained elsewhere): what inference on that folder uses so its inputs look like training's.
+    /// </summary>
+    public static int? TrainedMaxLength(string dir)
+    {
+        var path = Path.Combine(dir, FileName);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?["max_length"] is System.Text.Json.Nodes.JsonValue value
+                   && value.TryGetValue<int>(out var length) ? length : null;
+        }
+        catch (JsonException)
+        {
+            return null; // unreadable: the caller's defaults apply
+        }
+    }
+
     internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -29,7 +29,7 @@ public sealed class QuestionAnsweringPipeline : IDisposable
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         TokenizerModelCheck.EnsureIdsFitEmbeddings(tokenizer, model.InputEmbeddings.weight!.shape[0]);
         var positions = model.Config.MaxPositions;
-        Options = options ?? new QuestionAnsweringTaskOptions { MaxLength = Math.Min(384, positions), DocStride = Math.Min(128, Math.Min(384, positions) / 3) };
+        Options = options ?? new QuestionAnsweringTaskOptions { MaxLength = Math.Min(384, positions), DocStride = TuneSharp.Tasks.DocStride.Default(Math.Min(384, positions)) };
         Options.Validate();
         if (Options.MaxLength > positions)
             throw new TuneSharpException($"max_length {Options.MaxLength} is beyond the model's {positions} positions (max_position_embeddings).") { Setting = "max_length" };

@@ -20,17 +20,7 @@ public sealed record QuestionAnsweringTaskOptions
     public static QuestionAnsweringTaskOptions? FromTrainedFolder(string dir)
     {
         var settings = Training.RunIdentity.Load(dir)?.Settings;
-        int? maxLength = null;
-        var argsPath = Path.Combine(dir, Training.TrainingArguments.FileName);
-        if (File.Exists(argsPath))
-        {
-            try
-            {
-                if (System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(argsPath))?["max_length"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<int>(out var length))
-                    maxLength = length;
-            }
-            catch (System.Text.Json.JsonException) { } // unreadable: the defaults apply
-        }
+        var maxLength = Training.TrainingArguments.TrainedMaxLength(dir);
         if (settings is null && maxLength is null) return null;
         string? Setting(string key) => settings is not null && settings.TryGetValue(key, out var v) ? v : null;
         int Int(string key, int fallback) => int.TryParse(Setting(key), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : fallback;

@@ -34,13 +34,23 @@ public static class TextClassificationEvaluator
     /// moved off the device batch by batch)
     /// and compares with the labels, which must be read in the model's problem type's label format and be among its
     /// id2label. Loss = the training loss: cross entropy −log p(true label), mean binary cross entropy of the sigmoid
-    /// scores, or squared error.
+    /// scores, or squared error. <paramref name="longText"/> windows score a long text by its windows' combined logits.
     /// </summary>
     public static TextClassificationEvaluation Evaluate(ISequenceClassifier model, TextTokenizer tokenizer, TextClassificationDataset data,
-        int batchSize = 32, int? maxLength = null, CancellationToken ct = default)
+        int batchSize = 32, int? maxLength = null, CancellationToken ct = default, LongTextOptions? longText = null)
     {
         ct.ThrowIfCancellationRequested();
-        var pipeline = new TextClassificationPipeline(model, tokenizer, maxLength);
+        var pipeline = new TextClassificationPipeline(model, tokenizer, maxLength, longText);
+        return Evaluate(pipeline, data, batchSize, ct);
+    }
+
+    /// <summary>Evaluates with a pipeline's model, length and long-text settings (see the overload above).</summary>
+    public static TextClassificationEvaluation Evaluate(TextClassificationPipeline pipeline, TextClassificationDataset data, int batchSize = 32,
+        CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ct.ThrowIfCancellationRequested();
+        var model = pipeline.Model;
         var encoding = LabelEncoding.For(model.ProblemType, pipeline.Labels);
         var targets = encoding.Encode(data);
         var scores = pipeline.Scores(data.Examples.Select(e => e.Text), data.HasTextPairs ? data.Examples.Select(e => e.TextPair) : null, batchSize);

@@ -7,7 +7,8 @@ namespace TuneSharp.Tasks.TextClassification;
 
 /// <summary>
 /// Inference with a text classifier (HF's text-classification pipeline): tokenizes, runs the model in eval mode under
-/// no_grad in length-sorted batches, and returns predictions in input order.
+/// no_grad in length-sorted batches, and returns predictions in input order. A text longer than max_length is truncated,
+/// or with <see cref="LongTextStrategy.Windows"/> scored by its windows' combined logits.
 /// </summary>
 public sealed class TextClassificationPipeline : IDisposable
 {
@@ -15,16 +16,20 @@ public sealed class TextClassificationPipeline : IDisposable
 
     /// <param name="model">The classifier; id2label comes from its config.</param>
     /// <param name="tokenizer">Its tokenizer (needs a pad token when batches hold more than one text).</param>
-    /// <param name="maxLength">Truncation length; null uses the tokenizer's model_max_length, capped at 512.</param>
-    public TextClassificationPipeline(ISequenceClassifier model, TextTokenizer tokenizer, int? maxLength = null)
-        : this(model, tokenizer, maxLength, ownsModel: false) { }
+    /// <param name="maxLength">Truncation (window) length; null uses the tokenizer's model_max_length, capped at 512.</param>
+    /// <param name="longText">Truncation (null, the default) or windows for texts longer than max_length.</param>
+    /// <exception cref="TuneSharpException">The window settings do not fit max_length.</exception>
+    public TextClassificationPipeline(ISequenceClassifier model, TextTokenizer tokenizer, int? maxLength = null, LongTextOptions? longText = null)
+        : this(model, tokenizer, maxLength, longText, ownsModel: false) { }
 
-    private TextClassificationPipeline(ISequenceClassifier model, TextTokenizer tokenizer, int? maxLength, bool ownsModel)
+    private TextClassificationPipeline(ISequenceClassifier model, TextTokenizer tokenizer, int? maxLength, LongTextOptions? longText, bool ownsModel)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         MaxLength = maxLength ?? Math.Min(tokenizer.ModelMaxLength ?? 512, 512);
         if (MaxLength < 1) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "maxLength must be at least 1.");
+        LongText = longText ?? LongTextOptions.Truncate;
+        LongText.Validate(MaxLength);
         _ownsModel = ownsModel;
         var id2label = model.Config.Id2Label;
         Labels = Enumerable.Range(0, model.NumLabels).Select(i => id2label is not null && id2label.TryGetValue(i, out var l) ? l : $"LABEL_{i}").ToArray();
@@ -34,21 +39,30 @@ public sealed class TextClassificationPipeline : IDisposable
     public TextTokenizer Tokenizer { get; }
     public int MaxLength { get; }
 
+    /// <summary>How texts longer than <see cref="MaxLength"/> are treated.</summary>
+    public LongTextOptions LongText { get; }
+
     /// <summary>Label names in class-id order.</summary>
     public IReadOnlyList<string> Labels { get; }
 
     /// <summary>
     /// Loads a trained folder (config.json with id2label and problem_type, model.safetensors or a LoRA adapter, tokenizer files). A tokenizer
     /// without a pad token pads with its EOS token. A folder whose classification head was never trained (a base model)
-    /// is refused unless <paramref name="allowUntrainedHead"/>: its predictions would be random.
+    /// is refused unless <paramref name="allowUntrainedHead"/>: its predictions would be random. <paramref name="longText"/>
+    /// null uses what the folder was trained with (run_settings.json; truncation when it says nothing); a folder trained
+    /// with windows then also scores windows of its training max_length unless <paramref name="maxLength"/> is given.
     /// </summary>
     /// <exception cref="TuneSharpException"><paramref name="maxLength"/> is below 1 or beyond the model's positions (checked
     /// before the weights are read), the head is untrained, or the folder cannot be loaded.</exception>
-    public static TextClassificationPipeline FromPretrained(string modelDir, int? maxLength = null, ScalarType? dtype = null, bool allowUntrainedHead = false)
+    public static TextClassificationPipeline FromPretrained(string modelDir, int? maxLength = null, ScalarType? dtype = null, bool allowUntrainedHead = false,
+        LongTextOptions? longText = null)
     {
         var positions = PretrainedConfig.Load(modelDir).MaxPositions;
         if (maxLength is { } requested && (requested < 1 || requested > positions))
             throw new TuneSharpException($"max_length must be between 1 and the model's {positions} positions (max_position_embeddings in {Path.Combine(modelDir, PretrainedConfig.FileName)}), got {requested}.") { Setting = "max_length" };
+        longText ??= ForFolder(modelDir, maxLength);
+        if (longText.UsesWindows && maxLength is null && Training.TrainingArguments.TrainedMaxLength(modelDir) is { } trained && trained >= 1 && trained <= positions)
+            maxLength = trained;
         var tokenizer = TextTokenizer.FromPretrained(modelDir);
         // Decoders (Llama) ship without a pad token and were fine-tuned padding with EOS, as the training recipe does;
         // padding is masked out, so any token works, and EOS keeps batches identical to training.
@@ -69,7 +83,24 @@ public sealed class TextClassificationPipeline : IDisposable
             model.Module.Dispose();
             throw;
         }
-        return new TextClassificationPipeline(model, tokenizer, maxLength, ownsModel: true);
+        try
+        {
+            return new TextClassificationPipeline(model, tokenizer, maxLength, longText, ownsModel: true);
+        }
+        catch
+        {
+            model.Module.Dispose();
+            throw;
+        }
+    }
+
+    // The folder's own long_text settings; a doc_stride it recorded is kept below a max_length given for inference (a
+    // third of it at most, as the default would be).
+    private static LongTextOptions ForFolder(string modelDir, int? maxLength)
+    {
+        var trained = LongTextOptions.FromTrainedFolder(modelDir) ?? LongTextOptions.Truncate;
+        if (!trained.UsesWindows || maxLength is not { } length || trained.DocStride is not { } stride || stride < length) return trained;
+        return trained with { DocStride = TuneSharp.Tasks.DocStride.Default(length) };
     }
 
     /// <summary>
@@ -107,8 +138,8 @@ public sealed class TextClassificationPipeline : IDisposable
         if (pairList is not null && pairList.Count != list.Count)
             throw new ArgumentException($"{list.Count} texts but {pairList.Count} pairs; each text needs its pair.", nameof(pairs));
         if (list.Count == 0) return [];
-        var tokenized = new TokenizedTexts(Tokenizer, list, pairList, MaxLength);
-        return BatchedScoring.Run(Model, tokenized, batchSize, LabelEncoding.For(Model.ProblemType, Labels));
+        var tokenized = new TokenizedTexts(Tokenizer, list, pairList, MaxLength, LongText);
+        return BatchedScoring.Run(Model, tokenized, batchSize, LabelEncoding.For(Model.ProblemType, Labels), LongText.Aggregation);
     }
 
     private TextClassificationPrediction ToPrediction(double[] scores, int? topK)

@@ -82,6 +82,9 @@ public sealed class TokenClassificationTask : ITrainingTask
     /// <inheritdoc/>
     public int EvalExampleCount => _evalData?.Count ?? 0;
 
+    /// <summary>Evaluation windows (an example longer than max_length gives several).</summary>
+    public int EvalInputCount => _eval?.Count ?? 0;
+
     /// <summary>Token count of each training window (special tokens included).</summary>
     public IReadOnlyList<int> TrainLengths => _train.Lengths;
 

@@ -1,0 +1,14 @@
+namespace TuneSharp.Tasks;
+
+/// <summary>
+/// The overlap of consecutive windows over a text longer than the model's window (doc_stride), shared by the tasks
+/// that cut long texts into windows (question-answering contexts, long documents for classification).
+/// </summary>
+public static class DocStride
+{
+    /// <summary>
+    /// The overlap when none is given: run_qa.py's 128 tokens, or a third of <paramref name="maxLength"/> when that is
+    /// smaller, so that a short window (128 tokens for classification) still moves on by most of its length.
+    /// </summary>
+    public static int Default(int maxLength) => Math.Min(128, Math.Max(0, maxLength / 3));
+}
