@@ -13,7 +13,7 @@ internal sealed class FineTuningFlags
 {
     private readonly Option<string> _task = new("--task") { Description = "text-classification | token-classification | question-answering", DefaultValueFactory = _ => TextClassificationFlags.TaskName };
     private readonly Option<string> _model = new("--model") { Description = "Pretrained model folder or hub id", Required = true };
-    private readonly Option<string> _train = new("--train") { Description = "Training data (.csv .tsv .jsonl .json .parquet; CoNLL .conll .txt .train for token classification; SQuAD .json or .jsonl for question answering)", Required = true };
+    private readonly Option<string> _train = new("--train") { Description = "Training data (.csv .tsv .jsonl .json .parquet; CoNLL .conll .txt .train for token classification; SQuAD .json, .jsonl or .parquet for question answering)", Required = true };
     private readonly Option<string?> _validation = new("--validation") { Description = "Validation data; default: hold out --validation-split of train" };
     private readonly Option<string?> _test = new("--test") { Description = "Test data, evaluated once at the end (test_results.json)" };
     private readonly Option<double> _split = new("--validation-split") { Description = "Fraction of train held out for validation when no --validation file is given", DefaultValueFactory = _ => 0.1 };

@@ -7,7 +7,8 @@ namespace TuneSharp.Data;
 /// <summary>
 /// Parquet through Parquet.Net, one row group at a time. Flat columns of strings, booleans, integers and
 /// floating-point numbers are read as text (numbers in invariant culture, booleans as "true"/"false"); list
-/// columns of strings or integers are read as lists where asked (<see cref="ParquetListColumn"/>).
+/// columns of strings or integers are read as lists where asked (<see cref="ParquetListColumn"/>), and struct columns of
+/// such lists as JSON objects where asked (<see cref="ParquetStructColumn"/>; extractive QA's answers).
 /// Rows are numbered from 1 across the file, since Parquet has no lines.
 /// </summary>
 internal sealed class ParquetRowSource : IRowSource
@@ -53,18 +54,21 @@ internal sealed class ParquetRowSource : IRowSource
     public IEnumerable<TabularRow> ReadRows(RowLayout layout)
     {
         var columns = layout.Columns;
-        // Text columns are read by field, list columns by their leaf; a column is one or the other.
-        var fields = columns.Select((c, i) => layout.IsList(i) ? null : Field(c)).ToArray();
+        // Text columns are read by field, list columns by their leaf, JSON (struct) columns by their fields' leaves; a column
+        // is one of them.
+        var fields = columns.Select((c, i) => layout.IsList(i) || layout.IsJson(i) ? null : Field(c)).ToArray();
         var lists = columns.Select((c, i) => layout.IsList(i) ? ParquetListColumn.For(_topLevel.GetValueOrDefault(c), c, _sink) : null).ToArray();
+        var structs = columns.Select((c, i) => layout.IsJson(i) ? ParquetStructColumn.For(_topLevel.GetValueOrDefault(c), c, _sink) : null).ToArray();
         var rowNumber = 0;
         for (var group = 0; group < _reader.RowGroupCount; group++)
         {
-            var values = ReadGroup(group, fields, lists, out var listValues, out var rowCount);
+            var values = ReadGroup(group, fields, lists, structs, out var listValues, out var structValues, out var rowCount);
             for (var row = 0; row < rowCount; row++)
             {
                 rowNumber++;
                 var rowValues = new string?[columns.Count];
                 var rowLists = layout.HasLists ? new ListCell?[columns.Count] : null;
+                var rowJson = layout.HasJson ? new System.Text.Json.JsonElement?[columns.Count] : null;
                 string? problem = null;
                 var problemColumn = -1;
                 for (var c = 0; c < columns.Count; c++)
@@ -72,6 +76,13 @@ internal sealed class ParquetRowSource : IRowSource
                     if (fields[c] is not null)
                     {
                         rowValues[c] = values[c]![row];
+                        continue;
+                    }
+                    if (structs[c] is not null)
+                    {
+                        var (json, structProblem) = structValues[c]![row];
+                        if (structProblem is not null && problem is null) (problem, problemColumn) = (structProblem, c);
+                        rowJson![c] = json;
                         continue;
                     }
                     var cell = listValues[c]![row];
@@ -83,7 +94,7 @@ internal sealed class ParquetRowSource : IRowSource
                     _sink.Report(rowNumber, columns[problemColumn], "unsupported value", problem);
                     continue;
                 }
-                yield return new TabularRow(rowNumber, rowValues, layout, rowLists);
+                yield return new TabularRow(rowNumber, rowValues, layout, rowLists, rowJson);
             }
         }
     }
@@ -99,9 +110,10 @@ internal sealed class ParquetRowSource : IRowSource
 
     /// <summary>
     /// The values of one row group: text columns' strings (null for list columns) and, in <paramref name="listValues"/>,
-    /// list columns' cells (null for text columns).
+    /// list columns' cells and, in <paramref name="structValues"/>, struct columns' JSON values (null for other columns).
     /// </summary>
-    private string?[]?[] ReadGroup(int group, DataField?[] fields, ParquetListColumn?[] lists, out ParquetListCell[]?[] listValues, out int rowCount)
+    private string?[]?[] ReadGroup(int group, DataField?[] fields, ParquetListColumn?[] lists, ParquetStructColumn?[] structs,
+        out ParquetListCell[]?[] listValues, out (System.Text.Json.JsonElement?, string?)[]?[] structValues, out int rowCount)
     {
         using var reader = _reader.OpenRowGroupReader(group);
         if (reader.RowCount is < 0 or > int.MaxValue)
@@ -111,13 +123,17 @@ internal sealed class ParquetRowSource : IRowSource
         // Before Parquet.Net (or the arrays below) allocate what the file claims: see ParquetPageCheck.
         for (var c = 0; c < fields.Length; c++)
         {
-            var (leaf, column, repeated) = fields[c] is { } field ? (field, field.Name, false) : (lists[c]!.Leaf, lists[c]!.Column, true);
-            if (reader.GetMetadata(leaf) is { } chunk && ParquetPageCheck.FindProblem(_stream, chunk, count, repeated) is { } problem)
-                throw _sink.Fatal(null, column, $"row group {group} is damaged: {problem}.");
+            var (leaves, column, repeated) = fields[c] is { } field ? ([field], field.Name, false)
+                : lists[c] is { } list ? ([list.Leaf], list.Column, true)
+                : (structs[c]!.Leaves.ToArray(), structs[c]!.Column, true);
+            foreach (var leaf in leaves)
+                if (reader.GetMetadata(leaf) is { } chunk && ParquetPageCheck.FindProblem(_stream, chunk, count, repeated) is { } problem)
+                    throw _sink.Fatal(null, column, $"row group {group} is damaged: {problem}.");
         }
         try
         {
             listValues = lists.Select(l => l is null ? null : Wait(l.ReadAsync(reader, count))).ToArray();
+            structValues = structs.Select(s => s is null ? null : Wait(s.ReadAsync(reader, count))).ToArray();
             return fields.Select(f => f is null ? null : Wait(ReadColumn(reader, f, count))).ToArray();
         }
         catch (Exception e) when (e is not DataFormatException)

@@ -56,9 +56,9 @@ public static class TabularReader
             throw sink.Fatal(null, listColumns[0], $"the column must hold a list, but {format.ToString().ToUpperInvariant()} files have no list cells; " +
                 "expected JSON Lines, JSON or Parquet for lists (such as the tokens and tags of token classification).");
         var jsonColumns = options.JsonColumns ?? [];
-        if (jsonColumns.Count > 0 && format is not (DatasetFormat.Jsonl or DatasetFormat.Json))
-            throw sink.Fatal(null, jsonColumns[0], $"the column holds nested values (objects or lists of objects), which TuneSharp reads from JSON Lines and JSON files only; " +
-                $"convert the {format.ToString().ToUpperInvariant()} file to JSON Lines (one object per line).");
+        if (jsonColumns.Count > 0 && format is DatasetFormat.Csv or DatasetFormat.Tsv)
+            throw sink.Fatal(null, jsonColumns[0], $"the column holds nested values (objects or lists of objects), which {format.ToString().ToUpperInvariant()} files cannot hold; " +
+                "expected JSON Lines, JSON, or Parquet with a struct column.");
         if (jsonColumns.FirstOrDefault(c => listColumns.Contains(c, StringComparer.Ordinal)) is { } both)
             throw new ArgumentException($"Column '{both}' cannot be read both as a list and as JSON.", nameof(options));
         IRowSource source = format switch

@@ -151,6 +151,69 @@ public sealed class QuestionAnsweringDataTests : IDisposable
         Assert.Contains(expected, error.Message);
     }
 
+    // The layout Hugging Face datasets writes SQuAD in: answers is a struct of two lists. Property names are the columns'.
+#pragma warning disable IDE1006 // lower-case names: they are the Parquet column names
+    private sealed class ParquetAnswers
+    {
+        public List<string>? text { get; set; }
+        public List<int>? answer_start { get; set; }
+    }
+
+    private sealed class ParquetRow
+    {
+        public string? id { get; set; }
+        public string? question { get; set; }
+        public string? context { get; set; }
+        public ParquetAnswers? answers { get; set; }
+    }
+
+    private sealed class ParquetFlatRow
+    {
+        public string? question { get; set; }
+        public string? context { get; set; }
+        public string? answers { get; set; }
+    }
+#pragma warning restore IDE1006
+
+    private async Task<string> WriteParquet<T>(string name, IEnumerable<T> rows, int rowGroupSize = 2)
+    {
+        var path = _tmp.File(name);
+        await using var stream = File.Create(path);
+        await Parquet.Serialization.ParquetSerializer.SerializeAsync(rows, stream, new Parquet.ParquetOptions { RowGroupSize = rowGroupSize });
+        return path;
+    }
+
+    [Fact]
+    public async Task Parquet_rows_read_answers_from_a_struct_of_lists()
+    {
+        var path = await WriteParquet<ParquetRow>("squad.parquet", [
+            new() { id = "a", question = "Who?", context = "Ann met Bob.", answers = new() { text = ["Ann", "Ann met"], answer_start = [0, 0] } },
+            new() { id = "b", question = "Whom?", context = "Ann met Bob.", answers = new() { text = ["Bob"], answer_start = [8] } },
+            new() { id = "c", question = "Where?", context = "Ann met Bob.", answers = new() { text = [], answer_start = [] } },
+            new() { id = "d", question = "Why?", context = "Ann met Bob.", answers = null },
+        ]);
+        await using (var file = File.OpenRead(path))
+        await using (var reader = await Parquet.ParquetReader.CreateAsync(file))
+            Assert.Equal(2, reader.RowGroupCount);
+        var dataset = Load(path);
+        Assert.Equal(["a", "b", "c", "d"], dataset.Examples.Select(e => e.Id));
+        Assert.Equal(["Ann", "Ann met"], dataset.Examples[0].Answers.Select(a => a.Text));
+        Assert.Equal(8, dataset.Examples[1].Answers.Single().Start);
+        Assert.Empty(dataset.Examples[2].Answers); // no answer (SQuAD v2.0)
+        Assert.Empty(dataset.Examples[3].Answers); // a null struct: no answers given
+        Assert.Equal(4, dataset.Examples[3].Line); // rows numbered across row groups
+
+        var wrong = await WriteParquet<ParquetRow>("wrong.parquet", [new() { id = "a", question = "Who?", context = "Ann met Bob.", answers = new() { text = ["Bob"], answer_start = [0] } }]);
+        var error = Assert.Throws<DataFormatException>(() => Load(wrong));
+        Assert.Contains("row 1", error.Message);
+        Assert.Contains("answer_start", error.Message);
+
+        var flat = await WriteParquet("flat.parquet", [new ParquetFlatRow { question = "Who?", context = "Ann met Bob.", answers = "Ann" }]);
+        error = Assert.Throws<DataFormatException>(() => Load(flat));
+        Assert.Contains("answers", error.Message);
+        Assert.Contains("a struct whose fields are lists of strings or integers", error.Message);
+    }
+
     [Fact]
     public void Duplicate_ids_and_other_formats_are_refused()
     {

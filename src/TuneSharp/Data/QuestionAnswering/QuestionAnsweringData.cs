@@ -4,11 +4,12 @@ namespace TuneSharp.Data;
 
 /// <summary>
 /// Loads extractive question-answering datasets: SQuAD JSON files (v1.1, and v2.0 with unanswerable questions) and flat
-/// JSON Lines / JSON rows with a question, a context and nested answers.
+/// JSON Lines / JSON / Parquet rows with a question, a context and nested answers (in Parquet a struct of lists, as
+/// Hugging Face datasets writes SQuAD).
 /// </summary>
 public static class QuestionAnsweringData
 {
-    private const string ExpectedFile = "a question answering data file (SQuAD .json, or .jsonl / .json rows)";
+    private const string ExpectedFile = "a question answering data file (SQuAD .json, or .jsonl / .json / .parquet rows)";
 
     /// <summary>
     /// Reads the file as <paramref name="options"/> say. Every question must have a non-blank question and context, and
@@ -35,18 +36,18 @@ public static class QuestionAnsweringData
 
     /// <summary>
     /// Checks, without reading it, that <paramref name="path"/> names an existing file in a format question answering
-    /// reads (JSON or JSON Lines): the check a command makes before loading a model.
+    /// reads (JSON, JSON Lines or Parquet): the check a command makes before loading a model.
     /// </summary>
-    /// <exception cref="DataFormatException">The path is empty, missing or a folder, or the format is not JSON or JSON Lines.</exception>
+    /// <exception cref="DataFormatException">The path is empty, missing or a folder, or the format is CSV or TSV.</exception>
     public static DatasetFormat CheckPath(string path, DatasetFormat? format = null)
     {
         TabularReader.CheckFileExists(path, ExpectedFile);
         var resolved = format ?? DatasetFormats.FromExtension(path) ?? throw new DataFormatException(
-            $"Cannot tell the format of dataset file '{path}' from its name: expected SQuAD JSON (.json) or JSON Lines (.jsonl), " +
-            "or set the file format explicitly (format: json or jsonl).", path, null, null);
-        if (resolved is not (DatasetFormat.Json or DatasetFormat.Jsonl))
+            $"Cannot tell the format of dataset file '{path}' from its name: expected SQuAD JSON (.json), JSON Lines (.jsonl) or Parquet (.parquet), " +
+            "or set the file format explicitly (format: json, jsonl or parquet).", path, null, null);
+        if (resolved is not (DatasetFormat.Json or DatasetFormat.Jsonl or DatasetFormat.Parquet))
             throw new DataFormatException($"Dataset file '{path}' is read as {resolved.ToString().ToUpperInvariant()}, which cannot hold the nested answers " +
-                "of question answering; expected SQuAD JSON (.json) or JSON Lines rows (.jsonl) with question, context and answers.", path, null, null);
+                "of question answering; expected SQuAD JSON (.json), JSON Lines rows (.jsonl) or Parquet rows (.parquet) with question, context and answers.", path, null, null);
         return resolved;
     }
 
