@@ -76,21 +76,7 @@ internal static class NerFineTuneBenchmark
         return 0;
     }
 
-    // The transformers peer in the reference environment, at its fastest: the OpenBLAS variables unset (see its README).
-    private static JsonElement? RunPeer(int? maxTrain, double epochs)
-    {
-        var py = Path.Combine(BenchPaths.Shared, "reference", "py");
-        var json = Path.Combine(Path.GetTempPath(), $"tunesharp-ner-peer-{Guid.NewGuid():N}.json");
-        var start = new ProcessStartInfo(py) { UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(BenchPaths.RepositoryRoot, "bench", "peers", "ner_trainer.py"), "--epochs", epochs.ToString(CultureInfo.InvariantCulture), "--output", json })
-            start.ArgumentList.Add(a);
-        if (maxTrain is { } n) { start.ArgumentList.Add("--max-train-samples"); start.ArgumentList.Add(n.ToString(CultureInfo.InvariantCulture)); }
-        start.Environment.Remove("OPENBLAS_CORETYPE");
-        start.Environment.Remove("OPENBLAS_L2_SIZE");
-        using var process = Process.Start(start)!;
-        process.WaitForExit();
-        if (process.ExitCode != 0 || !File.Exists(json)) { Console.Error.WriteLine($"peer failed (exit {process.ExitCode})"); return null; }
-        using var document = JsonDocument.Parse(File.ReadAllText(json));
-        return document.RootElement.Clone();
-    }
+    private static JsonElement? RunPeer(int? maxTrain, double epochs) =>
+        PeerProcess.Run("ner_trainer.py", ["--epochs", epochs.ToString(CultureInfo.InvariantCulture),
+            .. maxTrain is { } n ? new[] { "--max-train-samples", n.ToString(CultureInfo.InvariantCulture) } : []]);
 }

@@ -10,9 +10,10 @@ namespace TuneSharp.Bench;
 /// Extractive QA on SQuAD v1.1 dev with all-MiniLM-L6-v2 (issue 14): the articles of dev-v1.1.json split
 /// deterministically, the first 80% for training and the rest held out (<see cref="SplitByArticle"/>), SQuAD exact
 /// match and F1 on the held-out articles. Options: --max-train-samples N, --epochs E (default 2), --max-length L
-/// (default 384), --doc-stride S (default 128). The transformers peer for the same split is not written yet (issue 14's
-/// note: it will use transformers' own slow-tokenizer SQuAD pipeline, squad_convert_examples_to_features).
-/// Target: held-out F1 ≥ 55.
+/// (default 384), --doc-stride S (default 128), --with-peer: then transformers' Trainer runs the same job after
+/// TuneSharp in the reference environment (<c>bench/peers/squad_trainer.py</c>: the legacy slow-tokenizer SQuAD
+/// features with the same window overlap, dynamic padding, 1 PyTorch thread, OpenBLAS variables unset) and the results
+/// hold the ratios. Targets: held-out F1 ≥ 55 and at most 1 point below the peer; training examples/s ≥ 1.0× the peer's.
 /// </summary>
 internal static class SquadFineTuneBenchmark
 {
@@ -39,6 +40,10 @@ internal static class SquadFineTuneBenchmark
             var clock = Stopwatch.StartNew();
             var result = QuestionAnsweringFineTuning.Run(options, new PlainLogCallback(Console.Out, stepEvery: 50), Console.WriteLine);
             clock.Stop();
+            var epochEval = result.Validation.GetValueOrDefault("eval_runtime");
+            var trainFeatures = result.Train.Metrics.GetValueOrDefault("train_samples_per_second") * result.Train.RuntimeSeconds / epochs;
+            var examplesPerSecond = trainFeatures * epochs / result.Train.RuntimeSeconds;
+            var withoutEvaluation = trainFeatures * epochs / (result.Train.RuntimeSeconds - Math.Ceiling(epochs) * epochEval);
             var figures = new Dictionary<string, object>
             {
                 ["train_articles"] = trainArticles,
@@ -49,14 +54,40 @@ internal static class SquadFineTuneBenchmark
                 ["doc_stride"] = docStride,
                 ["held_out_exact_match"] = result.Validation.GetValueOrDefault("eval_exact_match"),
                 ["held_out_f1"] = result.Validation.GetValueOrDefault("eval_f1"),
+                ["train_features"] = Math.Round(trainFeatures),
                 ["train_runtime_s"] = result.Train.RuntimeSeconds,
+                ["train_examples_per_second"] = examplesPerSecond,
+                ["epoch_evaluation_s"] = epochEval,
+                ["train_examples_per_second_without_evaluation"] = withoutEvaluation,
                 ["wall_time_s"] = clock.Elapsed.TotalSeconds,
                 ["peak_rss_mib"] = BenchChild.PeakRssMiB(),
                 ["target_held_out_f1"] = 55,
             };
-            ResultsFile.Write(maxTrain is null ? "squad_finetune" : $"squad_finetune_{maxTrain}", "SQuAD v1.1 (dev split by article) fine-tuning of all-MiniLM-L6-v2", figures,
-                $"TuneSharp only (no peer yet): fp32, lr 5e-5, batch 32, max_length {maxLength}, doc_stride {docStride}, {epochs} epochs, seed 42, " +
-                "train_runtime includes the per-epoch evaluations on the held-out articles.");
+            var notes = $"TuneSharp: fp32, lr 5e-5, batch 32, max_length {maxLength}, doc_stride {docStride} (tokens shared by consecutive windows), {epochs} epochs, seed 42, " +
+                        "dynamic padding, length-grouped batches; train_runtime includes the per-epoch evaluations on the held-out articles " +
+                        "(examples/s without them subtracts epochs × the last evaluation's eval_runtime); examples are training windows (features).";
+            if (args.Contains("--with-peer") && PeerProcess.Run("squad_trainer.py", [
+                    "--epochs", epochs.ToString(CultureInfo.InvariantCulture), "--max-length", maxLength.ToString(CultureInfo.InvariantCulture),
+                    "--doc-stride", docStride.ToString(CultureInfo.InvariantCulture),
+                    .. maxTrain is { } n2 ? new[] { "--max-train-samples", n2.ToString(CultureInfo.InvariantCulture) } : []]) is { } peer)
+            {
+                var p = peer.GetProperty("results");
+                double Peer(string key) => p.GetProperty(key).GetDouble();
+                figures["peer_train_features"] = Peer("train_features");
+                figures["peer_held_out_exact_match"] = Peer("held_out_exact_match");
+                figures["peer_held_out_f1"] = Peer("held_out_f1");
+                figures["peer_train_runtime_s"] = Peer("train_runtime_s");
+                figures["peer_train_examples_per_second"] = Peer("train_examples_per_second");
+                figures["peer_train_examples_per_second_without_evaluation"] = Peer("train_examples_per_second_without_evaluation");
+                figures["held_out_f1_minus_peer_points"] = (double)figures["held_out_f1"] - Peer("held_out_f1");
+                figures["speed_ratio_vs_peer"] = examplesPerSecond / Peer("train_examples_per_second");
+                figures["speed_ratio_vs_peer_without_evaluation"] = withoutEvaluation / Peer("train_examples_per_second_without_evaluation");
+                var machine = peer.GetProperty("machine");
+                notes += $" Peer: transformers {machine.GetProperty("transformers").GetString()} Trainer on PyTorch {machine.GetProperty("torch").GetString()}, " +
+                         "1 PyTorch thread, OpenBLAS variables unset, the legacy slow-tokenizer SQuAD features with the same overlap, dynamic padding, group_by_length " +
+                         "(bench/peers/squad_trainer.py, same split and settings, run after TuneSharp in this benchmark run).";
+            }
+            ResultsFile.Write(maxTrain is null ? "squad_finetune" : $"squad_finetune_{maxTrain}", "SQuAD v1.1 (dev split by article) fine-tuning of all-MiniLM-L6-v2", figures, notes);
             return 0;
         }
         finally

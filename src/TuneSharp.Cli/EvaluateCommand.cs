@@ -69,6 +69,8 @@ public static class EvaluateCommand
             }
             TabularReader.CheckPath(dataPath, DataFormatOption.Parse(parse.GetValue(format))); // before the model: a bad path fails at once
             using var pipeline = TextClassificationPipeline.FromPretrained(dir, parse.GetValue(flags.MaxLength), flags.DType(parse), parse.GetValue(flags.AllowUntrainedHead));
+            // The folder was trained on windows (run_settings.json): a long text's score depends on them.
+            if (pipeline.LongText.UsesWindows) io.Err.WriteLine($"long texts: {pipeline.LongText.Describe(pipeline.MaxLength)}, as the model was trained");
             var labels = new LabelMap(pipeline.Labels);
             var dataset = TextClassificationData.Load(new TextClassificationDataOptions
             {

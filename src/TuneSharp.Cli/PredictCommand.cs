@@ -73,6 +73,8 @@ public static class PredictCommand
             var (texts, pairs) = SplitPairs(path!, lines, parse.GetValue(pairSeparator));
             using var pipeline = TextClassificationPipeline.FromPretrained(modelDir, parse.GetValue(flags.MaxLength),
                 flags.DType(parse), parse.GetValue(flags.AllowUntrainedHead));
+            // The folder was trained on windows (run_settings.json): a long text's score depends on them.
+            if (pipeline.LongText.UsesWindows) io.Err.WriteLine($"long texts: {pipeline.LongText.Describe(pipeline.MaxLength)}, as the model was trained");
             var predictions = pipeline.Predict(texts, pairs, parse.GetValue(flags.BatchSize), parse.GetValue(topK));
             using var writer = outPath is null ? null : OutputFile.Open(outPath);
             var target = (TextWriter?)writer ?? io.Out;

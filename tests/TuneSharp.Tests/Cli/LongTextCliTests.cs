@@ -90,6 +90,7 @@ public class LongTextCliTests : IDisposable
         File.WriteAllLines(input, texts.Select(t => t[0]));
         var (pc, po, pe) = CliRunner.Run("predict", "--model", windows, "--input", input);
         Assert.True(pc == 0, pe + po);
+        Assert.Contains("long texts: windows of 12 tokens overlapping by 4 (doc_stride), scored by the max of their logits, as the model was trained", pe);
         var labels = po.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("label").GetString()).ToList();
         Assert.Equal(testAccuracy, labels.Zip(texts).Count(p => p.First == p.Second[1]) / (double)texts.Count, 4);
     }

@@ -49,6 +49,14 @@ public sealed record LongTextOptions
     /// <summary>The overlap for windows of <paramref name="maxLength"/> tokens: <see cref="DocStride"/> or the default.</summary>
     public int StrideFor(int maxLength) => DocStride ?? TuneSharp.Tasks.DocStride.Default(maxLength);
 
+    /// <summary>
+    /// For reports: "windows of 128 tokens overlapping by 42 (doc_stride), scored by the mean of their logits", or
+    /// "truncated to 128 tokens".
+    /// </summary>
+    public string Describe(int maxLength) => UsesWindows
+        ? $"windows of {maxLength} tokens overlapping by {StrideFor(maxLength)} (doc_stride), scored by the {Names.Of(Aggregation)} of their logits"
+        : $"truncated to {maxLength} tokens";
+
     /// <summary>Checks the values against the window length.</summary>
     /// <exception cref="TuneSharpException">doc_stride given without windows, negative, or not below max_length.</exception>
     public void Validate(int maxLength)
