@@ -30,18 +30,15 @@ What it does:
   precision/recall/F1, peak RSS, torch/transformers versions and every setting.
 """
 import argparse
-import json
-import os
-import platform
 import resource
 import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import peer_results
 import torch
 import transformers
 from transformers import (AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification,
@@ -344,46 +341,24 @@ def main():
             "tokenizer": type(tokenizer).__name__,
         },
     }
-    record = {
-        "benchmark": args.output.stem,
-        "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ"),
-        "machine": {
-            "processors": os.cpu_count(), "os": platform.platform(), "python": platform.python_version(),
-            "torch": torch.__version__, "transformers": transformers.__version__,
-            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
-        },
-        "results": results,
-        "notes": "transformers Trainer peer of the NER benchmark: fp32, dynamic padding, AdamW, linear schedule without "
-                 "warmup; train_runtime includes the per-epoch dev evaluations and checkpoint saves (epoch_dev_evaluation_s).",
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    args.output.with_suffix(".md").write_text(markdown(record), encoding="utf-8")
+    peer_results.write(args.output, results,
+                       "transformers Trainer peer of the NER benchmark: fp32, dynamic padding, AdamW, linear schedule without "
+                       "warmup; train_runtime includes the per-epoch dev evaluations and checkpoint saves (epoch_dev_evaluation_s).",
+                       "CoNLL-2003 NER fine-tuning of all-MiniLM-L6-v2: transformers Trainer (peer)", type_table(results))
     print(f"dev f1 {results['dev_f1']:.4f}, test f1 {results['test_f1']:.4f}, train_runtime {results['train_runtime_s']:.1f} s "
           f"({results['train_examples_per_second']:.1f} examples/s); results: {args.output}")
 
 
-def markdown(record):
-    results = record["results"]
-    lines = [
-        "# CoNLL-2003 NER fine-tuning of all-MiniLM-L6-v2: transformers Trainer (peer)", "",
-        f"Measured {record['date_utc']} on {record['machine']['processors']} cores, torch {record['machine']['torch']}, "
-        f"transformers {record['machine']['transformers']}, OPENBLAS_CORETYPE {record['machine']['openblas_coretype']}.", "",
-        "| figure | value |", "|---|---|",
-    ]
-    for key, value in results.items():
-        if isinstance(value, (dict, list)):
-            continue
-        lines.append(f"| {key} | {value:.4f} |" if isinstance(value, float) else f"| {key} | {value} |")
-    lines += ["", f"dev F1 by epoch: {', '.join(f'{f:.4f}' for f in results['dev_f1_by_epoch'])}", "",
-              "| type | dev P | dev R | dev F1 | test P | test R | test F1 |", "|---|---|---|---|---|---|---|"]
+def type_table(results):
+    """Dev F1 by epoch and the per-type scores, for the Markdown file."""
+    lines = [f"dev F1 by epoch: {', '.join(f'{f:.4f}' for f in results['dev_f1_by_epoch'])}", "",
+             "| type | dev P | dev R | dev F1 | test P | test R | test F1 |", "|---|---|---|---|---|---|---|"]
     for kind in sorted(set(results["dev_by_type"]) | set(results["test_by_type"])):
         d = results["dev_by_type"].get(kind, {})
         t = results["test_by_type"].get(kind, {})
         cells = [d.get("precision", 0), d.get("recall", 0), d.get("f1", 0), t.get("precision", 0), t.get("recall", 0), t.get("f1", 0)]
         lines.append(f"| {kind} | " + " | ".join(f"{c:.4f}" for c in cells) + " |")
-    lines += ["", record["notes"], ""]
-    return "\n".join(lines)
+    return lines
 
 
 if __name__ == "__main__":

@@ -66,15 +66,13 @@ What it does:
 import argparse
 import collections
 import json
-import os
-import platform
 import resource
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
+import peer_results
 import torch
 import transformers
 from transformers import (AutoModelForQuestionAnswering, AutoTokenizer, DataCollatorWithPadding, Trainer,
@@ -414,23 +412,13 @@ def main():
             "tokenizer": type(tokenizer).__name__,
         },
     }
-    record = {
-        "benchmark": args.output.stem,
-        "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ"),
-        "machine": {
-            "processors": os.cpu_count(), "os": platform.platform(), "python": platform.python_version(),
-            "torch": torch.__version__, "transformers": transformers.__version__,
-            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
-        },
-        "results": results,
-        "notes": "transformers Trainer peer of the SQuAD benchmark: legacy slow-tokenizer SQuAD features "
-                 "(squad_convert_example_to_features, per-question step so windows share exactly doc_stride tokens), "
-                 "dynamic padding, fp32, AdamW, linear schedule without warmup, held-out articles evaluated after every "
-                 "epoch and the last model kept; train_runtime includes those evaluations (epoch_evaluation_s).",
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    args.output.with_suffix(".md").write_text(markdown(record), encoding="utf-8")
+    peer_results.write(args.output, results,
+                       "transformers Trainer peer of the SQuAD benchmark: legacy slow-tokenizer SQuAD features "
+                       "(squad_convert_example_to_features, per-question step so windows share exactly doc_stride tokens), "
+                       "dynamic padding, fp32, AdamW, linear schedule without warmup, held-out articles evaluated after every "
+                       "epoch and the last model kept; train_runtime includes those evaluations (epoch_evaluation_s).",
+                       "SQuAD v1.1 (dev split by article) fine-tuning of all-MiniLM-L6-v2: transformers Trainer (peer)",
+                       epoch_table(results))
     print(f"held-out EM {results['held_out_exact_match']:.2f}, F1 {results['held_out_f1']:.2f} "
           f"({results['held_out_questions']} questions, {results['held_out_features']} features); "
           f"train {results['train_questions']} questions -> {results['train_features']} features, "
@@ -439,23 +427,12 @@ def main():
           f"results: {args.output}")
 
 
-def markdown(record):
-    results = record["results"]
-    lines = [
-        "# SQuAD v1.1 (dev split by article) fine-tuning of all-MiniLM-L6-v2: transformers Trainer (peer)", "",
-        f"Measured {record['date_utc']} on {record['machine']['processors']} cores, torch {record['machine']['torch']}, "
-        f"transformers {record['machine']['transformers']}, OPENBLAS_CORETYPE {record['machine']['openblas_coretype']}.", "",
-        "| figure | value |", "|---|---|",
-    ]
-    for key, value in results.items():
-        if isinstance(value, (dict, list)):
-            continue
-        lines.append(f"| {key} | {value:.4f} |" if isinstance(value, float) else f"| {key} | {value} |")
-    lines += ["", "| epoch | held-out EM | held-out F1 |", "|---|---|---|"]
+def epoch_table(results):
+    """Held-out EM and F1 after each epoch, for the Markdown file."""
+    lines = ["| epoch | held-out EM | held-out F1 |", "|---|---|---|"]
     for epoch, em, f1 in zip(results["evaluated_at_epoch"], results["held_out_exact_match_by_epoch"], results["held_out_f1_by_epoch"]):
         lines.append(f"| {epoch:g} | {em:.2f} | {f1:.2f} |")
-    lines += ["", record["notes"], ""]
-    return "\n".join(lines)
+    return lines
 
 
 if __name__ == "__main__":
