@@ -5,7 +5,7 @@ extractive question answering on SQuAD v1.1 dev split by article, with the setti
 Run it in the reference environment, at the peer's full speed (see ../shared/reference/README.md):
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ../shared/reference/py bench/peers/squad_trainer.py \\
-        [--epochs 2] [--max-train-samples N] [--max-length 384] [--doc-stride 128] [--seed 42] \\
+        [--epochs 2] [--max-train-samples N] [--max-length 384] [--doc-stride 128] [--learning-rate 5e-5] [--seed 42] \\
         [--output bench/results/squad_finetune_peer.json]
 
 What it does:
@@ -287,6 +287,7 @@ def parse_args():
     parser.add_argument("--doc-stride", type=int, default=128,
                         help="context tokens shared by consecutive windows (default 128; run_qa.py's and TuneSharp's meaning)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE, help=f"peak learning rate (default {LEARNING_RATE:g})")
     parser.add_argument("--no-group-by-length", dest="group_by_length", action="store_false",
                         help="random batches instead of length-grouped ones (grouping is on by default, as TuneSharp's recipe)")
     parser.add_argument("--output", type=Path, default=None,
@@ -342,7 +343,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="squad-peer-out-") as output_dir:
         training_args = TrainingArguments(
             output_dir=output_dir, per_device_train_batch_size=BATCH_SIZE, per_device_eval_batch_size=EVAL_BATCH_SIZE,
-            learning_rate=LEARNING_RATE, num_train_epochs=args.epochs, seed=args.seed,
+            learning_rate=args.learning_rate, num_train_epochs=args.epochs, seed=args.seed,
             evaluation_strategy="epoch", save_strategy="no", logging_strategy="steps", logging_steps=LOGGING_STEPS,
             report_to="none", disable_tqdm=True, use_cpu=True, group_by_length=args.group_by_length)
         trainer = HeldOutTrainer(model=model, args=training_args, train_dataset=train, eval_dataset=held_out.rows,
@@ -402,7 +403,7 @@ def main():
             "max_length": args.max_length, "doc_stride_overlap": args.doc_stride,
             "legacy_doc_stride": "per question: max_length - question tokens - 3 - doc_stride",
             "max_query_length": windows.max_query_length, "batch_size": BATCH_SIZE, "eval_batch_size": EVAL_BATCH_SIZE,
-            "learning_rate": LEARNING_RATE, "epochs": args.epochs, "seed": args.seed,
+            "learning_rate": args.learning_rate, "epochs": args.epochs, "seed": args.seed,
             "max_train_samples": args.max_train_samples, "max_eval_samples": args.max_eval_samples,
             "lr_scheduler": "linear", "warmup_steps": 0, "weight_decay": 0.0, "logging_steps": LOGGING_STEPS,
             "evaluation": "held-out articles after every epoch, last model kept", "save_strategy": "no",
