@@ -42,8 +42,9 @@ internal static class SquadFineTuneBenchmark
             var result = QuestionAnsweringFineTuning.Run(options, new PlainLogCallback(Console.Out, stepEvery: 50), Console.WriteLine);
             clock.Stop();
             var epochEval = result.Validation.GetValueOrDefault("eval_runtime");
-            var trainFeatures = result.Train.Metrics.GetValueOrDefault("train_samples_per_second") * result.Train.RuntimeSeconds / epochs;
-            var examplesPerSecond = trainFeatures * epochs / result.Train.RuntimeSeconds;
+            // The Trainer counts training windows (features) as its samples.
+            var examplesPerSecond = result.Train.Metrics.GetValueOrDefault("train_samples_per_second");
+            var trainFeatures = examplesPerSecond * result.Train.RuntimeSeconds / epochs;
             var withoutEvaluation = trainFeatures * epochs / (result.Train.RuntimeSeconds - Math.Ceiling(epochs) * epochEval);
             var figures = new Dictionary<string, object>
             {

@@ -93,6 +93,11 @@ public class LongTextCliTests : IDisposable
         Assert.Contains("long texts: windows of 12 tokens overlapping by 4 (doc_stride), scored by the max of their logits, as the model was trained", pe);
         var labels = po.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("label").GetString()).ToList();
         Assert.Equal(testAccuracy, labels.Zip(texts).Count(p => p.First == p.Second[1]) / (double)texts.Count, 4);
+
+        // Shorter windows for prediction keep at most a third of their length as overlap, as question answering does.
+        var (sc, so, se) = CliRunner.Run("predict", "--model", windows, "--input", input, "--max-length", "9");
+        Assert.True(sc == 0, se + so);
+        Assert.Contains("long texts: windows of 9 tokens overlapping by 3 (doc_stride), scored by the max of their logits", se);
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed record QuestionAnsweringTaskOptions
         var trained = FromTrainedFolder(dir);
         if (maxLength is not { } length) return trained;
         var options = trained ?? new QuestionAnsweringTaskOptions();
-        return options with { MaxLength = length, DocStride = Math.Min(options.DocStride, length / 3) };
+        return options with { MaxLength = length, DocStride = TuneSharp.Tasks.DocStride.ForMaxLength(options.DocStride, length) };
     }
 
     /// <summary>Checks the values.</summary>

@@ -94,13 +94,13 @@ public sealed class TextClassificationPipeline : IDisposable
         }
     }
 
-    // The folder's own long_text settings; a doc_stride it recorded is kept below a max_length given for inference (a
-    // third of it at most, as the default would be).
+    // The folder's own long_text settings; with a max_length given for inference, the doc_stride it recorded is cut as
+    // question answering cuts its own (DocStride.ForMaxLength).
     private static LongTextOptions ForFolder(string modelDir, int? maxLength)
     {
         var trained = LongTextOptions.FromTrainedFolder(modelDir) ?? LongTextOptions.Truncate;
-        if (!trained.UsesWindows || maxLength is not { } length || trained.DocStride is not { } stride || stride < length) return trained;
-        return trained with { DocStride = TuneSharp.Tasks.DocStride.Default(length) };
+        if (!trained.UsesWindows || maxLength is not { } length || trained.DocStride is not { } stride) return trained;
+        return trained with { DocStride = TuneSharp.Tasks.DocStride.ForMaxLength(stride, length) };
     }
 
     /// <summary>
