@@ -10,7 +10,8 @@ namespace TuneSharp.Bench;
 /// Extractive QA on SQuAD v1.1 dev with all-MiniLM-L6-v2 (issue 14): the articles of dev-v1.1.json split
 /// deterministically, the first 80% for training and the rest held out (<see cref="SplitByArticle"/>), SQuAD exact
 /// match and F1 on the held-out articles. Options: --max-train-samples N, --epochs E (default 2), --max-length L
-/// (default 384), --doc-stride S (default 128), --lr X (default 5e-5), --with-peer: then transformers' Trainer runs the same job after
+/// (default 384), --doc-stride S (default 128), --lr X (default 5e-5), --batch-size B (default 32), --warmup-ratio W
+/// (default 0), --with-peer: then transformers' Trainer runs the same job after
 /// TuneSharp in the reference environment (<c>bench/peers/squad_trainer.py</c>: the legacy slow-tokenizer SQuAD
 /// features with the same window overlap, dynamic padding, 1 PyTorch thread, OpenBLAS variables unset) and the results
 /// hold the ratios. Targets: held-out F1 ≥ 55 and at most 1 point below the peer; training examples/s ≥ 1.0× the peer's.
@@ -24,6 +25,8 @@ internal static class SquadFineTuneBenchmark
         var maxLength = int.Parse(BenchArgs.Option(args, "--max-length") ?? "384", CultureInfo.InvariantCulture);
         var docStride = int.Parse(BenchArgs.Option(args, "--doc-stride") ?? "128", CultureInfo.InvariantCulture);
         var lr = double.Parse(BenchArgs.Option(args, "--lr") ?? "5e-5", CultureInfo.InvariantCulture);
+        var batch = int.Parse(BenchArgs.Option(args, "--batch-size") ?? "32", CultureInfo.InvariantCulture);
+        var warmup = double.Parse(BenchArgs.Option(args, "--warmup-ratio") ?? "0", CultureInfo.InvariantCulture);
         var work = Directory.CreateTempSubdirectory("tunesharp-bench-squad-").FullName;
         try
         {
@@ -34,7 +37,7 @@ internal static class SquadFineTuneBenchmark
                 TrainPath = train, ValidationPath = heldOut, MaxTrainSamples = maxTrain, DocStride = docStride,
                 Args = FineTuningDefaults.Arguments(Path.Combine(work, "out")) with
                 {
-                    LearningRate = lr, NumTrainEpochs = epochs, PerDeviceTrainBatchSize = 32, MaxLength = maxLength, Seed = 42,
+                    LearningRate = lr, WarmupRatio = warmup, NumTrainEpochs = epochs, PerDeviceTrainBatchSize = batch, MaxLength = maxLength, Seed = 42,
                     SaveStrategy = IntervalStrategy.No, LoggingSteps = 50,
                 },
             };
@@ -55,6 +58,8 @@ internal static class SquadFineTuneBenchmark
                 ["max_length"] = maxLength,
                 ["doc_stride"] = docStride,
                 ["learning_rate"] = lr,
+                ["batch_size"] = batch,
+                ["warmup_ratio"] = warmup,
                 ["held_out_exact_match"] = result.Validation.GetValueOrDefault("eval_exact_match"),
                 ["held_out_f1"] = result.Validation.GetValueOrDefault("eval_f1"),
                 ["train_features"] = Math.Round(trainFeatures),
@@ -66,12 +71,13 @@ internal static class SquadFineTuneBenchmark
                 ["peak_rss_mib"] = BenchChild.PeakRssMiB(),
                 ["target_held_out_f1"] = 55,
             };
-            var notes = $"TuneSharp: fp32, lr {lr.ToString(CultureInfo.InvariantCulture)}, batch 32, max_length {maxLength}, doc_stride {docStride} (tokens shared by consecutive windows), {epochs} epochs, seed 42, " +
+            var notes = $"TuneSharp: fp32, lr {lr.ToString(CultureInfo.InvariantCulture)}, warmup_ratio {warmup.ToString(CultureInfo.InvariantCulture)}, batch {batch}, max_length {maxLength}, doc_stride {docStride} (tokens shared by consecutive windows), {epochs} epochs, seed 42, " +
                         "dynamic padding, length-grouped batches; train_runtime includes the per-epoch evaluations on the held-out articles " +
                         "(examples/s without them subtracts epochs × the last evaluation's eval_runtime); examples are training windows (features).";
             if (args.Contains("--with-peer") && PeerProcess.Run("squad_trainer.py", [
                     "--epochs", epochs.ToString(CultureInfo.InvariantCulture), "--max-length", maxLength.ToString(CultureInfo.InvariantCulture),
                     "--doc-stride", docStride.ToString(CultureInfo.InvariantCulture), "--learning-rate", lr.ToString("R", CultureInfo.InvariantCulture),
+                    "--batch-size", batch.ToString(CultureInfo.InvariantCulture), "--warmup-ratio", warmup.ToString("R", CultureInfo.InvariantCulture),
                     .. maxTrain is { } n2 ? new[] { "--max-train-samples", n2.ToString(CultureInfo.InvariantCulture) } : []]) is { } peer)
             {
                 var p = peer.GetProperty("results");
@@ -90,7 +96,8 @@ internal static class SquadFineTuneBenchmark
                          "1 PyTorch thread, OpenBLAS variables unset, the legacy slow-tokenizer SQuAD features with the same overlap, dynamic padding, group_by_length " +
                          "(bench/peers/squad_trainer.py, same split and settings, run after TuneSharp in this benchmark run).";
             }
-            var name = (maxTrain is null ? "squad_finetune" : $"squad_finetune_{maxTrain}") + (lr == 5e-5 ? "" : $"_lr{lr.ToString(CultureInfo.InvariantCulture)}");
+            var name = (maxTrain is null ? "squad_finetune" : $"squad_finetune_{maxTrain}") + (lr == 5e-5 ? "" : $"_lr{lr.ToString(CultureInfo.InvariantCulture)}")
+                       + (batch == 32 ? "" : $"_b{batch}") + (warmup == 0 ? "" : $"_w{warmup.ToString(CultureInfo.InvariantCulture)}");
             ResultsFile.Write(name, "SQuAD v1.1 (dev split by article) fine-tuning of all-MiniLM-L6-v2", figures, notes);
             return 0;
         }

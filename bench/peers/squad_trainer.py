@@ -41,8 +41,9 @@ What it does:
   mapped to their WordPiece tokens and narrowed by _improve_answer_span to the tokens that spell the answer when
   such tokens exist; an answer that is part of a token, e.g. "gold" in '"golden', keeps its whole word's tokens,
   where run_qa.py's character offsets would keep only 'golden').
-- Training: AutoModelForQuestionAnswering from the model folder (a fresh qa_outputs head), batch 32, learning rate
-  5e-5, AdamW with the Trainer's defaults (linear decay, no warmup, no weight decay), fp32, seed 42, logging every 50
+- Training: AutoModelForQuestionAnswering from the model folder (a fresh qa_outputs head), batch 32 (--batch-size),
+  learning rate 5e-5 (--learning-rate), AdamW with the Trainer's defaults (linear decay, no weight decay; warmup
+  only with --warmup-ratio), fp32, seed 42, logging every 50
   steps, length-grouped batches (group_by_length, as TuneSharp's recipe does by default; --no-group-by-length turns
   it off), no checkpoints (save_strategy "no"). The held-out articles are evaluated after every epoch (an override of
   Trainer.evaluate: predict in batches of 64, then post-processing and the metric, all timed) and the last model is
@@ -288,6 +289,9 @@ def parse_args():
                         help="context tokens shared by consecutive windows (default 128; run_qa.py's and TuneSharp's meaning)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE, help=f"peak learning rate (default {LEARNING_RATE:g})")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help=f"training batch size (default {BATCH_SIZE})")
+    parser.add_argument("--warmup-ratio", type=float, default=0.0,
+                        help="fraction of the steps over which the learning rate rises linearly from 0 (default 0: none)")
     parser.add_argument("--no-group-by-length", dest="group_by_length", action="store_false",
                         help="random batches instead of length-grouped ones (grouping is on by default, as TuneSharp's recipe)")
     parser.add_argument("--output", type=Path, default=None,
@@ -300,6 +304,10 @@ def parse_args():
     for name in ("max_train_samples", "max_eval_samples"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.batch_size < 1:
+        parser.error(f"--batch-size must be at least 1, got {args.batch_size}")
+    if not 0 <= args.warmup_ratio <= 1:
+        parser.error(f"--warmup-ratio must be in [0, 1], got {args.warmup_ratio}")
     if args.max_length < 8:
         parser.error(f"--max-length must be at least 8, got {args.max_length}")
     if not 0 <= args.doc_stride < args.max_length:
@@ -342,8 +350,8 @@ def main():
     model = AutoModelForQuestionAnswering.from_pretrained(args.model)
     with tempfile.TemporaryDirectory(prefix="squad-peer-out-") as output_dir:
         training_args = TrainingArguments(
-            output_dir=output_dir, per_device_train_batch_size=BATCH_SIZE, per_device_eval_batch_size=EVAL_BATCH_SIZE,
-            learning_rate=args.learning_rate, num_train_epochs=args.epochs, seed=args.seed,
+            output_dir=output_dir, per_device_train_batch_size=args.batch_size, per_device_eval_batch_size=EVAL_BATCH_SIZE,
+            learning_rate=args.learning_rate, warmup_ratio=args.warmup_ratio, num_train_epochs=args.epochs, seed=args.seed,
             evaluation_strategy="epoch", save_strategy="no", logging_strategy="steps", logging_steps=LOGGING_STEPS,
             report_to="none", disable_tqdm=True, use_cpu=True, group_by_length=args.group_by_length)
         trainer = HeldOutTrainer(model=model, args=training_args, train_dataset=train, eval_dataset=held_out.rows,
@@ -402,10 +410,10 @@ def main():
             "model": str(args.model), "data": str(args.data), "split": "first len(data)*8//10 articles train, the rest held out",
             "max_length": args.max_length, "doc_stride_overlap": args.doc_stride,
             "legacy_doc_stride": "per question: max_length - question tokens - 3 - doc_stride",
-            "max_query_length": windows.max_query_length, "batch_size": BATCH_SIZE, "eval_batch_size": EVAL_BATCH_SIZE,
+            "max_query_length": windows.max_query_length, "batch_size": args.batch_size, "eval_batch_size": EVAL_BATCH_SIZE,
             "learning_rate": args.learning_rate, "epochs": args.epochs, "seed": args.seed,
             "max_train_samples": args.max_train_samples, "max_eval_samples": args.max_eval_samples,
-            "lr_scheduler": "linear", "warmup_steps": 0, "weight_decay": 0.0, "logging_steps": LOGGING_STEPS,
+            "lr_scheduler": "linear", "warmup_ratio": args.warmup_ratio, "weight_decay": 0.0, "logging_steps": LOGGING_STEPS,
             "evaluation": "held-out articles after every epoch, last model kept", "save_strategy": "no",
             "n_best_size": N_BEST_SIZE, "max_answer_length": MAX_ANSWER_LENGTH, "do_lower_case": do_lower_case,
             "padding": "dynamic (features unpadded, DataCollatorWithPadding to the batch's longest)",
@@ -416,7 +424,7 @@ def main():
     peer_results.write(args.output, results,
                        "transformers Trainer peer of the SQuAD benchmark: legacy slow-tokenizer SQuAD features "
                        "(squad_convert_example_to_features, per-question step so windows share exactly doc_stride tokens), "
-                       "dynamic padding, fp32, AdamW, linear schedule without warmup, held-out articles evaluated after every "
+                       "dynamic padding, fp32, AdamW, linear schedule (warmup_ratio in settings), held-out articles evaluated after every "
                        "epoch and the last model kept; train_runtime includes those evaluations (epoch_evaluation_s).",
                        "SQuAD v1.1 (dev split by article) fine-tuning of all-MiniLM-L6-v2: transformers Trainer (peer)",
                        epoch_table(results))

@@ -88,8 +88,13 @@ public sealed record TaskHead
     /// </summary>
     public Func<PretrainedConfig, ITaskModel>? Create { get; init; }
 
-    /// <summary>The weight that a trained head always has, to tell a trained task model from a base one.</summary>
-    public string WeightKey => Module + ".weight";
+    /// <summary>
+    /// The weight that a trained head always has, to tell a trained task model from a base one; its first dimension is
+    /// the number of labels. Default <c>Module + ".weight"</c>; RoBERTa's two-layer classifier names <c>classifier.out_proj.weight</c>.
+    /// </summary>
+    public string WeightKey { get => _weightKey ?? Module + ".weight"; init => _weightKey = value; }
+
+    private readonly string? _weightKey;
 
     /// <summary>True when <paramref name="name"/> (a parameter or module path) is the head or inside it.</summary>
     public bool Owns(string name) => name == Module || name.StartsWith(Module + ".", StringComparison.Ordinal);

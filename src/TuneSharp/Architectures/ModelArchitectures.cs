@@ -1,5 +1,6 @@
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.Llama;
+using TuneSharp.Architectures.Roberta;
 using TuneSharp.Models;
 
 namespace TuneSharp.Architectures;
@@ -10,7 +11,11 @@ namespace TuneSharp.Architectures;
 /// </summary>
 public static class ModelArchitectures
 {
-    private static readonly List<ModelArchitecture> Registered = [BertArchitecture.Registration, LlamaArchitecture.Registration];
+    private static readonly List<ModelArchitecture> Registered =
+    [
+        BertArchitecture.Registration, RobertaArchitecture.Registration, RobertaArchitecture.XlmRoberta, RobertaArchitecture.Camembert,
+        LlamaArchitecture.Registration,
+    ];
 
     /// <summary>Every registered architecture, in registration order.</summary>
     public static IReadOnlyList<ModelArchitecture> All

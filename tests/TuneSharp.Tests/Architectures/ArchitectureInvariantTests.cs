@@ -61,7 +61,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
             Assert.Contains(ModelTask.TokenClassification, architecture.Heads.Keys);
             Assert.Equal(architecture.ModelType, architecture.CreateConfig().ModelType);
         }
-        Assert.Equal(["bert", "llama"], ModelArchitectures.All.Select(a => a.ModelType).Order());
+        Assert.Equal(["bert", "camembert", "llama", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
     }
 
     [Theory]
@@ -207,6 +207,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
     {
         "bert" => TinyModels.Bert(dropout: 0.0),
         "llama" => TinyModels.Llama(tied: false),
+        "roberta" or "xlm-roberta" or "camembert" => TinyModels.Roberta(modelType, dropout: 0.0),
         _ => null,
     };
 }

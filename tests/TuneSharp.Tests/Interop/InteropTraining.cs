@@ -21,6 +21,22 @@ internal static class InteropTraining
         return Train(baseModel, train, dir.File("out"), method, learningRate, epochs: 2);
     }
 
+    /// <summary>
+    /// Trains transformers' tiny random RoBERTa of the golden fixtures (<c>Architectures/Fixtures/roberta</c>, with its
+    /// byte-level BPE tokenizer; copied to dir/base) on the synthetic good/bad task into dir/out.
+    /// </summary>
+    public static string TinyRoberta(TempDir dir, PeftOptions method, double learningRate)
+    {
+        var fixtures = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures", "roberta");
+        var baseModel = dir.File("base");
+        Directory.CreateDirectory(baseModel);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(fixtures, "roberta", "base")).Concat(Directory.EnumerateFiles(Path.Combine(fixtures, "tokenizer"))))
+            File.Copy(file, Path.Combine(baseModel, Path.GetFileName(file)));
+        var train = dir.File("train.tsv");
+        File.WriteAllLines(train, ["text\tlabel", .. TinyTextClassification.Dataset(96, seed: 5).Examples.Select(e => $"{e.Text}\t{e.Label}")]);
+        return Train(baseModel, train, dir.File("out"), method, learningRate, epochs: 2);
+    }
+
     /// <summary>Trains a classifier on the real stories260K Llama (skips without ../shared) into dir/out.</summary>
     public static string Stories(TempDir dir, PeftOptions method, double learningRate)
     {

@@ -59,6 +59,25 @@ public class SequenceClassificationInteropTests(ITestOutputHelper output) : IDis
         AssertAdapterMatches(adapter, TinyTexts, "PROMPT_TUNING");
     }
 
+    /// <summary>Texts for the fixtures' byte-level BPE: known words, accents, an emoji, spaces.</summary>
+    private static readonly string[] ByteLevelTexts = ["w1 good w2", "W3 BAD!", "Café  naïve 😀 good", "bad w4 w5 w6 good w7", " good"];
+
+    [SkippableFact]
+    public void FullyFineTunedTinyRobertaLoadsInTransformersWithTheSameLogits()
+    {
+        ReferencePython.Require();
+        var model = InteropTraining.TinyRoberta(_tmp, new PeftOptions(), learningRate: 3e-3);
+        AssertFullModelMatches(model, ByteLevelTexts, "RobertaForSequenceClassification");
+    }
+
+    [SkippableFact]
+    public void TinyRobertaLoraAdapterWithPeftDefaultsLoadsInPeftWithTheSameLogits()
+    {
+        ReferencePython.Require();
+        var adapter = InteropTraining.TinyRoberta(_tmp, Lora(null), learningRate: 1e-2);
+        AssertAdapterMatches(adapter, ByteLevelTexts, "LORA");
+    }
+
     [SkippableFact]
     public void FullyFineTunedLlamaClassifierLoadsInTransformersWithTheSameLogits()
     {

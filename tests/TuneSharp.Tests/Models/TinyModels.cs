@@ -1,5 +1,6 @@
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.Llama;
+using TuneSharp.Architectures.Roberta;
 using TuneSharp.Models;
 
 namespace TuneSharp.Tests.Models;
@@ -11,6 +12,13 @@ internal static class TinyModels
     {
         VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 32,
         MaxPositionEmbeddings = 32, HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout,
+    };
+
+    /// <summary>A RoBERTa-family config (pad 1, so positions 2..33 of 34): the same sizes as <see cref="Bert"/>, one token type.</summary>
+    public static RobertaConfig Roberta(string modelType = "roberta", double dropout = 0.1) => new(modelType)
+    {
+        VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 32,
+        MaxPositionEmbeddings = 34, TypeVocabSize = 1, LayerNormEps = 1e-5, HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout,
     };
 
     public static LlamaConfig Llama(bool tied = true, double attentionDropout = 0.0) => new()

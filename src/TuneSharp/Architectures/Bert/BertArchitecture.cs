@@ -41,7 +41,7 @@ public static class BertArchitecture
     };
 
     // classifier_dropout when the config sets it, else hidden_dropout_prob (BertFor*Classification).
-    private static double HeadDropout(PretrainedConfig config) =>
+    internal static double HeadDropout(PretrainedConfig config) =>
         SequenceClassificationConfig.ClassifierDropout(config) ?? ((BertConfig)config).HiddenDropoutProb;
 
     /// <summary>
@@ -51,7 +51,7 @@ public static class BertArchitecture
     /// dropout mask, the dropped probabilities), without it the fused kernel's output and log-sum-exp (T·H + B·A·S). Kept
     /// only for weights: the context, the feed-forward input and the GELU output (2·T·H + T·I).
     /// </summary>
-    private static LayerActivations Activations(BertConfig bert, long batch, long length)
+    internal static LayerActivations Activations(BertConfig bert, long batch, long length)
     {
         var tokens = batch * length;
         long h = bert.HiddenSize, i = bert.IntermediateSize, a = bert.NumAttentionHeads;

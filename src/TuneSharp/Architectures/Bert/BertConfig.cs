@@ -3,8 +3,11 @@ using TuneSharp.Models;
 
 namespace TuneSharp.Architectures.Bert;
 
-/// <summary>Config of a BERT encoder (<c>model_type: "bert"</c>); property defaults are HF's BertConfig defaults.</summary>
-public sealed class BertConfig : PretrainedConfig
+/// <summary>
+/// Config of a BERT encoder (<c>model_type: "bert"</c>); property defaults are HF's BertConfig defaults. RoBERTa's
+/// config has the same fields (<see cref="Roberta.RobertaConfig"/> derives from this one).
+/// </summary>
+public class BertConfig : PretrainedConfig
 {
     public BertConfig() => PadTokenId = 0;
 

@@ -139,10 +139,14 @@ internal sealed class BertEmbeddings : nn.Module
     private readonly LayerNorm LayerNorm;
     private readonly ParallelDropout dropout;
 
-    public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
+    /// <param name="config">Sizes, padding id, LayerNorm eps and dropout.</param>
+    /// <param name="positionPaddingIdx">The position row that gets no gradient (RoBERTa gives padding this position); null for BERT.</param>
+    public BertEmbeddings(BertConfig config, long? positionPaddingIdx = null) : base(nameof(BertEmbeddings))
     {
         word_embeddings = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
-        position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
+        position_embeddings = positionPaddingIdx is { } p
+            ? nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize, padding_idx: p)
+            : nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
         token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
         dropout = new ParallelDropout(config.HiddenDropoutProb);

@@ -1,0 +1,179 @@
+"""Writes the RoBERTa-family golden fixtures beside this script (roberta/), for RobertaGoldenTests.cs.
+
+Run in the reference environment (transformers 4.40, PyTorch 1.13), from anywhere:
+    ../shared/reference/py tests/TuneSharp.Tests/Architectures/Fixtures/make_roberta_fixtures.py
+
+No pretrained RoBERTa can be brought onto these machines, so everything here is made by transformers itself:
+- roberta/tokenizer: a small byte-level BPE (vocab.json + merges.txt) learned by this script from made-up sentences
+  (GPT-2's pre-tokenizer regex and byte alphabet, merges by pair frequency), saved by RobertaTokenizer.save_pretrained;
+- for each of three tiny configs (model_type roberta, xlm-roberta and camembert, with different shapes: odd head count,
+  gelu_new, two token types, a pad id other than 1), random weights from from_config saved by save_pretrained as base/,
+  and the sequence-classification, token-classification and question-answering models loaded from base/ with new
+  seeded heads, saved as seq/, tok/ and qa/;
+- roberta/outputs.json: for fixed right-padded batches, the base model's last_hidden_state and pooler_output and
+  every head's logits (eval mode), and the slow tokenizer's input_ids for a set of tricky strings, alone and in pairs.
+Slow tokenizers give no offsets, so none are recorded.
+"""
+import collections
+import json
+import os
+
+import regex
+import torch
+from transformers import (AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification,
+                          AutoModel, CamembertConfig, RobertaConfig, RobertaTokenizer, XLMRobertaConfig)
+from transformers.models.gpt2.tokenization_gpt2 import bytes_to_unicode
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "roberta")
+GPT2_SPLIT = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+
+CORPUS = [
+    "The cat sat on the mat and the dog slept by the door.",
+    "Hello world! Hello there, how are you today?",
+    "A movie about the world of tomorrow, told with wit and warmth.",
+    "The patient reports a headache and mild fever since Tuesday.",
+    "It was the best of times, it was the worst of times.",
+    "Contracts, policies and records are longer than one window.",
+    "Où est la gare ? Le café est ouvert.",
+]
+
+TRICKY = [
+    "Hello world!",
+    "  leading and   inner spaces\tand a tab\nand a newline ",
+    "Café, naïve, résumé — Ünïcödé",
+    "東京 is 日本's capital; 한국어 too",
+    "emoji 😀👍🏽 and ZWJ 👩‍💻",
+    "supercalifragilisticexpialidociousness" * 3,
+    "special tokens in text: <s> <mask> </s> <pad>",
+    "numbers 3.14159 and 2026-12-07",
+    "",
+]
+PAIRS = [["Who sat on the mat?", "The cat sat on the mat."], ["Où ?", "東京 😀"], ["", "only the second"]]
+
+
+def learn_bpe(corpus, merges_wanted):
+    byte_chars = bytes_to_unicode()
+    words = collections.Counter()
+    for line in corpus:
+        for piece in regex.findall(GPT2_SPLIT, line):
+            words[tuple(byte_chars[b] for b in piece.encode("utf-8"))] += 1
+    merges = []
+    for _ in range(merges_wanted):
+        pairs = collections.Counter()
+        for word, count in words.items():
+            for a, b in zip(word, word[1:]):
+                pairs[(a, b)] += count
+        if not pairs:
+            break
+        best = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        merges.append(best)
+        merged = collections.Counter()
+        for word, count in words.items():
+            out, i = [], 0
+            while i < len(word):
+                if i + 1 < len(word) and (word[i], word[i + 1]) == best:
+                    out.append(word[i] + word[i + 1])
+                    i += 2
+                else:
+                    out.append(word[i])
+                    i += 1
+            merged[tuple(out)] += count
+        words = merged
+    return sorted(set(byte_chars.values())), merges
+
+
+def write_tokenizer(folder):
+    alphabet, merges = learn_bpe(CORPUS, 120)
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    for token in alphabet + [a + b for a, b in merges]:
+        vocab.setdefault(token, len(vocab))
+    vocab["<mask>"] = len(vocab)
+    os.makedirs(folder, exist_ok=True)
+    vocab_path, merges_path = os.path.join(folder, "vocab.json"), os.path.join(folder, "merges.txt")
+    with open(vocab_path, "w", encoding="utf-8") as f:
+        json.dump(vocab, f, ensure_ascii=False)
+    with open(merges_path, "w", encoding="utf-8") as f:
+        f.write("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges))
+    tokenizer = RobertaTokenizer(vocab_path, merges_path)
+    tokenizer.save_pretrained(folder)
+    return RobertaTokenizer.from_pretrained(folder)
+
+
+def tensors(rows):
+    return [[float(x) for x in row] for row in rows]
+
+
+def nested(t):
+    return t.detach().to(torch.float64).tolist()
+
+
+def batch(tokenizer, pad_id, type_ids):
+    encoded = [tokenizer("Hello world! The cat sat.")["input_ids"], tokenizer("Où est le café ?", "😀 ok")["input_ids"],
+               tokenizer("the")["input_ids"]]
+    length = max(len(e) for e in encoded)
+    ids = [e + [pad_id] * (length - len(e)) for e in encoded]
+    mask = [[1] * len(e) + [0] * (length - len(e)) for e in encoded]
+    # Token types exercise the embedding only where the config has two of them; RoBERTa's tokenizer gives zeros.
+    types = [[(1 if type_ids > 1 and j >= len(e) // 2 and j < len(e) else 0) for j in range(length)] for e in encoded]
+    return ids, mask, types
+
+
+def make_shape(name, config, tokenizer):
+    folder = os.path.join(OUT, name)
+    torch.manual_seed(0)
+    base = AutoModel.from_config(config)
+    base.save_pretrained(os.path.join(folder, "base"))
+    ids, mask, types = batch(tokenizer, config.pad_token_id, config.type_vocab_size)
+    inputs = {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask), "token_type_ids": torch.tensor(types)}
+    record = {"model_type": config.model_type, "input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+    with torch.no_grad():
+        base.eval()
+        out = base(**inputs)
+        record["last_hidden_state"] = nested(out.last_hidden_state)
+        record["pooler_output"] = nested(out.pooler_output)
+        heads = [("seq", AutoModelForSequenceClassification, 3), ("tok", AutoModelForTokenClassification, 5),
+                 ("qa", AutoModelForQuestionAnswering, None)]
+        for seed, (folder_name, auto, labels) in enumerate(heads, start=1):
+            torch.manual_seed(seed)
+            kwargs = {"num_labels": labels} if labels else {}
+            model = auto.from_pretrained(os.path.join(folder, "base"), **kwargs)
+            model.eval()
+            model.save_pretrained(os.path.join(folder, folder_name))
+            result = model(**inputs)
+            record[f"{folder_name}_class"] = type(model).__name__
+            if folder_name == "qa":
+                record["qa_start_logits"] = nested(result.start_logits)
+                record["qa_end_logits"] = nested(result.end_logits)
+            else:
+                record[f"{folder_name}_logits"] = nested(result.logits)
+    return record
+
+
+def main():
+    torch.set_num_threads(1)
+    tokenizer = write_tokenizer(os.path.join(OUT, "tokenizer"))
+    vocab = len(tokenizer)
+    shapes = {
+        "roberta": RobertaConfig(vocab_size=vocab, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=48,
+                                 max_position_embeddings=40, type_vocab_size=1, layer_norm_eps=1e-5),
+        "xlm-roberta": XLMRobertaConfig(vocab_size=vocab, hidden_size=24, num_hidden_layers=3, num_attention_heads=3,
+                                        intermediate_size=40, max_position_embeddings=34, type_vocab_size=1, hidden_act="gelu_new",
+                                        layer_norm_eps=1e-5, pad_token_id=1, bos_token_id=0, eos_token_id=2),
+        "camembert": CamembertConfig(vocab_size=vocab, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=20,
+                                     max_position_embeddings=30, type_vocab_size=2, layer_norm_eps=1e-5, pad_token_id=3,
+                                     bos_token_id=0, eos_token_id=2),
+    }
+    record = {"transformers": __import__("transformers").__version__, "torch": torch.__version__,
+              "models": {name: make_shape(name, config, tokenizer) for name, config in shapes.items()},
+              "tokenizer": {
+                  "single": [{"text": t, "input_ids": tokenizer(t)["input_ids"]} for t in TRICKY],
+                  "pairs": [{"a": a, "b": b, "input_ids": tokenizer(a, b)["input_ids"]} for a, b in PAIRS],
+              }}
+    with open(os.path.join(OUT, "outputs.json"), "w", encoding="utf-8") as f:
+        json.dump(record, f, ensure_ascii=False)
+    print(f"wrote {OUT}: vocabulary {vocab}, models {', '.join(shapes)}")
+
+
+if __name__ == "__main__":
+    main()
