@@ -27,14 +27,20 @@ internal static class InteropTraining
     /// </summary>
     public static string TinyRoberta(TempDir dir, PeftOptions method, double learningRate)
     {
-        var fixtures = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures", "roberta");
-        var baseModel = dir.File("base");
-        Directory.CreateDirectory(baseModel);
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(fixtures, "roberta", "base")).Concat(Directory.EnumerateFiles(Path.Combine(fixtures, "tokenizer"))))
-            File.Copy(file, Path.Combine(baseModel, Path.GetFileName(file)));
+        var baseModel = TinyRobertaBase(dir.File("base"));
         var train = dir.File("train.tsv");
         File.WriteAllLines(train, ["text\tlabel", .. TinyTextClassification.Dataset(96, seed: 5).Examples.Select(e => $"{e.Text}\t{e.Label}")]);
         return Train(baseModel, train, dir.File("out"), method, learningRate, epochs: 2);
+    }
+
+    /// <summary>Copies transformers' tiny random RoBERTa base model of the golden fixtures and their byte-level BPE tokenizer into <paramref name="folder"/>.</summary>
+    public static string TinyRobertaBase(string folder)
+    {
+        var fixtures = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures", "roberta");
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(fixtures, "roberta", "base")).Concat(Directory.EnumerateFiles(Path.Combine(fixtures, "tokenizer"))))
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        return folder;
     }
 
     /// <summary>Trains a classifier on the real stories260K Llama (skips without ../shared) into dir/out.</summary>

@@ -28,6 +28,10 @@ public sealed class QuestionAnsweringInteropTests(ITestOutputHelper output) : ID
         ["bad", "w3 w4 good w19 w5 w6"], ["  bad", "good w19 w1"], ["w2 bad?", "w7 w8 w9 w10 good w19 w11 unknownword"],
     ];
 
+    // The pairs a test compares; the tiny RoBERTa's 38 positions hold the first two only (its byte-level BPE, learned
+    // from a few sentences, spells "w7 w8 ..." nearly character by character).
+    private string[][] _pairs = Pairs;
+
     public void Dispose() => _tmp.Dispose();
 
     [SkippableFact]
@@ -61,9 +65,42 @@ public sealed class QuestionAnsweringInteropTests(ITestOutputHelper output) : ID
         AssertSameLogits(reference, model, folder, rowsKey: "unmerged_rows", zeroSegments: true);
     }
 
-    private string Train(PeftOptions method, double learningRate)
+    [SkippableFact]
+    public void A_fully_fine_tuned_tiny_roberta_qa_model_loads_in_transformers_with_the_same_logits()
     {
-        var baseModel = TinyTextClassification.BaseModelFolder(_tmp.File("base"), initSeed: 3);
+        ReferencePython.Require();
+        _pairs = Pairs[..2];
+        var folder = Train(new PeftOptions(), 5e-3, roberta: true);
+        var reference = RunScript(["--model", folder]);
+        Assert.Equal("RobertaForQuestionAnswering", reference.GetProperty("model_class").GetString());
+        var loading = reference.GetProperty("loading");
+        foreach (var key in new[] { "missing_keys", "unexpected_keys", "mismatched_keys" }) Assert.Equal(0, loading.GetProperty(key).GetArrayLength());
+        AssertSameLogits(reference, PeftClassifierLoader.LoadTaskModel(folder, ModelTask.QuestionAnswering), folder);
+    }
+
+    [SkippableFact]
+    public void A_tiny_roberta_lora_adapter_with_peft_defaults_loads_in_peft_as_question_ans_with_the_same_logits()
+    {
+        ReferencePython.Require();
+        _pairs = Pairs[..2];
+        var folder = Train(new PeftOptions { Method = PeftMethod.Lora, Lora = new LoraOptions { R = 4 } }, 2e-2, roberta: true);
+        var reference = RunScript(["--base", _tmp.File("base"), "--adapter", folder]);
+        var loading = reference.GetProperty("loading");
+        Assert.Equal("QUESTION_ANS", loading.GetProperty("task_type").GetString());
+        var inFile = loading.GetProperty("keys_in_file").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        Assert.Equal(loading.GetProperty("keys_peft_saves").EnumerateArray().Select(e => e.GetString()!), inFile);
+        // PEFT's defaults for roberta: LoRA on query and value only, the head saved whole.
+        Assert.Contains(inFile, n => n.Contains("attention.self.query.lora_A", StringComparison.Ordinal));
+        Assert.DoesNotContain(inFile, n => n.Contains("attention.self.key.lora", StringComparison.Ordinal));
+        Assert.Contains(inFile, n => n.Contains("qa_outputs", StringComparison.Ordinal));
+        var model = PeftClassifierLoader.LoadTaskModel(folder, ModelTask.QuestionAnswering);
+        AssertSameLogits(reference, model, folder);
+        AssertSameLogits(reference, model, folder, rowsKey: "unmerged_rows", zeroSegments: true);
+    }
+
+    private string Train(PeftOptions method, double learningRate, bool roberta = false)
+    {
+        var baseModel = roberta ? InteropTraining.TinyRobertaBase(_tmp.File("base")) : TinyTextClassification.BaseModelFolder(_tmp.File("base"), initSeed: 3);
         var train = TinyQa.WriteJsonLines(_tmp.File("train.jsonl"), TinyQa.Examples(96, seed: 5));
         var result = QuestionAnsweringFineTuning.Run(new QuestionAnsweringRunOptions
         {
@@ -76,7 +113,7 @@ public sealed class QuestionAnsweringInteropTests(ITestOutputHelper output) : ID
     private JsonElement RunScript(string[] arguments)
     {
         var pairs = _tmp.File("pairs.json");
-        File.WriteAllText(pairs, JsonSerializer.Serialize(Pairs));
+        File.WriteAllText(pairs, JsonSerializer.Serialize(_pairs));
         return ReferencePython.Run(ReferencePython.Script("qa_logits.py"), ["--pairs", pairs, .. arguments]).Json();
     }
 
@@ -86,9 +123,10 @@ public sealed class QuestionAnsweringInteropTests(ITestOutputHelper output) : ID
         var tokenizer = TextTokenizer.FromPretrained(folder);
         var rows = reference.GetProperty(rowsKey).EnumerateArray().ToList();
         double worst = 0;
-        for (int p = 0; p < Pairs.Length; p++)
+        Assert.Equal(_pairs.Length, rows.Count);
+        for (int p = 0; p < _pairs.Length; p++)
         {
-            var encoding = tokenizer.Encode(Pairs[p][0], Pairs[p][1]);
+            var encoding = tokenizer.Encode(_pairs[p][0], _pairs[p][1]);
             Assert.Equal(rows[p].GetProperty("input_ids").EnumerateArray().Select(e => e.GetInt32()), encoding.InputIds);
             Assert.Equal(rows[p].GetProperty("token_type_ids").EnumerateArray().Select(e => e.GetInt32()), encoding.TokenTypeIds);
             using var scope = NewDisposeScope();

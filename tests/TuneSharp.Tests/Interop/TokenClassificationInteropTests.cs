@@ -57,9 +57,21 @@ public sealed class TokenClassificationInteropTests(ITestOutputHelper output) : 
         AssertSameLogits(reference, PeftClassifierLoader.LoadTaskModel(folder, ModelTask.TokenClassification), folder);
     }
 
-    private string Train(PeftOptions method, double learningRate)
+    [SkippableFact]
+    public void A_fully_fine_tuned_tiny_roberta_token_classifier_loads_in_transformers_with_the_same_logits()
     {
-        var baseModel = TinyTextClassification.BaseModelFolder(_tmp.File("base"), initSeed: 3);
+        ReferencePython.Require();
+        var folder = Train(new PeftOptions(), 5e-3, roberta: true);
+        var reference = RunScript(["--model", folder]);
+        Assert.Equal("RobertaForTokenClassification", reference.GetProperty("model_class").GetString());
+        var loading = reference.GetProperty("loading");
+        foreach (var key in new[] { "missing_keys", "unexpected_keys", "mismatched_keys" }) Assert.Equal(0, loading.GetProperty(key).GetArrayLength());
+        AssertSameLogits(reference, PeftClassifierLoader.LoadTaskModel(folder, ModelTask.TokenClassification), folder);
+    }
+
+    private string Train(PeftOptions method, double learningRate, bool roberta = false)
+    {
+        var baseModel = roberta ? InteropTraining.TinyRobertaBase(_tmp.File("base")) : TinyTextClassification.BaseModelFolder(_tmp.File("base"), initSeed: 3);
         var train = TinyNer.WriteJsonLines(_tmp.File("train.jsonl"), TinyNer.Sentences(96, seed: 5));
         var result = TokenClassificationFineTuning.Run(new TokenClassificationRunOptions
         {

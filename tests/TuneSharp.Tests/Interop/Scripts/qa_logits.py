@@ -60,7 +60,8 @@ def main():
         rows = []
         with torch.no_grad():
             for question, context in pairs:
-                encoded = tokenizer(question, context, return_tensors="pt")
+                # RoBERTa's tokenizer leaves segment ids out unless asked; it gives zeros, as TuneSharp's does.
+                encoded = tokenizer(question, context, return_tensors="pt", return_token_type_ids=True)
                 out = m(**encoded)
                 rows.append({"input_ids": encoded["input_ids"][0].tolist(), "token_type_ids": encoded["token_type_ids"][0].tolist(),
                              "start_logits": [float(x) for x in out.start_logits[0]], "end_logits": [float(x) for x in out.end_logits[0]]})

@@ -53,7 +53,11 @@ def main():
                    "keys_peft_saves": sorted(get_peft_model_state_dict(model).keys())}
         tokenizer_dir = args.adapter
     model.eval()
+    # Byte-level BPE (RoBERTa) takes pre-split words only with add_prefix_space=True, as transformers' run_ner.py loads it;
+    # each word is then tokenized as " word", which is what TuneSharp does for words.
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, use_fast=False)
+    if type(tokenizer).__name__.startswith("Roberta"):
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, use_fast=False, add_prefix_space=True)
 
     rows = []
     with torch.no_grad():
