@@ -96,8 +96,17 @@ public sealed record TaskHead
 
     private readonly string? _weightKey;
 
-    /// <summary>True when <paramref name="name"/> (a parameter or module path) is the head or inside it.</summary>
-    public bool Owns(string name) => name == Module || name.StartsWith(Module + ".", StringComparison.Ordinal);
+    /// <summary>
+    /// Other modules of the head beside <see cref="Module"/>, trained and saved with it (PEFT's modules_to_save):
+    /// DistilBERT's <c>pre_classifier</c>. Empty for one-module heads.
+    /// </summary>
+    public IReadOnlyList<string> ExtraModules { get; init; } = [];
+
+    /// <summary><see cref="Module"/> and then <see cref="ExtraModules"/>.</summary>
+    public IReadOnlyList<string> Modules => [Module, .. ExtraModules];
+
+    /// <summary>True when <paramref name="name"/> (a parameter or module path) is one of the head's modules or inside one.</summary>
+    public bool Owns(string name) => Modules.Any(m => name == m || name.StartsWith(m + ".", StringComparison.Ordinal));
 }
 
 /// <summary>The projections bottleneck adapters follow, as regular-expression fragments of module paths inside a layer.</summary>

@@ -1,4 +1,5 @@
 using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.DistilBert;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Architectures.Roberta;
 using TuneSharp.Models;
@@ -14,6 +15,7 @@ public static class ModelArchitectures
     private static readonly List<ModelArchitecture> Registered =
     [
         BertArchitecture.Registration, RobertaArchitecture.Registration, RobertaArchitecture.XlmRoberta, RobertaArchitecture.Camembert,
+        DistilBertArchitecture.Registration,
         LlamaArchitecture.Registration,
     ];
 
@@ -38,6 +40,18 @@ public static class ModelArchitectures
     public static ModelArchitecture? Find(string modelType)
     {
         lock (Registered) return Registered.FirstOrDefault(a => a.ModelType == modelType);
+    }
+
+    /// <summary>
+    /// The layer number of a parameter or module path inside a numbered transformer layer, by the first registered
+    /// architecture whose <see cref="ModelArchitecture.LayerPattern"/> matches it; -1 outside every layer.
+    /// </summary>
+    public static int LayerIndex(string name)
+    {
+        foreach (var architecture in All)
+            if (architecture.LayerPattern.Match(name) is { Success: true } match)
+                return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return -1;
     }
 
     /// <summary>The model_types that have a head for <paramref name="task"/>.</summary>

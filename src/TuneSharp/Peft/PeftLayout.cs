@@ -18,7 +18,7 @@ public static class PeftLayout
     /// <c>score</c>), for modules that do not say which task model they are.
     /// </summary>
     public static IReadOnlyList<string> ClassificationHeadNames =>
-        ModelArchitectures.All.SelectMany(a => a.Heads.Where(h => h.Key != ModelTask.CausalLm).Select(h => h.Value.Module)).Distinct().ToList();
+        ModelArchitectures.All.SelectMany(a => a.Heads.Where(h => h.Key != ModelTask.CausalLm).SelectMany(h => h.Value.Modules)).Distinct().ToList();
 
     /// <summary>The classification heads that <paramref name="model"/> has (module paths), found by name.</summary>
     public static IReadOnlyList<string> HeadsOf(nn.Module model)
@@ -39,7 +39,7 @@ public static class PeftLayout
             ?? throw new PeftException($"model_type \"{model.Config.ModelType}\" is not a registered architecture; set modules_to_save explicitly.");
         if (!architecture.Heads.TryGetValue(model.Task, out var head))
             throw new PeftException($"{architecture.ClassName(model.Task)} has no registered head; set modules_to_save explicitly so it is not frozen.");
-        return [head.Module];
+        return head.Modules;
     }
 
     /// <summary>True when <paramref name="name"/> is <paramref name="modulePath"/> itself or something inside it.</summary>

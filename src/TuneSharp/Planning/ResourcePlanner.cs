@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using TuneSharp.Architectures;
 using TorchSharp;
 using TuneSharp.Models;
 using TuneSharp.Training;
@@ -166,7 +166,7 @@ public static partial class ResourcePlanner
         var lowest = layers;
         foreach (var name in trainableNames)
         {
-            if (LayerIndex().Match(name) is { Success: true } m) lowest = Math.Min(lowest, int.Parse(m.Groups[1].Value));
+            if (ModelArchitectures.LayerIndex(name) is >= 0 and var index) lowest = Math.Min(lowest, index);
             else if (name.Contains("embed", StringComparison.Ordinal) || name.Contains("prompt", StringComparison.Ordinal)) lowest = 0;
         }
         return layers - lowest;
@@ -174,11 +174,8 @@ public static partial class ResourcePlanner
 
     /// <summary>Whether any of the model's own weight matrices in its layers trains (not counting those PEFT adds: LoRA, adapters).</summary>
     internal static bool WeightMatricesTrain(IEnumerable<(string name, TorchSharp.Modules.Parameter parameter)> trainable) =>
-        trainable.Any(p => p.parameter.dim() == 2 && LayerIndex().IsMatch(p.name)
+        trainable.Any(p => p.parameter.dim() == 2 && ModelArchitectures.LayerIndex(p.name) >= 0
                            && !p.name.Contains("lora_", StringComparison.Ordinal) && !p.name.Contains("adapter", StringComparison.Ordinal));
-
-    [GeneratedRegex(@"(?:^|\.)layers?\.(\d+)\.")]
-    private static partial Regex LayerIndex();
 
     private static (long Hidden, int Layers) Shape(PretrainedConfig config) => (config.HiddenSize, config.NumHiddenLayers);
 

@@ -61,7 +61,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
             Assert.Contains(ModelTask.TokenClassification, architecture.Heads.Keys);
             Assert.Equal(architecture.ModelType, architecture.CreateConfig().ModelType);
         }
-        Assert.Equal(["bert", "camembert", "llama", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
+        Assert.Equal(["bert", "camembert", "distilbert", "llama", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
     }
 
     [Theory]
@@ -123,7 +123,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
         using var after = Logits(model, ids, mask);
         Assert.True(GoldenFiles.Identical(before, after), "LoRA's B starts at zero, so the adapted model is the base model");
         var head = ModelArchitectures.Find(modelType)!.Head(task);
-        Assert.Equal([head.Module], lora.ModulesToSave);
+        Assert.Equal(head.Modules, lora.ModulesToSave);
         Assert.Equal(task, lora.Task);
         Assert.All(model.Module.named_parameters().Where(p => head.Owns(p.name)), p => Assert.True(p.parameter.requires_grad, $"{p.name} is frozen"));
     }
@@ -208,6 +208,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
         "bert" => TinyModels.Bert(dropout: 0.0),
         "llama" => TinyModels.Llama(tied: false),
         "roberta" or "xlm-roberta" or "camembert" => TinyModels.Roberta(modelType, dropout: 0.0),
+        "distilbert" => TinyModels.DistilBert(dropout: 0.0),
         _ => null,
     };
 }

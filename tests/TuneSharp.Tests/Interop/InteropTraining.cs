@@ -22,23 +22,25 @@ internal static class InteropTraining
     }
 
     /// <summary>
-    /// Trains transformers' tiny random RoBERTa of the golden fixtures (<c>Architectures/Fixtures/roberta</c>, with its
-    /// byte-level BPE tokenizer; copied to dir/base) on the synthetic good/bad task into dir/out.
+    /// Trains one of transformers' tiny random base models of the golden fixtures (<c>Architectures/Fixtures</c>, with its
+    /// family's tokenizer; copied to dir/base) on the synthetic good/bad task into dir/out: family "roberta" (shape
+    /// "roberta") or "distilbert" (shape "gelu").
     /// </summary>
-    public static string TinyRoberta(TempDir dir, PeftOptions method, double learningRate)
+    public static string TinyFixture(TempDir dir, string family, PeftOptions method, double learningRate)
     {
-        var baseModel = TinyRobertaBase(dir.File("base"));
+        var baseModel = FixtureBase(dir.File("base"), family);
         var train = dir.File("train.tsv");
         File.WriteAllLines(train, ["text\tlabel", .. TinyTextClassification.Dataset(96, seed: 5).Examples.Select(e => $"{e.Text}\t{e.Label}")]);
         return Train(baseModel, train, dir.File("out"), method, learningRate, epochs: 2);
     }
 
-    /// <summary>Copies transformers' tiny random RoBERTa base model of the golden fixtures and their byte-level BPE tokenizer into <paramref name="folder"/>.</summary>
-    public static string TinyRobertaBase(string folder)
+    /// <summary>Copies a fixture family's first base model and its tokenizer into <paramref name="folder"/>.</summary>
+    public static string FixtureBase(string folder, string family)
     {
-        var fixtures = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures", "roberta");
+        var fixtures = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures", family);
+        var shape = family == "distilbert" ? "gelu" : family;
         Directory.CreateDirectory(folder);
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(fixtures, "roberta", "base")).Concat(Directory.EnumerateFiles(Path.Combine(fixtures, "tokenizer"))))
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(fixtures, shape, "base")).Concat(Directory.EnumerateFiles(Path.Combine(fixtures, "tokenizer"))))
             File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
         return folder;
     }

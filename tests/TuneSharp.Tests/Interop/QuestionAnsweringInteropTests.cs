@@ -65,14 +65,16 @@ public sealed class QuestionAnsweringInteropTests(ITestOutputHelper output) : ID
         AssertSameLogits(reference, model, folder, rowsKey: "unmerged_rows", zeroSegments: true);
     }
 
-    [SkippableFact]
-    public void A_fully_fine_tuned_tiny_roberta_qa_model_loads_in_transformers_with_the_same_logits()
+    [SkippableTheory]
+    [InlineData("roberta", "RobertaForQuestionAnswering")]
+    [InlineData("distilbert", "DistilBertForQuestionAnswering")]
+    public void A_fully_fine_tuned_tiny_fixture_qa_model_loads_in_transformers_with_the_same_logits(string family, string modelClass)
     {
         ReferencePython.Require();
         _pairs = Pairs[..2];
-        var folder = Train(new PeftOptions(), 5e-3, roberta: true);
+        var folder = Train(new PeftOptions(), 5e-3, family: family);
         var reference = RunScript(["--model", folder]);
-        Assert.Equal("RobertaForQuestionAnswering", reference.GetProperty("model_class").GetString());
+        Assert.Equal(modelClass, reference.GetProperty("model_class").GetString());
         var loading = reference.GetProperty("loading");
         foreach (var key in new[] { "missing_keys", "unexpected_keys", "mismatched_keys" }) Assert.Equal(0, loading.GetProperty(key).GetArrayLength());
         AssertSameLogits(reference, PeftClassifierLoader.LoadTaskModel(folder, ModelTask.QuestionAnswering), folder);
@@ -83,7 +85,7 @@ public sealed class QuestionAnsweringInteropTests(ITestOutputHelper output) : ID
     {
         ReferencePython.Require();
         _pairs = Pairs[..2];
-        var folder = Train(new PeftOptions { Method = PeftMethod.Lora, Lora = new LoraOptions { R = 4 } }, 2e-2, roberta: true);
+        var folder = Train(new PeftOptions { Method = PeftMethod.Lora, Lora = new LoraOptions { R = 4 } }, 2e-2, family: "roberta");
         var reference = RunScript(["--base", _tmp.File("base"), "--adapter", folder]);
         var loading = reference.GetProperty("loading");
         Assert.Equal("QUESTION_ANS", loading.GetProperty("task_type").GetString());
@@ -98,9 +100,9 @@ public sealed class QuestionAnsweringInteropTests(ITestOutputHelper output) : ID
         AssertSameLogits(reference, model, folder, rowsKey: "unmerged_rows", zeroSegments: true);
     }
 
-    private string Train(PeftOptions method, double learningRate, bool roberta = false)
+    private string Train(PeftOptions method, double learningRate, string? family = null)
     {
-        var baseModel = roberta ? InteropTraining.TinyRobertaBase(_tmp.File("base")) : TinyTextClassification.BaseModelFolder(_tmp.File("base"), initSeed: 3);
+        var baseModel = family is not null ? InteropTraining.FixtureBase(_tmp.File("base"), family!) : TinyTextClassification.BaseModelFolder(_tmp.File("base"), initSeed: 3);
         var train = TinyQa.WriteJsonLines(_tmp.File("train.jsonl"), TinyQa.Examples(96, seed: 5));
         var result = QuestionAnsweringFineTuning.Run(new QuestionAnsweringRunOptions
         {

@@ -66,7 +66,7 @@ public class SequenceClassificationInteropTests(ITestOutputHelper output) : IDis
     public void FullyFineTunedTinyRobertaLoadsInTransformersWithTheSameLogits()
     {
         ReferencePython.Require();
-        var model = InteropTraining.TinyRoberta(_tmp, new PeftOptions(), learningRate: 3e-3);
+        var model = InteropTraining.TinyFixture(_tmp, "roberta", new PeftOptions(), learningRate: 3e-3);
         AssertFullModelMatches(model, ByteLevelTexts, "RobertaForSequenceClassification");
     }
 
@@ -74,7 +74,26 @@ public class SequenceClassificationInteropTests(ITestOutputHelper output) : IDis
     public void TinyRobertaLoraAdapterWithPeftDefaultsLoadsInPeftWithTheSameLogits()
     {
         ReferencePython.Require();
-        var adapter = InteropTraining.TinyRoberta(_tmp, Lora(null), learningRate: 1e-2);
+        var adapter = InteropTraining.TinyFixture(_tmp, "roberta", Lora(null), learningRate: 1e-2);
+        AssertAdapterMatches(adapter, ByteLevelTexts, "LORA");
+    }
+
+    [SkippableFact]
+    public void FullyFineTunedTinyDistilBertLoadsInTransformersWithTheSameLogits()
+    {
+        ReferencePython.Require();
+        var model = InteropTraining.TinyFixture(_tmp, "distilbert", new PeftOptions(), learningRate: 3e-3);
+        AssertFullModelMatches(model, ByteLevelTexts, "DistilBertForSequenceClassification");
+    }
+
+    /// <summary>PEFT's defaults (q_lin, v_lin) and both head layers saved: PEFT loads pre_classifier from the file, not at random.</summary>
+    [SkippableFact]
+    public void TinyDistilBertLoraAdapterSavesBothHeadLayersAndLoadsInPeftWithTheSameLogits()
+    {
+        ReferencePython.Require();
+        var adapter = InteropTraining.TinyFixture(_tmp, "distilbert", Lora(null), learningRate: 1e-2);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(adapter, AdapterFiles.ConfigFileName)))!;
+        Assert.Equal(["classifier", "pre_classifier"], config["modules_to_save"]!.AsArray().Select(n => n!.GetValue<string>()).Order());
         AssertAdapterMatches(adapter, ByteLevelTexts, "LORA");
     }
 

@@ -57,21 +57,23 @@ public sealed class TokenClassificationInteropTests(ITestOutputHelper output) : 
         AssertSameLogits(reference, PeftClassifierLoader.LoadTaskModel(folder, ModelTask.TokenClassification), folder);
     }
 
-    [SkippableFact]
-    public void A_fully_fine_tuned_tiny_roberta_token_classifier_loads_in_transformers_with_the_same_logits()
+    [SkippableTheory]
+    [InlineData("roberta", "RobertaForTokenClassification")]
+    [InlineData("distilbert", "DistilBertForTokenClassification")]
+    public void A_fully_fine_tuned_tiny_fixture_token_classifier_loads_in_transformers_with_the_same_logits(string family, string modelClass)
     {
         ReferencePython.Require();
-        var folder = Train(new PeftOptions(), 5e-3, roberta: true);
+        var folder = Train(new PeftOptions(), 5e-3, family: family);
         var reference = RunScript(["--model", folder]);
-        Assert.Equal("RobertaForTokenClassification", reference.GetProperty("model_class").GetString());
+        Assert.Equal(modelClass, reference.GetProperty("model_class").GetString());
         var loading = reference.GetProperty("loading");
         foreach (var key in new[] { "missing_keys", "unexpected_keys", "mismatched_keys" }) Assert.Equal(0, loading.GetProperty(key).GetArrayLength());
         AssertSameLogits(reference, PeftClassifierLoader.LoadTaskModel(folder, ModelTask.TokenClassification), folder);
     }
 
-    private string Train(PeftOptions method, double learningRate, bool roberta = false)
+    private string Train(PeftOptions method, double learningRate, string? family = null)
     {
-        var baseModel = roberta ? InteropTraining.TinyRobertaBase(_tmp.File("base")) : TinyTextClassification.BaseModelFolder(_tmp.File("base"), initSeed: 3);
+        var baseModel = family is not null ? InteropTraining.FixtureBase(_tmp.File("base"), family!) : TinyTextClassification.BaseModelFolder(_tmp.File("base"), initSeed: 3);
         var train = TinyNer.WriteJsonLines(_tmp.File("train.jsonl"), TinyNer.Sentences(96, seed: 5));
         var result = TokenClassificationFineTuning.Run(new TokenClassificationRunOptions
         {

@@ -1,4 +1,5 @@
 using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.DistilBert;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Architectures.Roberta;
 using TuneSharp.Models;
@@ -19,6 +20,13 @@ internal static class TinyModels
     {
         VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 32,
         MaxPositionEmbeddings = 34, TypeVocabSize = 1, LayerNormEps = 1e-5, HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout,
+    };
+
+    /// <summary>A DistilBERT config of <see cref="Bert"/>'s sizes.</summary>
+    public static DistilBertConfig DistilBert(double dropout = 0.1) => new()
+    {
+        VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, HiddenDim = 32, MaxPositionEmbeddings = 32,
+        Dropout = dropout, AttentionDropout = dropout, SeqClassifDropout = dropout, QaDropout = dropout,
     };
 
     public static LlamaConfig Llama(bool tied = true, double attentionDropout = 0.0) => new()

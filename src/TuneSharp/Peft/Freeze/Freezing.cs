@@ -6,9 +6,6 @@ namespace TuneSharp.Peft.Freeze;
 /// <summary>Freezes parts of a model by Hugging Face parameter names (requires_grad = false); the trainer then leaves them out of the optimizer.</summary>
 public static partial class Freezing
 {
-    [GeneratedRegex(@"(^|\.)(encoder\.layer|layers)\.(?<index>\d+)\.")]
-    private static partial Regex LayerIndexPattern();
-
     [GeneratedRegex(@"(^|\.)(embeddings|embed_tokens)\.")]
     private static partial Regex EmbeddingPattern();
 
@@ -23,7 +20,7 @@ public static partial class Freezing
         var parameters = model.named_parameters().ToList();
         var layerCount = parameters.Select(p => LayerIndex(p.name)).Where(i => i >= 0).DefaultIfEmpty(-1).Max() + 1;
         if (options.FreezeLayers > layerCount)
-            throw new PeftException($"freeze_layers {options.FreezeLayers}: cannot freeze the first {options.FreezeLayers} layers, the model has {layerCount} numbered layers (encoder.layer.N / layers.N).") { Setting = "freeze_layers" };
+            throw new PeftException($"freeze_layers {options.FreezeLayers}: cannot freeze the first {options.FreezeLayers} layers, the model has {layerCount} numbered layers (as its architecture's registration finds them: encoder.layer.N, transformer.layer.N, layers.N).") { Setting = "freeze_layers" };
         var heads = PeftLayout.HeadsOf(model);
         if (options.TrainOnlyHead && heads.Count == 0)
             throw new PeftException($"TrainOnlyHead needs a classification head ({string.Join(" or ", PeftLayout.ClassificationHeadNames)}), which this model does not have.");
@@ -38,12 +35,11 @@ public static partial class Freezing
         return frozen;
     }
 
-    /// <summary>The layer number of a parameter inside <c>encoder.layer.N.</c> / <c>layers.N.</c>, or -1.</summary>
-    public static int LayerIndex(string name)
-    {
-        var match = LayerIndexPattern().Match(name);
-        return match.Success ? int.Parse(match.Groups["index"].Value) : -1;
-    }
+    /// <summary>
+    /// The layer number of a parameter inside a numbered transformer layer, by the registered architectures' layer
+    /// patterns (BERT <c>encoder.layer.N.</c>, DistilBERT <c>transformer.layer.N.</c>, Llama <c>layers.N.</c>), or -1.
+    /// </summary>
+    public static int LayerIndex(string name) => TuneSharp.Architectures.ModelArchitectures.LayerIndex(name);
 
     private static bool ShouldFreeze(string name, FreezeOptions options, IReadOnlyList<string> heads)
     {

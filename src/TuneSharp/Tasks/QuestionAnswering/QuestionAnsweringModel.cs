@@ -15,6 +15,7 @@ namespace TuneSharp.Tasks.QuestionAnswering;
 public sealed class QuestionAnsweringModel : nn.Module, IQuestionAnsweringModel
 {
     private readonly IBackbone _backbone;
+    private readonly ParallelDropout _dropout;
     private readonly Linear _head;
 
     /// <summary>
@@ -28,9 +29,12 @@ public sealed class QuestionAnsweringModel : nn.Module, IQuestionAnsweringModel
         Architecture = ModelArchitectures.For(config);
         Head = Architecture.Head(ModelTask.QuestionAnswering);
         _backbone = Architecture.CreateBackbone(config, false);
+        // BERT's and RoBERTa's QA models have no dropout before qa_outputs (the registration's 0); DistilBERT's has qa_dropout.
+        _dropout = new ParallelDropout(Head.Dropout(config));
         _head = nn.Linear(config.HiddenSize, QuestionAnsweringConfig.NumLabels, hasBias: Head.Bias);
         HeadInitialization.InitLinear(_head, config.InitializerRange);
         register_module(Architecture.BaseModelPrefix, _backbone.Module);
+        register_module("dropout", _dropout);
         register_module(Head.Module, _head);
     }
 
@@ -71,7 +75,7 @@ public sealed class QuestionAnsweringModel : nn.Module, IQuestionAnsweringModel
     {
         using var scope = NewDisposeScope();
         using var output = _backbone.Forward(inputIds, inputsEmbeds, attentionMask, tokenTypeIds);
-        var logits = _head.call(output.LastHiddenState).to_type(ScalarType.Float32);
+        var logits = _head.call(_dropout.call(output.LastHiddenState)).to_type(ScalarType.Float32);
         var start = logits.select(-1, 0).contiguous();
         var end = logits.select(-1, 1).contiguous();
         return (start.MoveToOuterDisposeScope(), end.MoveToOuterDisposeScope());

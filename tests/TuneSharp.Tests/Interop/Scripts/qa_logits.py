@@ -15,6 +15,7 @@ forward: PEFT 0.10's PeftModelForQuestionAnswering.forward takes token_type_ids 
 it on to the base model, so its unmerged logits are those of all-zero segment ids.
 """
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -56,13 +57,17 @@ def main():
     model.eval()
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, use_fast=False)
 
+    base_forward = (model.get_base_model() if hasattr(model, "get_base_model") else model).forward
+    takes_segments = "token_type_ids" in inspect.signature(base_forward).parameters
+
     def run(m):
         rows = []
         with torch.no_grad():
             for question, context in pairs:
                 # RoBERTa's tokenizer leaves segment ids out unless asked; it gives zeros, as TuneSharp's does.
                 encoded = tokenizer(question, context, return_tensors="pt", return_token_type_ids=True)
-                out = m(**encoded)
+                # DistilBERT's forward takes no segment ids (its tokenizer still makes them; they are compared all the same).
+                out = m(**{k: v for k, v in encoded.items() if k != "token_type_ids" or takes_segments})
                 rows.append({"input_ids": encoded["input_ids"][0].tolist(), "token_type_ids": encoded["token_type_ids"][0].tolist(),
                              "start_logits": [float(x) for x in out.start_logits[0]], "end_logits": [float(x) for x in out.end_logits[0]]})
         return rows

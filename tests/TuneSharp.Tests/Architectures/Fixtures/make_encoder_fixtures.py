@@ -1,18 +1,21 @@
-"""Writes the RoBERTa-family golden fixtures beside this script (roberta/), for RobertaGoldenTests.cs.
+"""Writes the encoder golden fixtures beside this script, for RobertaGoldenTests.cs and DistilBertGoldenTests.cs:
+roberta/ (model_type roberta, xlm-roberta, camembert) and distilbert/.
 
 Run in the reference environment (transformers 4.40, PyTorch 1.13), from anywhere:
-    ../shared/reference/py tests/TuneSharp.Tests/Architectures/Fixtures/make_roberta_fixtures.py
+    ../shared/reference/py tests/TuneSharp.Tests/Architectures/Fixtures/make_encoder_fixtures.py
 
-No pretrained RoBERTa can be brought onto these machines, so everything here is made by transformers itself:
-- roberta/tokenizer: a small byte-level BPE (vocab.json + merges.txt) learned by this script from made-up sentences
+No pretrained checkpoint of these families can be brought onto these machines, so everything here is made by
+transformers itself, per family folder:
+- tokenizer/: RoBERTa a small byte-level BPE (vocab.json + merges.txt) learned by this script from made-up sentences
   (GPT-2's pre-tokenizer regex and byte alphabet, merges by pair frequency), saved by RobertaTokenizer.save_pretrained;
-- for each of three tiny configs (model_type roberta, xlm-roberta and camembert, with different shapes: odd head count,
-  gelu_new, two token types, a pad id other than 1), random weights from from_config saved by save_pretrained as base/,
-  and the sequence-classification, token-classification and question-answering models loaded from base/ with new
-  seeded heads, saved as seq/, tok/ and qa/;
-- roberta/outputs.json: for fixed right-padded batches, the base model's last_hidden_state and pooler_output and
-  every head's logits (eval mode), and the slow tokenizer's input_ids for a set of tricky strings, alone and in pairs.
-Slow tokenizers give no offsets, so none are recorded.
+  DistilBERT a small uncased WordPiece vocab.txt written here, saved by DistilBertTokenizer.save_pretrained;
+- for each tiny config (several shapes per family: odd head counts, gelu_new or relu, two token types, a pad id other
+  than 1), random weights from from_config saved by save_pretrained as base/, and the sequence-classification,
+  token-classification and question-answering models loaded from base/ with new seeded heads, saved as seq/, tok/, qa/;
+- outputs.json: for fixed right-padded batches, the base model's last_hidden_state (and pooler_output where it has
+  one) and every head's logits (eval mode), and the slow tokenizer's input_ids for a set of tricky strings, alone and
+  in pairs. Slow tokenizers give no offsets, so none are recorded.
+Running it again rewrites the same files (every random draw is seeded).
 """
 import collections
 import json
@@ -21,11 +24,11 @@ import os
 import regex
 import torch
 from transformers import (AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification,
-                          AutoModel, CamembertConfig, RobertaConfig, RobertaTokenizer, XLMRobertaConfig)
+                          AutoModel, CamembertConfig, DistilBertConfig, DistilBertTokenizer, RobertaConfig, RobertaTokenizer,
+                          XLMRobertaConfig)
 from transformers.models.gpt2.tokenization_gpt2 import bytes_to_unicode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "roberta")
 GPT2_SPLIT = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 
 CORPUS = [
@@ -83,7 +86,7 @@ def learn_bpe(corpus, merges_wanted):
     return sorted(set(byte_chars.values())), merges
 
 
-def write_tokenizer(folder):
+def write_byte_level_tokenizer(folder):
     alphabet, merges = learn_bpe(CORPUS, 120)
     vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
     for token in alphabet + [a + b for a, b in merges]:
@@ -100,8 +103,23 @@ def write_tokenizer(folder):
     return RobertaTokenizer.from_pretrained(folder)
 
 
-def tensors(rows):
-    return [[float(x) for x in row] for row in rows]
+def write_wordpiece_tokenizer(folder):
+    """An uncased WordPiece vocabulary: BERT's special tokens, the corpus' lower-cased words whole, and every character
+    alone and as a ##continuation, so any text of the corpus' alphabet tokenizes and unknown characters give [UNK]."""
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    words, chars = set(), set()
+    for line in CORPUS:
+        for word in regex.findall(r"\p{L}+|\p{N}+|[^\s\p{L}\p{N}]", line.lower()):
+            words.add(word)
+            chars.update(word)
+    pieces = sorted(chars) + ["##" + c for c in sorted(chars)] + sorted(w for w in words if len(w) > 1)
+    pieces += ["##ing", "##ed", "##s", "##ness", "cafe", "naive", "resume"]
+    os.makedirs(folder, exist_ok=True)
+    vocab_path = os.path.join(folder, "vocab.txt")
+    with open(vocab_path, "w", encoding="utf-8") as f:
+        f.write("".join(t + "\n" for t in specials + [p for p in dict.fromkeys(pieces) if p not in specials]))
+    DistilBertTokenizer(vocab_path).save_pretrained(folder)
+    return DistilBertTokenizer.from_pretrained(folder)
 
 
 def nested(t):
@@ -109,6 +127,7 @@ def nested(t):
 
 
 def batch(tokenizer, pad_id, type_ids):
+    """Three rows, right-padded with pad_id: a sentence, a pair, a single word."""
     encoded = [tokenizer("Hello world! The cat sat.")["input_ids"], tokenizer("Où est le café ?", "😀 ok")["input_ids"],
                tokenizer("the")["input_ids"]]
     length = max(len(e) for e in encoded)
@@ -119,19 +138,22 @@ def batch(tokenizer, pad_id, type_ids):
     return ids, mask, types
 
 
-def make_shape(name, config, tokenizer):
-    folder = os.path.join(OUT, name)
+def make_shape(out, name, config, tokenizer, token_types=True):
+    folder = os.path.join(out, name)
     torch.manual_seed(0)
     base = AutoModel.from_config(config)
     base.save_pretrained(os.path.join(folder, "base"))
-    ids, mask, types = batch(tokenizer, config.pad_token_id, config.type_vocab_size)
-    inputs = {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask), "token_type_ids": torch.tensor(types)}
+    ids, mask, types = batch(tokenizer, config.pad_token_id, config.type_vocab_size if token_types else 1)
+    inputs = {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask)}
+    if token_types:  # DistilBERT's forward takes no token_type_ids
+        inputs["token_type_ids"] = torch.tensor(types)
     record = {"model_type": config.model_type, "input_ids": ids, "attention_mask": mask, "token_type_ids": types}
     with torch.no_grad():
         base.eval()
         out = base(**inputs)
         record["last_hidden_state"] = nested(out.last_hidden_state)
-        record["pooler_output"] = nested(out.pooler_output)
+        if getattr(out, "pooler_output", None) is not None:
+            record["pooler_output"] = nested(out.pooler_output)
         heads = [("seq", AutoModelForSequenceClassification, 3), ("tok", AutoModelForTokenClassification, 5),
                  ("qa", AutoModelForQuestionAnswering, None)]
         for seed, (folder_name, auto, labels) in enumerate(heads, start=1):
@@ -150,11 +172,25 @@ def make_shape(name, config, tokenizer):
     return record
 
 
-def main():
-    torch.set_num_threads(1)
-    tokenizer = write_tokenizer(os.path.join(OUT, "tokenizer"))
+def tokenizer_cases(tokenizer):
+    return {"single": [{"text": t, "input_ids": tokenizer(t)["input_ids"]} for t in TRICKY],
+            "pairs": [{"a": a, "b": b, "input_ids": tokenizer(a, b)["input_ids"]} for a, b in PAIRS]}
+
+
+def write_family(out, tokenizer, shapes, token_types=True):
+    record = {"transformers": __import__("transformers").__version__, "torch": torch.__version__,
+              "models": {name: make_shape(out, name, config, tokenizer, token_types) for name, config in shapes.items()},
+              "tokenizer": tokenizer_cases(tokenizer)}
+    with open(os.path.join(out, "outputs.json"), "w", encoding="utf-8") as f:
+        json.dump(record, f, ensure_ascii=False)
+    print(f"wrote {out}: vocabulary {len(tokenizer)}, models {', '.join(shapes)}")
+
+
+def roberta_family():
+    out = os.path.join(HERE, "roberta")
+    tokenizer = write_byte_level_tokenizer(os.path.join(out, "tokenizer"))
     vocab = len(tokenizer)
-    shapes = {
+    write_family(out, tokenizer, {
         "roberta": RobertaConfig(vocab_size=vocab, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=48,
                                  max_position_embeddings=40, type_vocab_size=1, layer_norm_eps=1e-5),
         "xlm-roberta": XLMRobertaConfig(vocab_size=vocab, hidden_size=24, num_hidden_layers=3, num_attention_heads=3,
@@ -163,16 +199,24 @@ def main():
         "camembert": CamembertConfig(vocab_size=vocab, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=20,
                                      max_position_embeddings=30, type_vocab_size=2, layer_norm_eps=1e-5, pad_token_id=3,
                                      bos_token_id=0, eos_token_id=2),
-    }
-    record = {"transformers": __import__("transformers").__version__, "torch": torch.__version__,
-              "models": {name: make_shape(name, config, tokenizer) for name, config in shapes.items()},
-              "tokenizer": {
-                  "single": [{"text": t, "input_ids": tokenizer(t)["input_ids"]} for t in TRICKY],
-                  "pairs": [{"a": a, "b": b, "input_ids": tokenizer(a, b)["input_ids"]} for a, b in PAIRS],
-              }}
-    with open(os.path.join(OUT, "outputs.json"), "w", encoding="utf-8") as f:
-        json.dump(record, f, ensure_ascii=False)
-    print(f"wrote {OUT}: vocabulary {vocab}, models {', '.join(shapes)}")
+    })
+
+
+def distilbert_family():
+    out = os.path.join(HERE, "distilbert")
+    tokenizer = write_wordpiece_tokenizer(os.path.join(out, "tokenizer"))
+    vocab = len(tokenizer)
+    write_family(out, tokenizer, {
+        "gelu": DistilBertConfig(vocab_size=vocab, dim=32, n_layers=2, n_heads=4, hidden_dim=48, max_position_embeddings=40),
+        "relu-odd-heads": DistilBertConfig(vocab_size=vocab, dim=24, n_layers=3, n_heads=3, hidden_dim=40, max_position_embeddings=36,
+                                           activation="relu", seq_classif_dropout=0.3, qa_dropout=0.2),
+    }, token_types=False)
+
+
+def main():
+    torch.set_num_threads(1)
+    roberta_family()
+    distilbert_family()
 
 
 if __name__ == "__main__":
