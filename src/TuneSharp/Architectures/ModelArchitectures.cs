@@ -1,5 +1,6 @@
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.DistilBert;
+using TuneSharp.Architectures.Electra;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Architectures.Roberta;
 using TuneSharp.Models;
@@ -15,7 +16,7 @@ public static class ModelArchitectures
     private static readonly List<ModelArchitecture> Registered =
     [
         BertArchitecture.Registration, RobertaArchitecture.Registration, RobertaArchitecture.XlmRoberta, RobertaArchitecture.Camembert,
-        DistilBertArchitecture.Registration,
+        DistilBertArchitecture.Registration, ElectraArchitecture.Registration,
         LlamaArchitecture.Registration,
     ];
 

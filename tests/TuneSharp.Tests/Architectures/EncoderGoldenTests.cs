@@ -13,9 +13,10 @@ using static TorchSharp.torch;
 namespace TuneSharp.Tests.Architectures;
 
 /// <summary>
-/// The encoders added beside BERT against transformers 4.40: RoBERTa, XLM-RoBERTa, CamemBERT and DistilBERT. Tiny
+/// The encoders added beside BERT against transformers 4.40: RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT and ELECTRA. Tiny
 /// checkpoints that transformers made and saved (<c>Fixtures/make_encoder_fixtures.py</c>: several shapes per family,
-/// among them odd head counts, gelu_new and relu, two token types and a RoBERTa pad id of 3, so positions start at 4),
+/// among them odd head counts, gelu_new and relu, two token types, a RoBERTa pad id of 3, so positions start at 4, and
+/// ELECTRA's embedding_size below hidden_size),
 /// loaded from their folders as a user would, must give transformers' hidden states, pooler output and every head's
 /// logits on the same padded batch within 1e-4, and each family's tokenizer (byte-level BPE, WordPiece) must give the
 /// slow transformers tokenizer's ids exactly on tricky text.
@@ -24,16 +25,17 @@ public sealed class EncoderGoldenTests
 {
     private const double Tolerance = 1e-4;
     private static readonly string FixturesRoot = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures");
-    private static readonly Dictionary<string, JsonObject> Outputs = new[] { "roberta", "distilbert" }.ToDictionary(
+    private static readonly Dictionary<string, JsonObject> Outputs = new[] { "roberta", "distilbert", "electra" }.ToDictionary(
         family => family, family => JsonNode.Parse(File.ReadAllText(Path.Combine(FixturesRoot, family, "outputs.json")))!.AsObject());
 
     /// <summary>(fixture family, shape folder) pairs.</summary>
     public static TheoryData<string, string> Shapes() => new()
     {
         { "roberta", "roberta" }, { "roberta", "xlm-roberta" }, { "roberta", "camembert" }, { "distilbert", "gelu" }, { "distilbert", "relu-odd-heads" },
+        { "electra", "projected" }, { "electra", "same-width" },
     };
 
-    public static TheoryData<string> Families() => ["roberta", "distilbert"];
+    public static TheoryData<string> Families() => ["roberta", "distilbert", "electra"];
 
     private static JsonObject Record(string family, string shape) => Outputs[family]["models"]![shape]!.AsObject();
 

@@ -86,6 +86,22 @@ public class SequenceClassificationInteropTests(ITestOutputHelper output) : IDis
         AssertFullModelMatches(model, ByteLevelTexts, "DistilBertForSequenceClassification");
     }
 
+    [SkippableFact]
+    public void FullyFineTunedTinyElectraLoadsInTransformersWithTheSameLogits()
+    {
+        ReferencePython.Require();
+        var model = InteropTraining.TinyFixture(_tmp, "electra", new PeftOptions(), learningRate: 3e-3);
+        AssertFullModelMatches(model, ByteLevelTexts, "ElectraForSequenceClassification");
+    }
+
+    [SkippableFact]
+    public void TinyElectraLoraAdapterWithPeftDefaultsLoadsInPeftWithTheSameLogits()
+    {
+        ReferencePython.Require();
+        var adapter = InteropTraining.TinyFixture(_tmp, "electra", Lora(null), learningRate: 1e-2);
+        AssertAdapterMatches(adapter, ByteLevelTexts, "LORA");
+    }
+
     /// <summary>PEFT's defaults (q_lin, v_lin) and both head layers saved: PEFT loads pre_classifier from the file, not at random.</summary>
     [SkippableFact]
     public void TinyDistilBertLoraAdapterSavesBothHeadLayersAndLoadsInPeftWithTheSameLogits()

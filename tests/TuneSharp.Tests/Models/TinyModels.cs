@@ -1,5 +1,6 @@
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.DistilBert;
+using TuneSharp.Architectures.Electra;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Architectures.Roberta;
 using TuneSharp.Models;
@@ -27,6 +28,13 @@ internal static class TinyModels
     {
         VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, HiddenDim = 32, MaxPositionEmbeddings = 32,
         Dropout = dropout, AttentionDropout = dropout, SeqClassifDropout = dropout, QaDropout = dropout,
+    };
+
+    /// <summary>An ELECTRA config of <see cref="Bert"/>'s sizes with narrower embeddings (8), so the embedding projection is there.</summary>
+    public static ElectraConfig Electra(double dropout = 0.1) => new()
+    {
+        VocabSize = 50, EmbeddingSize = 8, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 32,
+        MaxPositionEmbeddings = 32, HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout,
     };
 
     public static LlamaConfig Llama(bool tied = true, double attentionDropout = 0.0) => new()

@@ -141,14 +141,16 @@ internal sealed class BertEmbeddings : nn.Module
 
     /// <param name="config">Sizes, padding id, LayerNorm eps and dropout.</param>
     /// <param name="positionPaddingIdx">The position row that gets no gradient (RoBERTa gives padding this position); null for BERT.</param>
-    public BertEmbeddings(BertConfig config, long? positionPaddingIdx = null) : base(nameof(BertEmbeddings))
+    /// <param name="width">Embedding width when it is not hidden_size (ELECTRA's embedding_size); null for hidden_size.</param>
+    public BertEmbeddings(BertConfig config, long? positionPaddingIdx = null, int? width = null) : base(nameof(BertEmbeddings))
     {
-        word_embeddings = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
+        var size = width ?? config.HiddenSize;
+        word_embeddings = nn.Embedding(config.VocabSize, size, padding_idx: config.PadTokenId);
         position_embeddings = positionPaddingIdx is { } p
-            ? nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize, padding_idx: p)
-            : nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
-        token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
-        LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
+            ? nn.Embedding(config.MaxPositionEmbeddings, size, padding_idx: p)
+            : nn.Embedding(config.MaxPositionEmbeddings, size);
+        token_type_embeddings = nn.Embedding(config.TypeVocabSize, size);
+        LayerNorm = nn.LayerNorm(size, eps: config.LayerNormEps);
         dropout = new ParallelDropout(config.HiddenDropoutProb);
         RegisterComponents();
     }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Models;
+using TuneSharp.Tasks.SequenceClassification;
 
 namespace TuneSharp.Architectures.Roberta;
 
@@ -50,7 +51,8 @@ public static class RobertaArchitecture
             [ModelTask.SequenceClassification] = new()
             {
                 Module = "classifier", WeightKey = "classifier.out_proj.weight", Dropout = BertArchitecture.HeadDropout, IgnoreOnLoad = Pooler,
-                Create = config => new RobertaForSequenceClassification((RobertaConfig)config),
+                // RobertaClassificationHead: dense → tanh → out_proj on <s>.
+                Create = config => new FirstTokenClassifier(config, "tanh"),
             },
             [ModelTask.TokenClassification] = new() { Module = "classifier", Dropout = BertArchitecture.HeadDropout, IgnoreOnLoad = Pooler },
             // RobertaForQuestionAnswering: no dropout before qa_outputs.

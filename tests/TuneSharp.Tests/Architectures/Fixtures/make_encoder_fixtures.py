@@ -1,5 +1,5 @@
 """Writes the encoder golden fixtures beside this script, for RobertaGoldenTests.cs and DistilBertGoldenTests.cs:
-roberta/ (model_type roberta, xlm-roberta, camembert) and distilbert/.
+roberta/ (model_type roberta, xlm-roberta, camembert), distilbert/ and electra/.
 
 Run in the reference environment (transformers 4.40, PyTorch 1.13), from anywhere:
     ../shared/reference/py tests/TuneSharp.Tests/Architectures/Fixtures/make_encoder_fixtures.py
@@ -8,7 +8,7 @@ No pretrained checkpoint of these families can be brought onto these machines, s
 transformers itself, per family folder:
 - tokenizer/: RoBERTa a small byte-level BPE (vocab.json + merges.txt) learned by this script from made-up sentences
   (GPT-2's pre-tokenizer regex and byte alphabet, merges by pair frequency), saved by RobertaTokenizer.save_pretrained;
-  DistilBERT a small uncased WordPiece vocab.txt written here, saved by DistilBertTokenizer.save_pretrained;
+  DistilBERT and ELECTRA a small uncased WordPiece vocab.txt written here, saved by their tokenizer's save_pretrained;
 - for each tiny config (several shapes per family: odd head counts, gelu_new or relu, two token types, a pad id other
   than 1), random weights from from_config saved by save_pretrained as base/, and the sequence-classification,
   token-classification and question-answering models loaded from base/ with new seeded heads, saved as seq/, tok/, qa/;
@@ -24,8 +24,8 @@ import os
 import regex
 import torch
 from transformers import (AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification,
-                          AutoModel, CamembertConfig, DistilBertConfig, DistilBertTokenizer, RobertaConfig, RobertaTokenizer,
-                          XLMRobertaConfig)
+                          AutoModel, CamembertConfig, DistilBertConfig, DistilBertTokenizer, ElectraConfig, ElectraTokenizer,
+                          RobertaConfig, RobertaTokenizer, XLMRobertaConfig)
 from transformers.models.gpt2.tokenization_gpt2 import bytes_to_unicode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -103,7 +103,7 @@ def write_byte_level_tokenizer(folder):
     return RobertaTokenizer.from_pretrained(folder)
 
 
-def write_wordpiece_tokenizer(folder):
+def write_wordpiece_tokenizer(folder, tokenizer_class):
     """An uncased WordPiece vocabulary: BERT's special tokens, the corpus' lower-cased words whole, and every character
     alone and as a ##continuation, so any text of the corpus' alphabet tokenizes and unknown characters give [UNK]."""
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -118,8 +118,8 @@ def write_wordpiece_tokenizer(folder):
     vocab_path = os.path.join(folder, "vocab.txt")
     with open(vocab_path, "w", encoding="utf-8") as f:
         f.write("".join(t + "\n" for t in specials + [p for p in dict.fromkeys(pieces) if p not in specials]))
-    DistilBertTokenizer(vocab_path).save_pretrained(folder)
-    return DistilBertTokenizer.from_pretrained(folder)
+    tokenizer_class(vocab_path).save_pretrained(folder)
+    return tokenizer_class.from_pretrained(folder)
 
 
 def nested(t):
@@ -204,7 +204,7 @@ def roberta_family():
 
 def distilbert_family():
     out = os.path.join(HERE, "distilbert")
-    tokenizer = write_wordpiece_tokenizer(os.path.join(out, "tokenizer"))
+    tokenizer = write_wordpiece_tokenizer(os.path.join(out, "tokenizer"), DistilBertTokenizer)
     vocab = len(tokenizer)
     write_family(out, tokenizer, {
         "gelu": DistilBertConfig(vocab_size=vocab, dim=32, n_layers=2, n_heads=4, hidden_dim=48, max_position_embeddings=40),
@@ -213,10 +213,24 @@ def distilbert_family():
     }, token_types=False)
 
 
+def electra_family():
+    out = os.path.join(HERE, "electra")
+    tokenizer = write_wordpiece_tokenizer(os.path.join(out, "tokenizer"), ElectraTokenizer)
+    vocab = len(tokenizer)
+    write_family(out, tokenizer, {
+        # embedding_size below hidden_size: the embeddings_project Linear.
+        "projected": ElectraConfig(vocab_size=vocab, embedding_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                   intermediate_size=48, max_position_embeddings=40),
+        "same-width": ElectraConfig(vocab_size=vocab, embedding_size=24, hidden_size=24, num_hidden_layers=3, num_attention_heads=3,
+                                    intermediate_size=40, max_position_embeddings=36, hidden_act="gelu_new"),
+    })
+
+
 def main():
     torch.set_num_threads(1)
     roberta_family()
     distilbert_family()
+    electra_family()
 
 
 if __name__ == "__main__":
