@@ -8,6 +8,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["sst2-finetune"] = Sst2FineTuneBenchmark.Run,
     ["ner-finetune"] = NerFineTuneBenchmark.Run,
     ["squad-finetune"] = SquadFineTuneBenchmark.Run,
+    ["architecture-speed"] = ArchitectureSpeedBenchmark.Run,
     ["long-text-classification"] = LongTextClassificationBenchmark.Run,
     ["training-throughput"] = TrainingThroughputBenchmark.Run,
     ["kill-resume-soak"] = KillResumeSoakBenchmark.Run,

@@ -156,6 +156,25 @@ public sealed class ArchitectureInvariantTests : IDisposable
         }
     }
 
+    /// <summary>freeze_layers finds every architecture's numbered layers by its registered pattern (encoder.layer.N, transformer.layer.N, layers.N).</summary>
+    [Theory]
+    [MemberData(nameof(Heads))]
+    public void Freeze_layers_freezes_exactly_the_first_layers_by_the_registered_pattern(string modelType, ModelTask task)
+    {
+        var (model, _) = Load(BaseFolder(modelType), task);
+        var architecture = ModelArchitectures.Find(modelType)!;
+        TuneSharp.Peft.PeftSetup.Apply(model, new TuneSharp.Peft.PeftOptions
+        {
+            Method = TuneSharp.Peft.PeftMethod.Freeze, Freeze = new TuneSharp.Peft.Freeze.FreezeOptions { FreezeLayers = 1 },
+        });
+        var parameters = model.Module.named_parameters().ToList();
+        var inLayers = parameters.Where(p => architecture.LayerPattern.IsMatch(p.name)).ToList();
+        Assert.NotEmpty(inLayers);
+        Assert.All(inLayers, p => Assert.Equal(ModelArchitectures.LayerIndex(p.name) >= 1, p.parameter.requires_grad));
+        Assert.Contains(inLayers, p => !p.parameter.requires_grad);
+        Assert.Contains(inLayers, p => p.parameter.requires_grad);
+    }
+
     private string BaseFolder(string modelType)
     {
         var dir = _tmp.File("base-" + modelType);
