@@ -92,7 +92,8 @@ public class ClassificationConfigTests
         File.WriteAllText(dir.File("config.json"), $$"""{"model_type": "{{NoClassifierConfig.Type}}"}""");
         var error = Assert.Throws<SequenceClassificationException>(() => SequenceClassifierFactory.FromPretrained(dir.Path, new() { NumLabels = 2 }));
         Assert.Contains(NoClassifierConfig.Type, error.Message);
-        Assert.Contains("supported: bert, llama", error.Message);
+        Assert.Contains("supported: " + string.Join(", ", SequenceClassifierFactory.SupportedModelTypes), error.Message);
+        Assert.Contains("roberta", error.Message);
     }
 
     private sealed class NoClassifierConfig : PretrainedConfig
