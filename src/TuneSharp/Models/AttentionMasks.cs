@@ -26,6 +26,21 @@ public static class AttentionMasks
     }
 
     /// <summary>
+    /// Absolute position ids [B, T] for encoders with a learned position table (BERT, DistilBERT, ELECTRA): 0..T-1 for
+    /// unpadded and right-padded rows, as transformers numbers them (padding included); real tokens of left-padded
+    /// rows count from 0 (<see cref="PositionIdsFromMask"/>) and their pads keep their plain index, so the padding side
+    /// does not change results.
+    /// </summary>
+    public static Tensor EncoderPositionIds(Tensor? attentionMask, long batch, long length, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var plain = arange(length, dtype: ScalarType.Int64, device: device).expand(batch, length);
+        if (attentionMask is null) return plain.MoveToOuterDisposeScope();
+        var mask = attentionMask.to(device);
+        return where(mask.ne(0), PositionIdsFromMask(mask), plain).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// Additive mask [B, 1, T, S] for queries at positions past..past+T-1 over keys 0..S-1 (S = past + T),
     /// combining causality (key j visible to query i when j &lt;= past + i) with the padding mask [B, S].
     /// </summary>

@@ -92,10 +92,7 @@ public sealed class BertModel : nn.Module, IBackbone
             throw new ArgumentException($"The input has {length} tokens but this BERT has only {Config.MaxPositionEmbeddings} position embeddings (max_position_embeddings); truncate the input.");
         var device = (inputIds ?? inputsEmbeds!).device;
         tokenTypeIds ??= zeros(batch, length, dtype: ScalarType.Int64, device: device);
-        var plainPositions = arange(length, dtype: ScalarType.Int64, device: device).expand(batch, length);
-        positionIds ??= attentionMask is null
-            ? plainPositions
-            : where(attentionMask.ne(0), AttentionMasks.PositionIdsFromMask(attentionMask), plainPositions);
+        positionIds ??= AttentionMasks.EncoderPositionIds(attentionMask, batch, length, device);
 
         var hidden = embeddings.forward(inputIds, inputsEmbeds, tokenTypeIds, positionIds);
         var additiveMask = attentionMask is null ? null : AttentionMasks.Padding(attentionMask.to(device), hidden.dtype);

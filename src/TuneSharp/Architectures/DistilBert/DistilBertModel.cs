@@ -69,10 +69,7 @@ public sealed class DistilBertModel : nn.Module, IBackbone
         if (length > Config.MaxPositionEmbeddings)
             throw new ArgumentException($"The input has {length} tokens but this DistilBERT has only {Config.MaxPositionEmbeddings} position embeddings (max_position_embeddings); truncate the input.");
         var device = (inputIds ?? inputsEmbeds!).device;
-        // As BERT: 0..T-1 for unpadded and right-padded rows (transformers' numbering); left-padded rows count their real
-        // tokens from 0, so the padding side does not change results.
-        var plain = arange(length, dtype: ScalarType.Int64, device: device).expand(batch, length);
-        var positions = attentionMask is null ? plain : where(attentionMask.to(device).ne(0), AttentionMasks.PositionIdsFromMask(attentionMask.to(device)), plain);
+        var positions = AttentionMasks.EncoderPositionIds(attentionMask, batch, length, device);
         var hidden = embeddings.forward(inputIds, inputsEmbeds, positions);
         var additiveMask = attentionMask is null ? null : AttentionMasks.Padding(attentionMask.to(device), hidden.dtype);
         return transformer.forward(hidden, additiveMask).MoveToOuterDisposeScope();

@@ -54,9 +54,7 @@ public sealed class ElectraModel : nn.Module, IBackbone
             throw new ArgumentException($"The input has {length} tokens but this ELECTRA has only {Config.MaxPositionEmbeddings} position embeddings (max_position_embeddings); truncate the input.");
         var device = (inputIds ?? inputsEmbeds!).device;
         tokenTypeIds ??= zeros(batch, length, dtype: ScalarType.Int64, device: device);
-        // BERT's rule: 0..T-1 for unpadded and right-padded rows; left-padded rows count their real tokens from 0.
-        var plain = arange(length, dtype: ScalarType.Int64, device: device).expand(batch, length);
-        var positions = attentionMask is null ? plain : where(attentionMask.to(device).ne(0), AttentionMasks.PositionIdsFromMask(attentionMask.to(device)), plain);
+        var positions = AttentionMasks.EncoderPositionIds(attentionMask, batch, length, device);
         var hidden = embeddings.forward(inputIds, inputsEmbeds, tokenTypeIds, positions);
         if (embeddings_project is not null) hidden = embeddings_project.call(hidden);
         var additiveMask = attentionMask is null ? null : AttentionMasks.Padding(attentionMask.to(device), hidden.dtype);
