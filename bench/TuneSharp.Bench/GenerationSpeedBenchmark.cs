@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using System.Diagnostics;
 using System.Globalization;
 using TuneSharp.Inference;

@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using System.Globalization;
 using System.Text;
 using TuneSharp.Architectures.Llama;
@@ -50,7 +51,7 @@ internal static class PlanAccuracyBenchmark
             VocabSize = 512, HiddenSize = 384, IntermediateSize = 1024, NumHiddenLayers = 6, NumAttentionHeads = 6, NumKeyValueHeads = 2,
             MaxPositionEmbeddings = 512, TieWordEmbeddings = true, BosTokenId = 1, EosTokenIds = [2],
         };
-        using (var model = new TuneSharp.Architectures.Llama.LlamaForCausalLM(config)) model.SavePretrained(dir);
+        using (var model = new CausalLanguageModel(config)) model.SavePretrained(dir);
         var stories = Path.Combine(BenchPaths.Shared, "models", "stories260K");
         foreach (var file in new[] { "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json" })
             File.Copy(Path.Combine(stories, file), Path.Combine(dir, file));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TuneSharp.Tasks.CausalLm;
 using TuneSharp.Inference;
 using TuneSharp.Models;
 using TuneSharp.Tokenization;

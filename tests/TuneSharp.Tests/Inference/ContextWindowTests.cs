@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Inference;
 using TuneSharp.Models;
@@ -31,7 +32,7 @@ public class ContextWindowTests
     [InlineData(false)]
     public void GenerationStopsExactlyAtTheWindow_WithAndWithoutTheCache(bool useCache)
     {
-        var generator = new TextGenerator(new LlamaForCausalLM(TinyModels.Llama()));
+        var generator = new TextGenerator(new CausalLanguageModel(TinyModels.Llama()));
         var options = new GenerationOptions { MaxNewTokens = 10, StopTokenIds = [], UseCache = useCache };
 
         var ids = generator.GenerateIds(Prompt(60), options).ToArray();
@@ -47,7 +48,7 @@ public class ContextWindowTests
     [Fact]
     public void CacheAndNoCacheAgreeUpToTheLastPositionOfTheWindow()
     {
-        var generator = new TextGenerator(new LlamaForCausalLM(TinyModels.Llama()));
+        var generator = new TextGenerator(new CausalLanguageModel(TinyModels.Llama()));
         var prompt = Prompt(1);
         int[] Run(bool cache) => generator.GenerateIds(prompt, new GenerationOptions { MaxNewTokens = Context - 1, StopTokenIds = [], UseCache = cache }).ToArray();
 
@@ -60,7 +61,7 @@ public class ContextWindowTests
     [Fact]
     public void AFittingRequestEndsWithMaxNewTokensAndAStopTokenWithStopToken()
     {
-        var generator = new TextGenerator(new LlamaForCausalLM(TinyModels.Llama()));
+        var generator = new TextGenerator(new CausalLanguageModel(TinyModels.Llama()));
         Assert.Equal(5, generator.GenerateIds(Prompt(10), new GenerationOptions { MaxNewTokens = 5, StopTokenIds = [] }).Count());
         Assert.Equal(GenerationStopReason.MaxNewTokens, generator.LastGeneration!.StopReason);
 
@@ -75,7 +76,7 @@ public class ContextWindowTests
     [InlineData(100)]
     public void APromptThatFillsTheWindowIsRefusedWithItsLengthAndTheContext(int promptLength)
     {
-        var generator = new TextGenerator(new LlamaForCausalLM(TinyModels.Llama()));
+        var generator = new TextGenerator(new CausalLanguageModel(TinyModels.Llama()));
 
         var e = Assert.Throws<TuneSharpException>(() => generator.GenerateIds(Prompt(promptLength), new GenerationOptions { MaxNewTokens = 8 }));
 
@@ -95,7 +96,7 @@ public class ContextWindowTests
         Assert.Contains($"at most {Context - 1} new tokens", e.Message);
         new GenerationOptions { MaxNewTokens = Context - 1 }.Validate(config);
 
-        var generator = new TextGenerator(new LlamaForCausalLM(config));
+        var generator = new TextGenerator(new CausalLanguageModel(config));
         Assert.Throws<TuneSharpException>(() => generator.GenerateIds([1], new GenerationOptions { MaxNewTokens = 100_000 }));
     }
 
@@ -104,7 +105,7 @@ public class ContextWindowTests
     [InlineData(false)]
     public void TruncatePromptKeepsExactlyTheLastTokens_AndALeadingBos(bool startsWithBos)
     {
-        var generator = new TextGenerator(new LlamaForCausalLM(TinyModels.Llama()));
+        var generator = new TextGenerator(new CausalLanguageModel(TinyModels.Llama()));
         var prompt = Prompt(100, startsWithBos);
         var options = new GenerationOptions { MaxNewTokens = 10, StopTokenIds = [], TruncatePrompt = true };
 
@@ -161,7 +162,7 @@ public class ContextWindowTests
 
         var pieces = generator.GenerateText(text, new GenerationOptions { MaxNewTokens = 200, StopTokenIds = [] }).ToList();
 
-        Assert.Equal(512, model.Config.MaxPositionEmbeddings);
+        Assert.Equal(512, model.Config.MaxPositions);
         Assert.Equal(512 - promptLength, generator.LastGeneration!.GeneratedTokens);
         Assert.Equal(GenerationStopReason.ContextWindow, generator.LastGeneration.StopReason);
         Assert.NotEmpty(string.Concat(pieces));

@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Inference;
 using TuneSharp.Models;
@@ -65,7 +66,7 @@ public class TextGeneratorTests
     [Fact]
     public void GenerationIsLazyAndRestoresTrainMode()
     {
-        var model = new LlamaForCausalLM(TinyModels.Llama());
+        var model = new CausalLanguageModel(TinyModels.Llama());
         model.train();
         var generator = new TextGenerator(model);
         var ids = generator.GenerateIds([1, 2, 3], new GenerationOptions { MaxNewTokens = 50, StopTokenIds = [] });
@@ -80,7 +81,7 @@ public class TextGeneratorTests
     [Fact]
     public void InvalidOptionsAreRejectedWithTheOptionName()
     {
-        var generator = new TextGenerator(new LlamaForCausalLM(TinyModels.Llama()));
+        var generator = new TextGenerator(new CausalLanguageModel(TinyModels.Llama()));
         var e = Assert.Throws<TuneSharpException>(() => generator.GenerateIds([1], new GenerationOptions { DoSample = true, Temperature = 0 }));
         Assert.Contains("temperature", e.Message);
         Assert.Contains("top_p", Assert.Throws<TuneSharpException>(() => generator.GenerateIds([1], new GenerationOptions { TopP = 0 })).Message);

@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using System.Text.Json;
 using TuneSharp.Checkpoints;
 using TuneSharp.Peft;

@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using System.Text.Json.Nodes;
 using TorchSharp;
 using TuneSharp.Architectures.Bert;
@@ -12,11 +13,11 @@ internal static class GoldenFiles
 {
     private static readonly Lazy<(BertModel Model, TuneSharp.Checkpoints.LoadReport Report)> MiniLm =
         new(() => BertModel.FromPretrained(SharedData.RequireModel("all-MiniLM-L6-v2")));
-    private static readonly Lazy<(LlamaForCausalLM Model, TuneSharp.Checkpoints.LoadReport Report)> Stories =
-        new(() => LlamaForCausalLM.FromPretrained(SharedData.RequireModel("stories260K")));
+    private static readonly Lazy<(CausalLanguageModel Model, TuneSharp.Checkpoints.LoadReport Report)> Stories =
+        new(() => AutoModelForCausalLM.FromPretrained(SharedData.RequireModel("stories260K")));
 
-    private static readonly Lazy<LlamaForCausalLM> Stories64 =
-        new(() => LlamaForCausalLM.FromPretrained(SharedData.RequireModel("stories260K"), ScalarType.Float64).Model);
+    private static readonly Lazy<CausalLanguageModel> Stories64 =
+        new(() => AutoModelForCausalLM.FromPretrained(SharedData.RequireModel("stories260K"), ScalarType.Float64).Model);
 
     /// <summary>
     /// stories260K in float64. Invariance tests (padding side, KV cache) use it at 1e-5: in float32, logits of
@@ -24,7 +25,7 @@ internal static class GoldenFiles
     /// in softmax/matmul kernels, which is noise, not a bug; in float64 any real masking/position bug still shows
     /// as a difference of order 0.1 while the noise drops to ~1e-13.
     /// </summary>
-    public static LlamaForCausalLM LoadStories64()
+    public static CausalLanguageModel LoadStories64()
     {
         SharedData.RequireModel("stories260K");
         return Stories64.Value;
@@ -34,7 +35,7 @@ internal static class GoldenFiles
     /// The model and tolerance for an invariance check: float64 with the required 1e-5, or float32 with 1e-4
     /// (the golden files' float32 tolerance; the measured float32 drift is printed by the tests).
     /// </summary>
-    public static (LlamaForCausalLM Model, double Tolerance) StoriesForInvariance(bool float64)
+    public static (CausalLanguageModel Model, double Tolerance) StoriesForInvariance(bool float64)
         => float64 ? (LoadStories64(), 1e-5) : (LoadStories().Model, 1e-4);
 
     /// <summary>all-MiniLM-L6-v2 in eval mode (shared: tests must not switch it to train mode).</summary>
@@ -45,7 +46,7 @@ internal static class GoldenFiles
     }
 
     /// <summary>stories260K in eval mode (shared: tests must not switch it to train mode).</summary>
-    public static (LlamaForCausalLM Model, TuneSharp.Checkpoints.LoadReport Report) LoadStories()
+    public static (CausalLanguageModel Model, TuneSharp.Checkpoints.LoadReport Report) LoadStories()
     {
         SharedData.RequireModel("stories260K");
         return Stories.Value;

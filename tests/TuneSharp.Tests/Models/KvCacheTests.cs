@@ -16,7 +16,7 @@ public class KvCacheTests(ITestOutputHelper output)
         var sequence = GoldenFiles.Ints(GoldenFiles.Read("stories260K", "golden_greedy.json")["full_sequence_token_ids"])[..40];
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var full = model.forward(GoldenFiles.LongTensor(sequence))[0];
+        var full = model.Forward(GoldenFiles.LongTensor(sequence))[0];
 
         using var cache = model.CreateCache();
         // A multi-token prefill, then one token at a time, then a 3-token chunk.
@@ -27,7 +27,7 @@ public class KvCacheTests(ITestOutputHelper output)
         foreach (var chunk in chunks)
         {
             Assert.Equal(position, cache.Length);
-            var logits = model.forward(GoldenFiles.LongTensor(chunk), cache: cache)[0];
+            var logits = model.Forward(GoldenFiles.LongTensor(chunk), cache: cache)[0];
             var diff = GoldenFiles.MaxAbsDiff(logits, full[TensorIndex.Slice(position, position + chunk.Length)]);
             output.WriteLine($"{(float64 ? "float64" : "float32")}: chunk at {position} max |diff| {diff:E2}");
             Assert.True(diff <= tolerance, $"chunk at position {position} differs by {diff}");
@@ -55,16 +55,16 @@ public class KvCacheTests(ITestOutputHelper output)
         var ids = new List<int[]> { paddedShort, longRow };
         var mask = new List<int[]> { shortMask, Enumerable.Repeat(1, 12).ToArray() };
         using var cache = model.CreateCache();
-        model.forward(GoldenFiles.LongTensor(ids), GoldenFiles.LongTensor(mask), cache: cache);
+        model.Forward(GoldenFiles.LongTensor(ids), GoldenFiles.LongTensor(mask), cache: cache);
         foreach (var token in continuation)
         {
             ids = ids.Select(r => (int[])[.. r, token]).ToList();
             mask = mask.Select(r => (int[])[.. r, 1]).ToList();
-            var step = model.forward(GoldenFiles.LongTensor(new[] { new[] { token }, new[] { token } }), GoldenFiles.LongTensor(mask), cache: cache);
-            var full = model.forward(GoldenFiles.LongTensor(ids), GoldenFiles.LongTensor(mask));
+            var step = model.Forward(GoldenFiles.LongTensor(new[] { new[] { token }, new[] { token } }), GoldenFiles.LongTensor(mask), cache: cache);
+            var full = model.Forward(GoldenFiles.LongTensor(ids), GoldenFiles.LongTensor(mask));
             Assert.True(GoldenFiles.MaxAbsDiff(step.select(1, 0), full.select(1, -1)) <= tolerance);
             // The short row behaves as if it had never been padded.
-            var alone = model.forward(GoldenFiles.LongTensor([.. shortRow, .. ids[0][12..]]))[0, -1];
+            var alone = model.Forward(GoldenFiles.LongTensor([.. shortRow, .. ids[0][12..]]))[0, -1];
             Assert.True(GoldenFiles.MaxAbsDiff(step[0, 0], alone) <= tolerance);
         }
     }

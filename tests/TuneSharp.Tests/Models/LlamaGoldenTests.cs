@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using Xunit.Abstractions;
 using TuneSharp.Inference;
 using TuneSharp.Models;
@@ -15,11 +16,11 @@ public class LlamaGoldenTests(ITestOutputHelper output)
     {
         var (model, report) = GoldenFiles.LoadStories();
         Assert.True(report.IsClean, report.ToString());
-        Assert.True(model.Config.TieWordEmbeddings);
+        Assert.True(model.TiedHead);
         // The checkpoint's explicit lm_head copy is not a second parameter: 260,032 distinct ones (README).
         Assert.Equal(260_032L, model.parameters().Sum(p => p.numel()));
         Assert.DoesNotContain("lm_head.weight", model.state_dict().Keys);
-        Assert.True(GoldenFiles.Identical(model.Model.EmbedTokens.weight!, model.LmHeadWeight));
+        Assert.True(GoldenFiles.Identical(model.InputEmbeddings.weight!, model.HeadWeight));
     }
 
     [SkippableFact]
@@ -29,7 +30,7 @@ public class LlamaGoldenTests(ITestOutputHelper output)
         var golden = GoldenFiles.Read("stories260K", "golden_greedy.json");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var logits = model.forward(GoldenFiles.LongTensor(new[] { 1 }))[0, 0];
+        var logits = model.Forward(GoldenFiles.LongTensor(new[] { 1 }))[0, 0];
         var expected = tensor(GoldenFiles.Doubles(golden["step0_full_logits"]));
         var diff = GoldenFiles.MaxAbsDiff(logits, expected);
         output.WriteLine($"step0 full logits max |diff| {diff:E2}");
@@ -45,14 +46,14 @@ public class LlamaGoldenTests(ITestOutputHelper output)
         var sequence = GoldenFiles.Ints(golden["full_sequence_token_ids"]);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var full = model.forward(GoldenFiles.LongTensor(sequence[..8]))[0]; // [8, V]
+        var full = model.Forward(GoldenFiles.LongTensor(sequence[..8]))[0]; // [8, V]
         using var cache = model.CreateCache();
         double worst = 0;
         foreach (var stepNode in golden["top_logits_first8_steps"]!.AsArray())
         {
             var step = stepNode!["step"]!.GetValue<int>();
             Assert.Equal(sequence[step], stepNode["input_token"]!.GetValue<int>());
-            var cached = model.forward(GoldenFiles.LongTensor(new[] { sequence[step] }), cache: cache)[0, 0];
+            var cached = model.Forward(GoldenFiles.LongTensor(new[] { sequence[step] }), cache: cache)[0, 0];
             foreach (var logits in new[] { full[step], cached })
             {
                 Assert.Equal(stepNode["chosen_token"]!.GetValue<int>(), (int)logits.argmax().item<long>());
@@ -109,7 +110,7 @@ public class LlamaGoldenTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var ids = GoldenFiles.LongTensor(sequence);
-        var logits = model.forward(ids);
+        var logits = model.Forward(ids);
         var mean = CausalLmLoss.Compute(logits, ids).item<float>();
         var perToken = GoldenFiles.Floats(CausalLmLoss.PerToken(logits, ids)[0]);
         var expectedPerToken = GoldenFiles.Doubles(forced["per_token_nll_first8"]);

@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Models;
 using static TorchSharp.torch;
@@ -11,10 +12,10 @@ public class ModuleOwnershipTests
     public void ModelLoadedInsideADisposeScopeOutlivesIt()
     {
         var dir = SharedData.RequireModel("stories260K");
-        LlamaForCausalLM model;
+        CausalLanguageModel model;
         using (NewDisposeScope())
         {
-            (model, _) = LlamaForCausalLM.FromPretrained(dir);
+            (model, _) = AutoModelForCausalLM.FromPretrained(dir);
         }
         using var owned = model;
         Assert.Equal(260_032L, model.parameters().Sum(p => p.numel()));

@@ -69,8 +69,8 @@ public class PaddingInvarianceTests(ITestOutputHelper output)
         using var noGrad = no_grad();
         var (rightIds, rightMask) = Pad(rows, left: false, pad: 0);
         var (leftIds, leftMask) = Pad(rows, left: true, pad: 0);
-        var right = model.forward(rightIds, rightMask);
-        var left = model.forward(leftIds, leftMask);
+        var right = model.Forward(rightIds, rightMask);
+        var left = model.Forward(leftIds, leftMask);
         Assert.False(left.isnan().any().item<bool>());
         var sideDiff = RealTokenDiff(left, right, rows);
         output.WriteLine($"{(float64 ? "float64" : "float32")}: left vs right padding max |diff| {sideDiff:E2}");
@@ -78,7 +78,7 @@ public class PaddingInvarianceTests(ITestOutputHelper output)
 
         for (var b = 0; b < rows.Length; b++)
         {
-            var alone = model.forward(GoldenFiles.LongTensor(rows[b]))[0];
+            var alone = model.Forward(GoldenFiles.LongTensor(rows[b]))[0];
             var aloneDiff = GoldenFiles.MaxAbsDiff(alone, right[b, TensorIndex.Slice(0, rows[b].Length)]);
             Assert.True(aloneDiff <= tolerance, $"row {b} alone vs padded differs by {aloneDiff}");
         }
@@ -93,8 +93,8 @@ public class PaddingInvarianceTests(ITestOutputHelper output)
         var sequence = GoldenFiles.Ints(GoldenFiles.Read("stories260K", "golden_greedy.json")["full_sequence_token_ids"]);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var shorter = model.forward(GoldenFiles.LongTensor(sequence[..20]))[0];
-        var longer = model.forward(GoldenFiles.LongTensor(sequence))[0, TensorIndex.Slice(0, 20)];
+        var shorter = model.Forward(GoldenFiles.LongTensor(sequence[..20]))[0];
+        var longer = model.Forward(GoldenFiles.LongTensor(sequence))[0, TensorIndex.Slice(0, 20)];
         var diff = GoldenFiles.MaxAbsDiff(shorter, longer);
         output.WriteLine($"{(float64 ? "float64" : "float32")}: earlier logits changed by {diff:E2}");
         Assert.True(diff <= tolerance);

@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Checkpoints;
@@ -44,28 +45,28 @@ public class SaveLoadTests
         Assert.Equal(47, names.Count);
         Assert.True(PretrainedConfig.Load<LlamaConfig>(dir.Path).TieWordEmbeddings);
 
-        var (reloaded, report) = LlamaForCausalLM.FromPretrained(dir.Path);
+        var (reloaded, report) = AutoModelForCausalLM.FromPretrained(dir.Path);
         Assert.True(report.IsClean, report.ToString());
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var ids = GoldenFiles.LongTensor(sequence);
-        Assert.True(GoldenFiles.Identical(model.forward(ids), reloaded.forward(ids)));
+        Assert.True(GoldenFiles.Identical(model.Forward(ids), reloaded.Forward(ids)));
     }
 
     [Fact]
     public void UntiedLlamaRoundTripKeepsItsHead()
     {
-        var model = new LlamaForCausalLM(TinyModels.Llama(tied: false));
+        var model = new CausalLanguageModel(TinyModels.Llama(tied: false));
         model.eval();
         using var dir = new TempDir();
         model.SavePretrained(dir.Path);
         Assert.Contains("lm_head.weight", ModelWeights.ReadInfos(dir.Path).Select(i => i.Name));
-        var (reloaded, report) = LlamaForCausalLM.FromPretrained(dir.Path);
+        var (reloaded, report) = AutoModelForCausalLM.FromPretrained(dir.Path);
         Assert.True(report.IsClean, report.ToString());
         using var ids = tensor(new long[] { 1, 3, 5, 7 }, [1, 4]);
         using var noGrad = no_grad();
-        using var a = model.forward(ids);
-        using var b = reloaded.forward(ids);
+        using var a = model.Forward(ids);
+        using var b = reloaded.Forward(ids);
         Assert.True(GoldenFiles.Identical(a, b));
     }
 }

@@ -83,5 +83,5 @@ public sealed class BertForSequenceClassification : nn.Module, ISequenceClassifi
         classifier.call(dropout.call(output.PoolerOutput!)).to_type(ScalarType.Float32);
 
     /// <summary>config.json (architectures ["BertForSequenceClassification"], id2label, label2id, problem_type) and model.safetensors.</summary>
-    public void SavePretrained(string dir) => ClassifierFiles.Save(this, Config, ArchitectureName, dir);
+    public void SavePretrained(string dir) => PretrainedFiles.Save(this, Config, ArchitectureName, dir);
 }

@@ -83,5 +83,5 @@ public sealed class DistilBertForSequenceClassification : nn.Module, ISequenceCl
     }
 
     /// <summary>config.json (architectures ["DistilBertForSequenceClassification"], labels) and model.safetensors.</summary>
-    public void SavePretrained(string dir) => ClassifierFiles.Save(this, Config, ArchitectureName, dir);
+    public void SavePretrained(string dir) => PretrainedFiles.Save(this, Config, ArchitectureName, dir);
 }

@@ -36,7 +36,7 @@ public static class LlamaArchitecture
         {
             [ModelTask.SequenceClassification] = new()
             {
-                Module = "score", Bias = false, IgnoreOnLoad = [CausalLmHead], Create = config => new LlamaForSequenceClassification((LlamaConfig)config),
+                Module = "score", Bias = false, IgnoreOnLoad = [CausalLmHead], Create = config => new LastTokenClassifier(config),
             },
             // As transformers' LlamaForTokenClassification (4.41 on): dropout, then score with a bias.
             [ModelTask.TokenClassification] = new() { Module = "score", Dropout = TokenHeadDropout, IgnoreOnLoad = [CausalLmHead] },

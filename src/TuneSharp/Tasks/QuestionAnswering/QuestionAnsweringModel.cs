@@ -82,5 +82,5 @@ public sealed class QuestionAnsweringModel : nn.Module, IQuestionAnsweringModel
     }
 
     /// <summary>config.json (architectures [e.g. "BertForQuestionAnswering"]) and model.safetensors.</summary>
-    public void SavePretrained(string dir) => ClassifierFiles.Save(this, Config, Architecture.ClassName(ModelTask.QuestionAnswering), dir);
+    public void SavePretrained(string dir) => PretrainedFiles.Save(this, Config, Architecture.ClassName(ModelTask.QuestionAnswering), dir);
 }

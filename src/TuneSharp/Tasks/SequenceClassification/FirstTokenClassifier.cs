@@ -79,7 +79,7 @@ public sealed class FirstTokenClassifier : nn.Module, ISequenceClassifier
     }
 
     /// <summary>config.json (architectures [<see cref="ArchitectureName"/>], id2label, label2id, problem_type) and model.safetensors.</summary>
-    public void SavePretrained(string dir) => ClassifierFiles.Save(this, Config, ArchitectureName, dir);
+    public void SavePretrained(string dir) => PretrainedFiles.Save(this, Config, ArchitectureName, dir);
 }
 
 /// <summary>dropout → dense → activation → dropout → out_proj, on one vector per sequence.</summary>

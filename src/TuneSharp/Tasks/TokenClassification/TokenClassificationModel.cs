@@ -85,5 +85,5 @@ public sealed class TokenClassificationModel : nn.Module, ITokenClassifier
     }
 
     /// <summary>config.json (architectures [e.g. "BertForTokenClassification"], id2label, label2id) and model.safetensors.</summary>
-    public void SavePretrained(string dir) => ClassifierFiles.Save(this, Config, Architecture.ClassName(ModelTask.TokenClassification), dir);
+    public void SavePretrained(string dir) => PretrainedFiles.Save(this, Config, Architecture.ClassName(ModelTask.TokenClassification), dir);
 }

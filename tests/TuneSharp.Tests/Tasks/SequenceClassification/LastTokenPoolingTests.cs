@@ -47,8 +47,8 @@ public class LastTokenPoolingTests(ITestOutputHelper output)
         });
         long[] lastReal = [3, 5, 5, 1];
 
-        var logits = model.forward(ids, mask);
-        var hidden = model.Model.forward(ids, mask);
+        var logits = model.Forward(ids, mask, null);
+        var hidden = model.Backbone.Forward(ids, null, mask, null).LastHiddenState;
         var scoreWeight = model.Score.weight!;
         for (var b = 0; b < lastReal.Length; b++)
         {
@@ -65,11 +65,11 @@ public class LastTokenPoolingTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         long[] tokens = [4, 8, 15, 16, 23];
-        var alone = model.forward(TinyClassifiers.Long(new long[,] { { 4, 8, 15, 16, 23 } }), TinyClassifiers.Long(new long[,] { { 1, 1, 1, 1, 1 } }));
+        var alone = model.Forward(TinyClassifiers.Long(new long[,] { { 4, 8, 15, 16, 23 } }), TinyClassifiers.Long(new long[,] { { 1, 1, 1, 1, 1 } }), null);
 
         var ids = TinyClassifiers.Long(new long[,] { { 4, 8, 15, 16, 23, 0, 0 }, { 0, 0, 4, 8, 15, 16, 23 } });
         var mask = TinyClassifiers.Long(new long[,] { { 1, 1, 1, 1, 1, 0, 0 }, { 0, 0, 1, 1, 1, 1, 1 } });
-        var padded = model.forward(ids, mask);
+        var padded = model.Forward(ids, mask, null);
         // Different sequence lengths change float32 reduction order only; a wrong token or wrong positions
         // would change the logits by orders of magnitude more.
         output.WriteLine($"max |diff| vs unpadded: right padding {TinyClassifiers.MaxAbsDiff(alone[0], padded[0]):E2}, left padding {TinyClassifiers.MaxAbsDiff(alone[0], padded[1]):E2}");

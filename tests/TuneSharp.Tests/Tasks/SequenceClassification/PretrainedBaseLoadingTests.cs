@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Tasks.SequenceClassification;
@@ -64,14 +65,14 @@ public class PretrainedBaseLoadingTests(ITestOutputHelper output)
         Assert.Empty(report.UnexpectedKeys);
         Assert.Empty(report.MismatchedKeys);
 
-        var llama = Assert.IsType<LlamaForSequenceClassification>(classifier);
+        var llama = Assert.IsType<LastTokenClassifier>(classifier);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var ids = TinyClassifiers.Long(new long[,] { { 1, 403, 407, 261, 378 }, { 0, 0, 1, 500, 28 } });
         var mask = TinyClassifiers.Long(new long[,] { { 1, 1, 1, 1, 1 }, { 0, 0, 1, 1, 1 } });
         var (reference, _) = GoldenFiles.LoadStories();
-        Assert.True(TinyClassifiers.Identical(reference.Model.forward(ids, mask), llama.Model.forward(ids, mask)),
-            "decoder hidden states differ from LlamaForCausalLM.FromPretrained's");
+        Assert.True(TinyClassifiers.Identical(reference.Backbone.Decode(ids, null, mask), llama.Backbone.Forward(ids, null, mask, null).LastHiddenState),
+            "decoder hidden states differ from AutoModelForCausalLM.FromPretrained's");
         Assert.Equal(new long[] { 2, 3 }, classifier.Forward(ids, mask, null).shape);
     }
 

@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using System.Text.Json.Nodes;
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.Llama;

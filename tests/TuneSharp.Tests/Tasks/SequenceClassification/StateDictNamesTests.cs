@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Tasks.SequenceClassification;
@@ -46,7 +47,7 @@ public class StateDictNamesTests
         Assert.DoesNotContain("score.bias", keys);
         Assert.DoesNotContain(keys, k => k.StartsWith("lm_head", StringComparison.Ordinal));
 
-        using var causal = new TuneSharp.Architectures.Llama.LlamaForCausalLM(TinyModels.Llama(tied: true));
+        using var causal = new CausalLanguageModel(TinyModels.Llama(tied: true));
         var expected = causal.state_dict().Keys.Append("score.weight").ToList();
         Assert.Equal(expected.Order(StringComparer.Ordinal), keys.Order(StringComparer.Ordinal));
         Assert.Equal(new long[] { 4, 16 }, model.state_dict()["score.weight"].shape);

@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Models;
@@ -21,11 +22,11 @@ internal static class TinyClassifiers
         return model;
     }
 
-    public static LlamaForSequenceClassification Llama(SequenceClassificationOptions options, LlamaConfig? config = null)
+    public static LastTokenClassifier Llama(SequenceClassificationOptions options, LlamaConfig? config = null)
     {
         config ??= TinyModels.Llama();
         SequenceClassificationConfig.Apply(config, options);
-        var model = new LlamaForSequenceClassification(config);
+        var model = new LastTokenClassifier(config);
         model.eval();
         return model;
     }

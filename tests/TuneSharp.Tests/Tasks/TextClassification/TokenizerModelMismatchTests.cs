@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using System.Text.Json.Nodes;
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.Llama;
@@ -82,14 +83,14 @@ public class TokenizerModelMismatchTests : IDisposable
         var tokenizer = TinyTextClassification.Tokenizer(tokenizerDir);
         var config = TinyModels.Llama();
         config.VocabSize = VocabSize - 1;
-        using var model = new LlamaForCausalLM(config);
+        using var model = new CausalLanguageModel(config);
         var error = Assert.ThrowsAny<TuneSharpException>(() => new TextGenerator(model, tokenizer));
         Assert.Contains($"has {VocabSize} tokens", error.Message);
         Assert.Contains($"only {VocabSize - 1} rows", error.Message);
 
         config = TinyModels.Llama();
         config.VocabSize = VocabSize + 3;
-        using var bigger = new LlamaForCausalLM(config);
+        using var bigger = new CausalLanguageModel(config);
         _ = new TextGenerator(bigger, tokenizer); // accepted
     }
 

@@ -1,3 +1,4 @@
+using TuneSharp.Tasks.CausalLm;
 using System.Collections.Concurrent;
 using System.Text;
 using TuneSharp.Architectures.Bert;
@@ -96,7 +97,7 @@ public sealed class RobustnessFixtures : IDisposable
     {
         Directory.CreateDirectory(dir);
         manual_seed(2);
-        using (var llama = new LlamaForCausalLM(new LlamaConfig
+        using (var llama = new CausalLanguageModel(new LlamaConfig
                {
                    VocabSize = Vocab.Length, HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 2, NumAttentionHeads = 4,
                    NumKeyValueHeads = 2, MaxPositionEmbeddings = 64, TieWordEmbeddings = true,

@@ -7,95 +7,12 @@ using static TorchSharp.torch;
 namespace TuneSharp.Architectures.Llama;
 
 /// <summary>
-/// A Llama decoder with a language-model head, as Hugging Face's <c>LlamaForCausalLM</c>:
-/// token embedding → N × [RMSNorm → GQA self-attention with rotary positions → residual,
-/// RMSNorm → SwiGLU MLP → residual] → RMSNorm → lm_head.
-/// Field names are HF's attribute names, so parameter names are the checkpoint's
-/// (<c>model.layers.0.self_attn.q_proj.weight</c>, ...).
+/// A Llama decoder, as transformers' <c>LlamaModel</c> (<c>model.*</c> in its task checkpoints): token embedding →
+/// N × [RMSNorm → grouped-query self-attention with rotary positions → residual, RMSNorm → SwiGLU MLP → residual] →
+/// RMSNorm. Returns hidden states; heads (<c>lm_head</c>, <c>score</c>) are the task models'. Field names are HF's
+/// attribute names, so parameter names are the checkpoint's (<c>layers.0.self_attn.q_proj.weight</c>, ...).
 /// </summary>
-/// <remarks>
-/// Tied embeddings (<c>tie_word_embeddings</c>): there is no separate lm_head module; the logits use
-/// <c>model.embed_tokens.weight</c> itself, so the two can never drift apart during training, the
-/// optimizer sees the parameter once, and <c>state_dict()</c> has no <c>lm_head.weight</c>, which is how
-/// transformers saves a tied model. A checkpoint that stores an explicit lm_head copy still loads (the copy is ignored).
-/// </remarks>
-public sealed class LlamaForCausalLM : nn.Module, ICausalLM
-{
-    private readonly LlamaModel model;
-    private readonly Linear? lm_head; // null when tied to model.embed_tokens
-
-    /// <summary>Builds a randomly initialised model (load weights with <see cref="FromPretrained"/>).</summary>
-    public LlamaForCausalLM(LlamaConfig config) : base(nameof(LlamaForCausalLM))
-    {
-        Config = config;
-        model = new LlamaModel(config);
-        lm_head = config.TieWordEmbeddings ? null : nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
-        RegisterComponents();
-    }
-
-    public LlamaConfig Config { get; }
-
-    PretrainedConfig ICausalLM.Config => Config;
-    nn.Module ICausalLM.Module => this;
-
-    /// <summary>Vocabulary size (last dimension of the logits).</summary>
-    public int VocabSize => Config.VocabSize;
-
-    /// <summary>The decoder without the head (<c>model.*</c>).</summary>
-    public LlamaModel Model => model;
-
-    /// <summary>The output projection [vocab, hidden]: <c>lm_head.weight</c>, or the embedding matrix when tied.</summary>
-    public Parameter LmHeadWeight => lm_head?.weight ?? model.EmbedTokens.weight!;
-
-    /// <summary>A new, empty KV cache with one slot per layer.</summary>
-    public KvCache CreateCache() => new(Config.NumHiddenLayers);
-
-    /// <summary>
-    /// Logits [B, T, V]. <paramref name="attentionMask"/> [B, past + T] (1 = real token, 0 = padding, cached
-    /// tokens included); <paramref name="positionIds"/> [B, T] default to counting each row's real tokens
-    /// (so left padding behaves like no padding, as in HF generate); <paramref name="cache"/> supplies the
-    /// keys/values of earlier tokens and receives this call's.
-    /// </summary>
-    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
-    {
-        using var scope = NewDisposeScope();
-        var hidden = model.forward(inputIds, attentionMask, positionIds, cache);
-        var logits = lm_head is null ? nn.functional.linear(hidden, model.EmbedTokens.weight!) : lm_head.call(hidden);
-        return logits.MoveToOuterDisposeScope();
-    }
-
-    /// <inheritdoc cref="forward"/>
-    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
-        => forward(inputIds, attentionMask, positionIds, cache);
-
-    /// <summary>Loads config.json and safetensors weights (single file or sharded) from a HF model folder.</summary>
-    public static (LlamaForCausalLM Model, LoadReport Report) FromPretrained(string modelDir, ScalarType? dtype = null)
-    {
-        TorchRuntime.EnsureLoaded();
-        var config = PretrainedConfig.Load<LlamaConfig>(modelDir);
-        var model = new LlamaForCausalLM(config);
-        var report = PretrainedWeights.LoadInto(model, modelDir, dtype, new StateDictLoadOptions
-        {
-            BaseModelPrefix = "model",
-            // A tied checkpoint may store lm_head as an explicit copy of the embedding; the tie makes it redundant.
-            // rotary_emb.inv_freq is a buffer older checkpoints persisted; we derive it from rope_theta.
-            IgnoreUnexpected = config.TieWordEmbeddings
-                ? [@"^lm_head\.weight$", @"rotary_emb\.inv_freq$"]
-                : [@"rotary_emb\.inv_freq$"],
-        });
-        return (model, report);
-    }
-
-    /// <summary>Writes config.json and model.safetensors as transformers expects (no lm_head.weight when tied).</summary>
-    public void SavePretrained(string dir)
-    {
-        Config.Save(dir);
-        ModelWeights.Save(dir, state_dict());
-    }
-}
-
-/// <summary>The decoder stack (<c>model.*</c> in HF): embeddings, layers, final norm. Returns hidden states.</summary>
-public sealed class LlamaModel : nn.Module, IBackbone
+public sealed class LlamaModel : nn.Module, IDecoderBackbone
 {
     private readonly Embedding embed_tokens;
     private readonly ModuleList<LlamaDecoderLayer> layers;
@@ -125,27 +42,18 @@ public sealed class LlamaModel : nn.Module, IBackbone
 
     Embedding IBackbone.WordEmbeddings => embed_tokens;
 
+    /// <inheritdoc/>
+    public int NumLayers => layers.Count;
+
     // Llama has no segments (token types are ignored) and no pooled output.
     BackboneOutput IBackbone.Forward(Tensor? inputIds, Tensor? inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds) =>
-        new(inputIds is not null ? forward(inputIds, attentionMask) : ForwardEmbeddings(inputsEmbeds!, attentionMask), null);
+        new(Decode(inputIds, inputsEmbeds, attentionMask), null);
 
-    /// <summary>Final hidden states [B, T, hidden] (after the last RMSNorm); see <see cref="LlamaForCausalLM.forward"/>.</summary>
-    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
+    /// <inheritdoc/>
+    public Tensor Decode(Tensor? inputIds, Tensor? inputsEmbeds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
     {
         using var scope = NewDisposeScope();
-        return Decode(embed_tokens.call(inputIds), attentionMask, positionIds, cache).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
-    /// Final hidden states for a batch given as token embeddings [B, T, hidden] instead of ids (transformers'
-    /// <c>inputs_embeds</c>); everything else as <see cref="forward"/>. Used by prompt tuning, whose virtual tokens have no ids.
-    /// </summary>
-    public Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null) =>
-        Decode(inputsEmbeds, attentionMask, positionIds, cache);
-
-    private Tensor Decode(Tensor inputsEmbeds, Tensor? attentionMask, Tensor? positionIds, KvCache? cache)
-    {
-        using var scope = NewDisposeScope();
+        inputsEmbeds ??= embed_tokens.call(inputIds ?? throw new ArgumentNullException(nameof(inputIds), "give input ids or embeddings"));
         var (batch, length) = (inputsEmbeds.shape[0], inputsEmbeds.shape[1]);
         var past = cache?.Length ?? 0;
         var device = inputsEmbeds.device;

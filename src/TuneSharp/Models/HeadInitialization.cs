@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TuneSharp.Tasks.SequenceClassification;
+namespace TuneSharp.Models;
 
 /// <summary>
 /// transformers' <c>_init_weights</c> rules for weights that do not come from a checkpoint: linear and embedding

@@ -1,11 +1,10 @@
 using TuneSharp.Checkpoints;
-using TuneSharp.Models;
 using static TorchSharp.torch;
 
-namespace TuneSharp.Tasks.SequenceClassification;
+namespace TuneSharp.Models;
 
-/// <summary>Writes a classifier folder as transformers' save_pretrained does.</summary>
-internal static class ClassifierFiles
+/// <summary>Writes a task model's folder as transformers' save_pretrained does.</summary>
+internal static class PretrainedFiles
 {
     /// <summary>config.json (architectures = [<paramref name="architecture"/>], torch_dtype of the weights) and model.safetensors.</summary>
     public static void Save(nn.Module module, PretrainedConfig config, string architecture, string dir)
