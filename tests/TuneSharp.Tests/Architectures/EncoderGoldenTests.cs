@@ -45,23 +45,6 @@ public sealed class EncoderGoldenTests
         (GoldenFiles.LongTensor(GoldenFiles.IntRows(record["input_ids"])), GoldenFiles.LongTensor(GoldenFiles.IntRows(record["attention_mask"])),
          GoldenFiles.LongTensor(GoldenFiles.IntRows(record["token_type_ids"])));
 
-    private static Tensor Expected(JsonNode? node)
-    {
-        var flat = new List<double>();
-        var shape = new List<long>();
-        void Walk(JsonNode n, int depth)
-        {
-            if (n is JsonArray array)
-            {
-                if (shape.Count == depth) shape.Add(array.Count);
-                foreach (var child in array) Walk(child!, depth + 1);
-            }
-            else flat.Add(n.GetValue<double>());
-        }
-        Walk(node!, 0);
-        return tensor(flat.ToArray(), [.. shape]).to_type(ScalarType.Float32);
-    }
-
     private static void AssertClose(Tensor expected, Tensor actual, string what)
     {
         Assert.Equal(expected.shape, actual.shape);
@@ -93,8 +76,8 @@ public sealed class EncoderGoldenTests
         using var noGrad = no_grad();
         using var output = backbone.Forward(ids, null, mask, types);
         // Padding rows compute too (with the same positions as in transformers), so every position is compared.
-        AssertClose(Expected(record["last_hidden_state"]), output.LastHiddenState, "last_hidden_state");
-        if (record["pooler_output"] is { } pooled) AssertClose(Expected(pooled), output.PooledOutput!, "pooler_output");
+        AssertClose(GoldenFiles.Expected(record["last_hidden_state"]), output.LastHiddenState, "last_hidden_state");
+        if (record["pooler_output"] is { } pooled) AssertClose(GoldenFiles.Expected(pooled), output.PooledOutput!, "pooler_output");
         else Assert.Null(output.PooledOutput);
     }
 
@@ -112,17 +95,17 @@ public sealed class EncoderGoldenTests
 
         var (sequence, sequenceReport) = SequenceClassifierFactory.FromPretrained(Folder(family, shape, "seq"), options);
         Assert.True(sequenceReport.IsClean, sequenceReport.ToString());
-        AssertClose(Expected(record["seq_logits"]), sequence.Forward(ids, mask, types), "sequence-classification logits");
+        AssertClose(GoldenFiles.Expected(record["seq_logits"]), sequence.Forward(ids, mask, types), "sequence-classification logits");
 
         var (token, tokenReport) = TokenClassifierFactory.FromPretrained(Folder(family, shape, "tok"), options);
         Assert.True(tokenReport.IsClean, tokenReport.ToString());
-        AssertClose(Expected(record["tok_logits"]), token.Forward(ids, mask, types), "token-classification logits");
+        AssertClose(GoldenFiles.Expected(record["tok_logits"]), token.Forward(ids, mask, types), "token-classification logits");
 
         var (qa, qaReport) = QuestionAnsweringModelFactory.FromPretrained(Folder(family, shape, "qa"), options);
         Assert.True(qaReport.IsClean, qaReport.ToString());
         var (start, end) = qa.Forward(ids, mask, types);
-        AssertClose(Expected(record["qa_start_logits"]), start, "start logits");
-        AssertClose(Expected(record["qa_end_logits"]), end, "end logits");
+        AssertClose(GoldenFiles.Expected(record["qa_start_logits"]), start, "start logits");
+        AssertClose(GoldenFiles.Expected(record["qa_end_logits"]), end, "end logits");
     }
 
     [Theory]

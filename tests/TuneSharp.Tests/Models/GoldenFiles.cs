@@ -67,6 +67,24 @@ internal static class GoldenFiles
 
     public static Tensor LongTensor(int[] row) => LongTensor([row]);
 
+    /// <summary>A nested JSON array of numbers (any depth) as a float32 tensor of its shape.</summary>
+    public static Tensor Expected(JsonNode? node)
+    {
+        var flat = new List<double>();
+        var shape = new List<long>();
+        void Walk(JsonNode n, int depth)
+        {
+            if (n is JsonArray array)
+            {
+                if (shape.Count == depth) shape.Add(array.Count);
+                foreach (var child in array) Walk(child!, depth + 1);
+            }
+            else flat.Add(n.GetValue<double>());
+        }
+        Walk(node!, 0);
+        return tensor(flat.ToArray(), [.. shape]).to_type(ScalarType.Float32);
+    }
+
     public static double MaxAbsDiff(Tensor a, Tensor b)
     {
         using var diff = (a.to_type(ScalarType.Float64) - b.to_type(ScalarType.Float64)).abs().max();
