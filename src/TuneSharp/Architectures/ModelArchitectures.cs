@@ -17,7 +17,7 @@ public static class ModelArchitectures
     [
         BertArchitecture.Registration, RobertaArchitecture.Registration, RobertaArchitecture.XlmRoberta, RobertaArchitecture.Camembert,
         DistilBertArchitecture.Registration, ElectraArchitecture.Registration,
-        LlamaArchitecture.Registration,
+        LlamaArchitecture.Registration, LlamaArchitecture.Qwen2, LlamaArchitecture.Mistral,
     ];
 
     /// <summary>Every registered architecture, in registration order.</summary>

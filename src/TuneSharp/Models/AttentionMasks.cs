@@ -42,15 +42,21 @@ public static class AttentionMasks
 
     /// <summary>
     /// Additive mask [B, 1, T, S] for queries at positions past..past+T-1 over keys 0..S-1 (S = past + T),
-    /// combining causality (key j visible to query i when j &lt;= past + i) with the padding mask [B, S].
+    /// combining causality (key j visible to query i when j &lt;= past + i) with the padding mask [B, S]. With a
+    /// <paramref name="slidingWindow"/> W a query also sees only itself and the W keys before it (j &gt;= past + i − W), as
+    /// transformers 4.40's masks, flash attention's window and Mistral's reference code count it, in sequence slots
+    /// (padding slots too).
     /// </summary>
-    public static Tensor CausalPadding(Tensor? attentionMask, long batch, long queryLength, long past, ScalarType dtype, Device device)
+    public static Tensor CausalPadding(Tensor? attentionMask, long batch, long queryLength, long past, ScalarType dtype, Device device,
+        long? slidingWindow = null)
     {
         using var scope = NewDisposeScope();
         var keyLength = past + queryLength;
         var queryPos = arange(past, keyLength, dtype: ScalarType.Int64, device: device).view(-1, 1);
         var keyPos = arange(0, keyLength, dtype: ScalarType.Int64, device: device).view(1, -1);
-        var allowed = keyPos.le(queryPos).view(1, 1, queryLength, keyLength);           // [1,1,T,S]
+        var allowed = keyPos.le(queryPos);
+        if (slidingWindow is { } window) allowed = allowed.logical_and(keyPos.ge(queryPos - window));
+        allowed = allowed.view(1, 1, queryLength, keyLength);                             // [1,1,T,S]
         if (attentionMask is not null)
             allowed = allowed.logical_and(attentionMask.to(device).ne(0).view(batch, 1, 1, keyLength)); // [B,1,T,S]
         return ToAdditive(allowed, dtype).MoveToOuterDisposeScope();

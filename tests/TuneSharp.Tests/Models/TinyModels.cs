@@ -42,4 +42,18 @@ internal static class TinyModels
         VocabSize = 40, HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 2, NumAttentionHeads = 4,
         NumKeyValueHeads = 2, MaxPositionEmbeddings = 64, TieWordEmbeddings = tied, AttentionDropout = attentionDropout,
     };
+
+    /// <summary>A tiny Qwen2 (q/k/v biases, tied) or Mistral (sliding window of 3, shorter than the invariant tests' inputs).</summary>
+    public static LlamaConfig LlamaVariant(string modelType)
+    {
+        LlamaConfig config = modelType switch
+        {
+            "qwen2" => new Qwen2Config { TieWordEmbeddings = true },
+            "mistral" => new MistralConfig { SlidingWindowSize = 3 },
+            _ => throw new ArgumentOutOfRangeException(nameof(modelType), modelType, null),
+        };
+        (config.VocabSize, config.HiddenSize, config.IntermediateSize, config.NumHiddenLayers) = (40, 16, 24, 2);
+        (config.NumAttentionHeads, config.NumKeyValueHeads, config.MaxPositionEmbeddings) = (4, 2, 64);
+        return config;
+    }
 }

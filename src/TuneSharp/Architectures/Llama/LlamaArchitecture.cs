@@ -6,23 +6,36 @@ using TuneSharp.Tasks.SequenceClassification;
 
 namespace TuneSharp.Architectures.Llama;
 
-/// <summary>Llama's registration (<c>model_type: "llama"</c>): see <see cref="ModelArchitecture"/>.</summary>
+/// <summary>
+/// The Llama family's registrations (see <see cref="ModelArchitecture"/>): <c>llama</c>, <c>qwen2</c> and <c>mistral</c> are
+/// one network in transformers' code (weights under <c>model.</c>, the same layer names and PEFT defaults), whose configs
+/// differ in biases (<see cref="LlamaConfig.QkvBias"/>) and attention windows (<see cref="LlamaConfig.SlidingWindow"/>).
+/// </summary>
 public static class LlamaArchitecture
 {
     // A causal-LM checkpoint's output head has no place in other task models (expected, as in transformers).
     private const string CausalLmHead = @"^lm_head\.weight$";
 
-    /// <summary>What TuneSharp knows about Llama.</summary>
-    public static ModelArchitecture Registration { get; } = new()
+    /// <summary>Llama (<c>model_type: "llama"</c>, LlamaFor*).</summary>
+    public static ModelArchitecture Registration { get; } = Create("llama", "Llama", () => new LlamaConfig());
+
+    /// <summary>Qwen2 (<c>model_type: "qwen2"</c>, Qwen2For*).</summary>
+    public static ModelArchitecture Qwen2 { get; } = Create("qwen2", "Qwen2", () => new Qwen2Config());
+
+    /// <summary>Mistral (<c>model_type: "mistral"</c>, MistralFor*).</summary>
+    public static ModelArchitecture Mistral { get; } = Create("mistral", "Mistral", () => new MistralConfig());
+
+    private static ModelArchitecture Create(string modelType, string classPrefix, Func<LlamaConfig> createConfig) => new()
     {
-        ModelType = "llama",
-        ClassPrefix = "Llama",
-        CreateConfig = () => new LlamaConfig(),
+        ModelType = modelType,
+        ClassPrefix = classPrefix,
+        CreateConfig = createConfig,
         CreateBackbone = (config, _) => new LlamaModel((LlamaConfig)config),
         BaseModelPrefix = "model",
         // A buffer older checkpoints persisted; it is derived from rope_theta instead.
         IgnoreOnLoad = [@"rotary_emb\.inv_freq$"],
         LayerPattern = new Regex(@"(?:^|\.)layers\.(\d+)\.", RegexOptions.CultureInvariant),
+        // PEFT 0.10's defaults for llama and mistral (it lists no qwen2; q_proj, v_proj is what its later versions use).
         DefaultLoraTargets = ["q_proj", "v_proj"],
         AdapterSites = new(@"self_attn\.o_proj", @"mlp\.down_proj"),
         Activations = (config, batch, length) => Activations((LlamaConfig)config, batch, length),

@@ -18,6 +18,7 @@ public sealed class LlamaModel : nn.Module, IDecoderBackbone
     private readonly ModuleList<LlamaDecoderLayer> layers;
     private readonly LlamaRmsNorm norm;
     private readonly RotaryEmbedding rotary;
+    private readonly int?[] windows; // each layer's sliding attention window (null = full causal attention)
 
     /// <summary>
     /// Recompute each decoder layer in the backward pass instead of keeping its activations (transformers'
@@ -32,6 +33,7 @@ public sealed class LlamaModel : nn.Module, IDecoderBackbone
         layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i)).ToArray());
         norm = new LlamaRmsNorm(config.HiddenSize, config.RmsNormEps);
         rotary = new RotaryEmbedding(config);
+        windows = Enumerable.Range(0, config.NumHiddenLayers).Select(config.SlidingWindow).ToArray();
         RegisterComponents();
     }
 
@@ -68,16 +70,24 @@ public sealed class LlamaModel : nn.Module, IDecoderBackbone
         var hidden = inputsEmbeds;
         var (cos, sin) = rotary.CosSin(positionIds, hidden.dtype);
 
-        // One new token without padding attends to everything cached: no mask needed.
-        var mask = attentionMask is null && length == 1
-            ? null
-            : AttentionMasks.CausalPadding(attentionMask, batch, length, past, hidden.dtype, device);
+        // One new token without padding attends to everything cached: no mask needed, unless a window hides the oldest.
+        var masks = new Dictionary<int, Tensor?>();
+        Tensor? MaskFor(int? window)
+        {
+            var key = window ?? 0;
+            if (!masks.TryGetValue(key, out var mask))
+                masks[key] = mask = attentionMask is null && length == 1 && (window is null || past <= window)
+                    ? null
+                    : AttentionMasks.CausalPadding(attentionMask, batch, length, past, hidden.dtype, device, window);
+            return mask;
+        }
 
         // Checkpointing is for training (no KV cache); masks and rotary tables go in as constants because they are
         // disposed with this scope, before the backward pass recomputes the layers.
         for (var i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
+            var mask = MaskFor(windows[i]);
             hidden = GradientCheckpoint.AppliesTo(GradientCheckpointing && cache is null, this, i, layers.Count)
                 ? GradientCheckpoint.Run((h, c) => layer.forward(h, c[0]!, c[1]!, c[2], null), hidden, [cos, sin, mask], layer)
                 : layer.forward(hidden, cos, sin, mask, cache);
@@ -135,10 +145,10 @@ public sealed class LlamaAttention : nn.Module
         headDim = config.HeadDim;
         dropout = config.AttentionDropout;
         this.layerIndex = layerIndex;
-        q_proj = nn.Linear(config.HiddenSize, heads * headDim, hasBias: config.AttentionBias);
-        k_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionBias);
-        v_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionBias);
-        o_proj = nn.Linear(heads * headDim, config.HiddenSize, hasBias: config.AttentionBias);
+        q_proj = nn.Linear(config.HiddenSize, heads * headDim, hasBias: config.QkvBias);
+        k_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.QkvBias);
+        v_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.QkvBias);
+        o_proj = nn.Linear(heads * headDim, config.HiddenSize, hasBias: config.OutputProjectionBias);
         RegisterComponents();
     }
 
@@ -219,28 +229,48 @@ public sealed class LlamaRmsNorm : nn.Module<Tensor, Tensor>
 /// Rotary position embeddings (RoPE) in HF's "rotate_half" layout: in each head, dimension i is paired with
 /// i + D/2 (not 2i with 2i+1 as in the original paper and llama2.c). HF checkpoints were converted with their
 /// q/k rows permuted for this layout, so using the interleaved layout here would silently scramble positions.
-/// Angles θ_i = position · rope_theta^(-2i/D) are computed from the position ids on every call (cheap), which
-/// supports arbitrary positions: padding offsets, KV-cache continuation, linear scaling.
+/// Angles θ_i = position · f_i with f_i = rope_theta^(-2i/D) are computed from the position ids on every call (cheap),
+/// which supports arbitrary positions: padding offsets, KV-cache continuation, and the <c>rope_scaling</c> types:
+/// linear (positions divided by the factor), dynamic (NTK-aware: once an input's largest position reaches past
+/// max_position_embeddings, the base grows with it) and llama3 (low frequencies divided by the factor, high ones kept,
+/// a smooth blend between).
 /// </summary>
 internal sealed class RotaryEmbedding
 {
+    private readonly int _dim;
+    private readonly double _theta;
     private readonly float[] _inverseFrequencies;
     private readonly double _positionScale;
+    private readonly double? _dynamicFactor;
+    private readonly int _maxPositions;
 
     public RotaryEmbedding(LlamaConfig config)
     {
-        var dim = config.HeadDim;
+        _dim = config.HeadDim;
+        _theta = config.RopeTheta;
+        _maxPositions = config.MaxPositionEmbeddings;
         // In double, then rounded once to fp32, so the angles are as exact as fp32 allows.
-        _inverseFrequencies = Enumerable.Range(0, dim / 2).Select(i => (float)(1.0 / Math.Pow(config.RopeTheta, 2.0 * i / dim))).ToArray();
-        // "linear" rope scaling stretches the context by dividing positions by the factor.
+        _inverseFrequencies = ToFloat(config.RopeInverseFrequencies());
         _positionScale = config.RopeScalingType == "linear" ? 1.0 / config.RopeScalingFactor : 1.0;
+        if (config.RopeScalingType == "dynamic") _dynamicFactor = config.RopeScalingFactor;
     }
+
+    private static float[] ToFloat(double[] values) => values.Select(v => (float)v).ToArray();
 
     /// <summary>cos and sin [B, T, D] for position ids [B, T] (computed in fp32, returned in <paramref name="dtype"/>).</summary>
     public (Tensor Cos, Tensor Sin) CosSin(Tensor positionIds, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        var inverse = tensor(_inverseFrequencies, device: positionIds.device);
+        var frequencies = _inverseFrequencies;
+        if (_dynamicFactor is { } factor)
+        {
+            // transformers' rule: the sequence length is the largest position + 1 of this call (so a cached step sees its
+            // whole context), and the base grows only past max_position_embeddings.
+            var length = positionIds.max().item<long>() + 1;
+            if (length > _maxPositions)
+                frequencies = ToFloat(LlamaConfig.RopeFrequencies(_theta * Math.Pow(factor * length / _maxPositions - (factor - 1), (double)_dim / (_dim - 2)), _dim));
+        }
+        var inverse = tensor(frequencies, device: positionIds.device);
         var positions = positionIds.to_type(ScalarType.Float32);
         if (_positionScale != 1.0) positions = positions * _positionScale;
         var angles = positions.unsqueeze(-1) * inverse;           // [B, T, D/2]

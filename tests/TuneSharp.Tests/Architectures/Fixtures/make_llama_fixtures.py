@@ -50,7 +50,7 @@ def main():
                                               rope_scaling={"type": "linear", "factor": 2.0}, **common), ids, mask, causal_seq),
         "llama-dynamic-bias": (LlamaConfig(hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
                                            max_position_embeddings=8, attention_bias=True,
-                                           rope_scaling={"type": "dynamic", "factor": 3.0}, **common), ids, mask, causal_seq),
+                                           rope_scaling={"type": "dynamic", "factor": 4.0}, **common), ids, mask, causal_seq),
         "qwen2": (Qwen2Config(hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
                               max_position_embeddings=64, tie_word_embeddings=True, **common), ids, mask, causal_seq),
         "mistral-window": (MistralConfig(hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
