@@ -26,21 +26,26 @@ internal static class InteropTraining
     /// family's tokenizer; copied to dir/base) on the synthetic good/bad task into dir/out: family "roberta" (shape
     /// "roberta"), "distilbert" (shape "gelu") or "electra" (shape "projected").
     /// </summary>
-    public static string TinyFixture(TempDir dir, string family, PeftOptions method, double learningRate)
+    public static string TinyFixture(TempDir dir, string family, PeftOptions method, double learningRate, string? shape = null)
     {
-        var baseModel = FixtureBase(dir.File("base"), family);
+        var baseModel = FixtureBase(dir.File("base"), family, shape);
         var train = dir.File("train.tsv");
         File.WriteAllLines(train, ["text\tlabel", .. TinyTextClassification.Dataset(96, seed: 5).Examples.Select(e => $"{e.Text}\t{e.Label}")]);
         return Train(baseModel, train, dir.File("out"), method, learningRate, epochs: 2);
     }
 
-    /// <summary>Copies a fixture family's first base model and its tokenizer into <paramref name="folder"/>.</summary>
-    public static string FixtureBase(string folder, string family)
+    /// <summary>
+    /// Copies a fixture family's base model (an encoder's base/, a decoder's causal/) of <paramref name="shape"/> (default:
+    /// the family's first) and the family's tokenizer into <paramref name="folder"/>.
+    /// </summary>
+    public static string FixtureBase(string folder, string family, string? shape = null)
     {
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures", family);
-        var shape = family switch { "distilbert" => "gelu", "electra" => "projected", _ => family };
+        shape ??= family switch { "distilbert" => "gelu", "electra" => "projected", "llama" => "llama-gqa", _ => family };
+        var model = Path.Combine(fixtures, shape, "base");
+        if (!Directory.Exists(model)) model = Path.Combine(fixtures, shape, "causal");
         Directory.CreateDirectory(folder);
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(fixtures, shape, "base")).Concat(Directory.EnumerateFiles(Path.Combine(fixtures, "tokenizer"))))
+        foreach (var file in Directory.EnumerateFiles(model).Concat(Directory.EnumerateFiles(Path.Combine(fixtures, "tokenizer"))))
             File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
         return folder;
     }

@@ -114,6 +114,27 @@ public class SequenceClassificationInteropTests(ITestOutputHelper output) : IDis
         AssertAdapterMatches(adapter, ByteLevelTexts, "LORA");
     }
 
+    /// <summary>The Llama family's fixture shapes that are their own model_type: Qwen2 (q/k/v biases) and Mistral (window 4).</summary>
+    public static TheoryData<string> LlamaVariants() => ["qwen2", "mistral-window"];
+
+    [SkippableTheory]
+    [MemberData(nameof(LlamaVariants))]
+    public void FullyFineTunedQwen2AndMistralClassifiersLoadInTransformersWithTheSameLogits(string shape)
+    {
+        ReferencePython.Require();
+        var model = InteropTraining.TinyFixture(_tmp, "llama", new PeftOptions(), learningRate: 3e-3, shape);
+        AssertFullModelMatches(model, ByteLevelTexts, shape == "qwen2" ? "Qwen2ForSequenceClassification" : "MistralForSequenceClassification");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(LlamaVariants))]
+    public void Qwen2AndMistralLoraAdaptersWithPeftDefaultsLoadInPeftWithTheSameLogits(string shape)
+    {
+        ReferencePython.Require();
+        var adapter = InteropTraining.TinyFixture(_tmp, "llama", Lora(null), learningRate: 1e-2, shape);
+        AssertAdapterMatches(adapter, ByteLevelTexts, "LORA");
+    }
+
     [SkippableFact]
     public void FullyFineTunedLlamaClassifierLoadsInTransformersWithTheSameLogits()
     {
