@@ -28,7 +28,7 @@ public sealed class BertModel : nn.Module, IBackbone
 {
     // HF attribute names, on purpose (they are the parameter names); hence the snake_case fields.
     private readonly BertEmbeddings embeddings;
-    private readonly BertEncoder encoder;
+    private readonly EncoderLayerStack<BertLayer> encoder;
     private readonly BertPooler? pooler;
 
     /// <summary>Builds a randomly initialised model (load weights with <see cref="FromPretrained"/> or a StateDictLoader).</summary>
@@ -36,7 +36,7 @@ public sealed class BertModel : nn.Module, IBackbone
     {
         Config = config;
         embeddings = new BertEmbeddings(config);
-        encoder = new BertEncoder(config);
+        encoder = BertLayer.Stack(config);
         pooler = addPoolingLayer ? new BertPooler(config) : null;
         RegisterComponents();
     }
@@ -166,36 +166,12 @@ internal sealed class BertEmbeddings : nn.Module
     }
 }
 
-internal sealed class BertEncoder : nn.Module
+/// <summary>transformers' BertLayer: self-attention block, intermediate, output block (each with its residual LayerNorm).</summary>
+internal sealed class BertLayer : nn.Module, IMaskedLayer
 {
-    private readonly ModuleList<BertLayer> layer;
+    /// <summary>BERT's encoder (<c>encoder.layer.N</c>), which RoBERTa and ELECTRA reuse.</summary>
+    public static EncoderLayerStack<BertLayer> Stack(BertConfig config) => new(config.NumHiddenLayers, _ => new BertLayer(config));
 
-    public BertEncoder(BertConfig config) : base(nameof(BertEncoder))
-    {
-        layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config)).ToArray());
-        RegisterComponents();
-    }
-
-    /// <summary>Recompute each layer but the last in the backward pass instead of keeping its activations (see <see cref="GradientCheckpoint"/>).</summary>
-    public bool GradientCheckpointing { get; set; }
-
-    public Tensor forward(Tensor hidden, Tensor? additiveMask)
-    {
-        using var scope = NewDisposeScope();
-        for (var i = 0; i < layer.Count; i++)
-        {
-            var block = layer[i];
-            hidden = GradientCheckpoint.AppliesTo(GradientCheckpointing, this, i, layer.Count)
-                ? GradientCheckpoint.Run((h, c) => block.forward(h, c[0]), hidden, [additiveMask], block) // the mask is a constant: it may be disposed before backward
-                : block.forward(hidden, additiveMask);
-        }
-        return hidden.MoveToOuterDisposeScope();
-    }
-}
-
-/// <summary>One post-LN transformer layer: x = LN(x + Attn(x)); x = LN(x + FFN(x)).</summary>
-internal sealed class BertLayer : nn.Module
-{
     private readonly BertAttention attention;
     private readonly BertIntermediate intermediate;
     private readonly BertResidualBlock output;

@@ -17,14 +17,14 @@ public sealed class DistilBertModel : nn.Module, IBackbone
 {
     // transformers' attribute names (they are the parameter names), hence the snake_case fields.
     private readonly DistilBertEmbeddings embeddings;
-    private readonly DistilBertTransformer transformer;
+    private readonly EncoderLayerStack<DistilBertBlock> transformer;
 
     /// <summary>A randomly initialised encoder (load weights with <see cref="FromPretrained"/> or through a task model).</summary>
     public DistilBertModel(DistilBertConfig config) : base(nameof(DistilBertModel))
     {
         Config = config;
         embeddings = new DistilBertEmbeddings(config);
-        transformer = new DistilBertTransformer(config);
+        transformer = new EncoderLayerStack<DistilBertBlock>(config.NumHiddenLayers, _ => new DistilBertBlock(config));
         RegisterComponents();
     }
 
@@ -104,34 +104,8 @@ internal sealed class DistilBertEmbeddings : nn.Module
     }
 }
 
-internal sealed class DistilBertTransformer : nn.Module
-{
-    private readonly ModuleList<DistilBertBlock> layer;
-
-    public DistilBertTransformer(DistilBertConfig config) : base(nameof(DistilBertTransformer))
-    {
-        layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new DistilBertBlock(config)).ToArray());
-        RegisterComponents();
-    }
-
-    public bool GradientCheckpointing { get; set; }
-
-    public Tensor forward(Tensor hidden, Tensor? additiveMask)
-    {
-        using var scope = NewDisposeScope();
-        for (var i = 0; i < layer.Count; i++)
-        {
-            var block = layer[i];
-            hidden = GradientCheckpoint.AppliesTo(GradientCheckpointing, this, i, layer.Count)
-                ? GradientCheckpoint.Run((h, c) => block.forward(h, c[0]), hidden, [additiveMask], block)
-                : block.forward(hidden, additiveMask);
-        }
-        return hidden.MoveToOuterDisposeScope();
-    }
-}
-
 /// <summary>transformers' TransformerBlock: attention, sa_layer_norm, ffn, output_layer_norm.</summary>
-internal sealed class DistilBertBlock : nn.Module
+internal sealed class DistilBertBlock : nn.Module, IMaskedLayer
 {
     private readonly DistilBertSelfAttention attention;
     private readonly LayerNorm sa_layer_norm;

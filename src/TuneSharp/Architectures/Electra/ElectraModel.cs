@@ -16,7 +16,7 @@ public sealed class ElectraModel : nn.Module, IBackbone
     // transformers' attribute names (they are the state_dict keys), hence the snake_case fields.
     private readonly BertEmbeddings embeddings;
     private readonly Linear? embeddings_project;
-    private readonly BertEncoder encoder;
+    private readonly EncoderLayerStack<BertLayer> encoder;
 
     /// <summary>A randomly initialised encoder.</summary>
     public ElectraModel(ElectraConfig config) : base(nameof(ElectraModel))
@@ -24,7 +24,7 @@ public sealed class ElectraModel : nn.Module, IBackbone
         Config = config;
         embeddings = new BertEmbeddings(config, width: config.EmbeddingSize);
         embeddings_project = config.EmbeddingSize != config.HiddenSize ? nn.Linear(config.EmbeddingSize, config.HiddenSize) : null;
-        encoder = new BertEncoder(config);
+        encoder = BertLayer.Stack(config);
         RegisterComponents();
     }
 

@@ -17,7 +17,7 @@ public sealed class RobertaModel : nn.Module, IBackbone
 {
     // transformers' attribute names (they are the state_dict keys), hence the snake_case fields.
     private readonly BertEmbeddings embeddings;
-    private readonly BertEncoder encoder;
+    private readonly EncoderLayerStack<BertLayer> encoder;
     private readonly BertPooler? pooler;
 
     /// <summary>A randomly initialised encoder; <paramref name="addPoolingLayer"/> adds the pooler (task models other than base ones drop it, as transformers does).</summary>
@@ -25,7 +25,7 @@ public sealed class RobertaModel : nn.Module, IBackbone
     {
         Config = config;
         embeddings = new BertEmbeddings(config, positionPaddingIdx: config.PadTokenId);
-        encoder = new BertEncoder(config);
+        encoder = BertLayer.Stack(config);
         pooler = addPoolingLayer ? new BertPooler(config) : null;
         RegisterComponents();
     }
