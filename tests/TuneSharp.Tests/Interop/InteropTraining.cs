@@ -24,7 +24,7 @@ internal static class InteropTraining
     /// <summary>
     /// Trains one of transformers' tiny random base models of the golden fixtures (<c>Architectures/Fixtures</c>, with its
     /// family's tokenizer; copied to dir/base) on the synthetic good/bad task into dir/out: family "roberta" (shape
-    /// "roberta"), "distilbert" (shape "gelu") or "electra" (shape "projected").
+    /// "roberta"), "distilbert" (shape "gelu"), "electra" (shape "projected") or "deberta-v2" (shape "v3").
     /// </summary>
     public static string TinyFixture(TempDir dir, string family, PeftOptions method, double learningRate)
     {
@@ -38,7 +38,7 @@ internal static class InteropTraining
     public static string FixtureBase(string folder, string family)
     {
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures", family);
-        var shape = family switch { "distilbert" => "gelu", "electra" => "projected", _ => family };
+        var shape = family switch { "distilbert" => "gelu", "electra" => "projected", "deberta-v2" => "v3", _ => family };
         Directory.CreateDirectory(folder);
         foreach (var file in Directory.EnumerateFiles(Path.Combine(fixtures, shape, "base")).Concat(Directory.EnumerateFiles(Path.Combine(fixtures, "tokenizer"))))
             File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
