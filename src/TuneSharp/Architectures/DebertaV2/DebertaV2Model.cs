@@ -220,19 +220,27 @@ internal sealed class DebertaV2Encoder : nn.Module
         using var scope = NewDisposeScope();
         var ids = arange(length, dtype: ScalarType.Int64, device: device);
         var relative = ids.view(-1, 1) - ids.view(1, -1);
-        if (config.PositionBuckets > 0) relative = LogBucketPosition(relative, config.PositionBuckets, config.EffectiveMaxRelativePositions);
+        if (config.PositionBuckets > 0) relative = DebertaV2RelativePositions.LogBucket(relative, config.PositionBuckets, config.EffectiveMaxRelativePositions);
         long span = config.AttentionSpan;
         var c2p = (relative + span).clamp(0, 2 * span - 1).view(1, 1, length, length);
         var p2c = (span - relative).clamp(0, 2 * span - 1).view(1, 1, length, length);
         return (c2p.MoveToOuterDisposeScope(), p2c.MoveToOuterDisposeScope());
     }
+}
 
+/// <summary>transformers' relative positions of DeBERTa-v2/v3 (build_relative_position and make_log_bucket_position).</summary>
+public static class DebertaV2RelativePositions
+{
     /// <summary>
-    /// transformers' make_log_bucket_position: distances below bucketSize/2 stay as they are; longer ones map to
-    /// sign · (mid + ⌈log(|d| / mid) / log((maxPosition − 1) / mid) · (mid − 1)⌉). Computed in float32 as there, so
-    /// bucket edges fall on the same distances.
+    /// transformers' make_log_bucket_position: distances (query − key) below <paramref name="bucketSize"/>/2 stay as they
+    /// are; longer ones map to sign · (mid + ⌈log(|d| / mid) / log((maxPosition − 1) / mid) · (mid − 1)⌉) with mid =
+    /// bucketSize/2. Computed in float32 as there, so the bucket edges fall on the same distances.
     /// </summary>
-    internal static Tensor LogBucketPosition(Tensor relative, int bucketSize, int maxPosition)
+    /// <param name="relative">int64 distances.</param>
+    /// <param name="bucketSize">position_buckets.</param>
+    /// <param name="maxPosition">max_relative_positions (max_position_embeddings when that is below 1).</param>
+    /// <returns>int64 bucketed distances, the shape of <paramref name="relative"/>.</returns>
+    public static Tensor LogBucket(Tensor relative, int bucketSize, int maxPosition)
     {
         using var scope = NewDisposeScope();
         var mid = bucketSize / 2;
