@@ -19,7 +19,7 @@ public sealed class DebertaV2Tests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    // microsoft/deberta-v3-base's config.json, as published.
+    // The keys and values of microsoft/deberta-v3-base's config.json (a string pos_att_type, buckets, shared keys, no token types).
     private const string V3Base = """
         {
           "model_type": "deberta-v2", "attention_probs_dropout_prob": 0.1, "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
