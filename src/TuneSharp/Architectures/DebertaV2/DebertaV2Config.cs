@@ -21,6 +21,7 @@ public sealed class DebertaV2Config : PretrainedConfig
     /// <summary>The relative attention terms transformers implements: content→position and position→content.</summary>
     public static IReadOnlyList<string> AttentionTypes { get; } = ["c2p", "p2c"];
 
+    /// <summary>A config with transformers' DebertaV2Config defaults (DeBERTa-v2 xlarge's sizes, pad id 0).</summary>
     public DebertaV2Config() => PadTokenId = 0;
 
     /// <inheritdoc/>
@@ -30,16 +31,20 @@ public sealed class DebertaV2Config : PretrainedConfig
     public override int HiddenSize { get; set; } = 1536;
     public override int NumHiddenLayers { get; set; } = 24;
     public override int NumAttentionHeads { get; set; } = 24;
+    /// <summary>Feed-forward width (<c>intermediate_size</c>).</summary>
     public int IntermediateSize { get; set; } = 6144;
     /// <summary>Feed-forward activation ("gelu" is the erf form).</summary>
     public string HiddenAct { get; set; } = "gelu";
+    /// <summary>Dropout on the embeddings, the residual blocks and the relative embeddings (<c>hidden_dropout_prob</c>).</summary>
     public double HiddenDropoutProb { get; set; } = 0.1;
+    /// <summary>Dropout on the attention probabilities (<c>attention_probs_dropout_prob</c>).</summary>
     public double AttentionProbsDropoutProb { get; set; } = 0.1;
     /// <summary>Rows of the absolute position table (used when <see cref="PositionBiasedInput"/>), and the relative span when <see cref="MaxRelativePositions"/> is below 1.</summary>
     public int MaxPositionEmbeddings { get; set; } = 512;
     /// <summary>Token types; 0 (DeBERTa-v3) means no token-type embedding, and segment ids are ignored.</summary>
     public int TypeVocabSize { get; set; }
     public override double InitializerRange { get; set; } = 0.02;
+    /// <summary>Epsilon of every LayerNorm (<c>layer_norm_eps</c>).</summary>
     public double LayerNormEps { get; set; } = 1e-7;
     /// <summary>Disentangled attention over relative positions (<c>relative_attention</c>).</summary>
     public bool RelativeAttention { get; set; }
