@@ -1,4 +1,5 @@
 using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.DebertaV2;
 using TuneSharp.Architectures.DistilBert;
 using TuneSharp.Architectures.Electra;
 using TuneSharp.Architectures.Llama;
@@ -16,7 +17,7 @@ public static class ModelArchitectures
     private static readonly List<ModelArchitecture> Registered =
     [
         BertArchitecture.Registration, RobertaArchitecture.Registration, RobertaArchitecture.XlmRoberta, RobertaArchitecture.Camembert,
-        DistilBertArchitecture.Registration, ElectraArchitecture.Registration,
+        DistilBertArchitecture.Registration, ElectraArchitecture.Registration, DebertaV2Architecture.Registration,
         LlamaArchitecture.Registration, LlamaArchitecture.Qwen2, LlamaArchitecture.Mistral,
     ];
 

@@ -61,7 +61,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
             Assert.Contains(ModelTask.TokenClassification, architecture.Heads.Keys);
             Assert.Equal(architecture.ModelType, architecture.CreateConfig().ModelType);
         }
-        Assert.Equal(["bert", "camembert", "distilbert", "electra", "llama", "mistral", "qwen2", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
+        Assert.Equal(["bert", "camembert", "deberta-v2", "distilbert", "electra", "llama", "mistral", "qwen2", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
     }
 
     [Theory]
@@ -182,9 +182,11 @@ public sealed class ArchitectureInvariantTests : IDisposable
         var architecture = ModelArchitectures.Find(modelType)!;
         var config = TinyConfig(modelType)!;
         manual_seed(3);
-        var backbone = architecture.CreateBackbone(config, true);
+        // Held (and disposed) to the end: once unreachable, a module's finalizer frees the tensors its state_dict shares,
+        // which a garbage collection in the middle of the save turned into "Tensor invalid -- empty handle".
+        using var backbone = architecture.CreateBackbone(config, true).Module;
         config.Save(dir);
-        ModelWeights.Save(dir, backbone.Module.state_dict());
+        ModelWeights.Save(dir, backbone.state_dict());
         return dir;
     }
 
@@ -230,6 +232,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
         "roberta" or "xlm-roberta" or "camembert" => TinyModels.Roberta(modelType, dropout: 0.0),
         "distilbert" => TinyModels.DistilBert(dropout: 0.0),
         "electra" => TinyModels.Electra(dropout: 0.0),
+        "deberta-v2" => TinyModels.DebertaV2(dropout: 0.0),
         _ => null,
     };
 }

@@ -8,24 +8,27 @@ using TuneSharp.Tasks.SequenceClassification;
 using TuneSharp.Tasks.TokenClassification;
 using TuneSharp.Tests.Models;
 using TuneSharp.Tokenization;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace TuneSharp.Tests.Architectures;
 
 /// <summary>
-/// The encoders added beside BERT against transformers 4.40: RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT and ELECTRA. Tiny
-/// checkpoints that transformers made and saved (<c>Fixtures/make_encoder_fixtures.py</c>: several shapes per family,
-/// among them odd head counts, gelu_new and relu, two token types, a RoBERTa pad id of 3, so positions start at 4, and
-/// ELECTRA's embedding_size below hidden_size),
+/// The encoders added beside BERT against transformers 4.40: RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA and
+/// DeBERTa-v2/v3. Tiny checkpoints that transformers made and saved (<c>Fixtures/make_encoder_fixtures.py</c> and
+/// <c>Fixtures/make_deberta_fixtures.py</c>: several shapes per family, among them odd head counts, gelu_new and relu, two
+/// token types, a RoBERTa pad id of 3, so positions start at 4, ELECTRA's and DeBERTa's embedding_size below hidden_size,
+/// and DeBERTa's disentangled attention in its v3 layout (log buckets, shared keys) and older ones (c2p only with clamped
+/// distances and the convolution, p2c only), on a batch longer than the buckets),
 /// loaded from their folders as a user would, must give transformers' hidden states, pooler output and every head's
 /// logits on the same padded batch within 1e-4, and each family's tokenizer (byte-level BPE, WordPiece) must give the
 /// slow transformers tokenizer's ids exactly on tricky text.
 /// </summary>
-public sealed class EncoderGoldenTests
+public sealed class EncoderGoldenTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-4;
     private static readonly string FixturesRoot = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures");
-    private static readonly Dictionary<string, JsonObject> Outputs = new[] { "roberta", "distilbert", "electra" }.ToDictionary(
+    private static readonly Dictionary<string, JsonObject> Outputs = new[] { "roberta", "distilbert", "electra", "deberta-v2" }.ToDictionary(
         family => family, family => JsonNode.Parse(File.ReadAllText(Path.Combine(FixturesRoot, family, "outputs.json")))!.AsObject());
 
     /// <summary>(fixture family, shape folder) pairs.</summary>
@@ -33,9 +36,10 @@ public sealed class EncoderGoldenTests
     {
         { "roberta", "roberta" }, { "roberta", "xlm-roberta" }, { "roberta", "camembert" }, { "distilbert", "gelu" }, { "distilbert", "relu-odd-heads" },
         { "electra", "projected" }, { "electra", "same-width" },
+        { "deberta-v2", "v3" }, { "deberta-v2", "v2-conv" }, { "deberta-v2", "p2c-buckets" },
     };
 
-    public static TheoryData<string> Families() => ["roberta", "distilbert", "electra"];
+    public static TheoryData<string> Families() => ["roberta", "distilbert", "electra", "deberta-v2"];
 
     private static JsonObject Record(string family, string shape) => Outputs[family]["models"]![shape]!.AsObject();
 
@@ -45,10 +49,11 @@ public sealed class EncoderGoldenTests
         (GoldenFiles.LongTensor(GoldenFiles.IntRows(record["input_ids"])), GoldenFiles.LongTensor(GoldenFiles.IntRows(record["attention_mask"])),
          GoldenFiles.LongTensor(GoldenFiles.IntRows(record["token_type_ids"])));
 
-    private static void AssertClose(Tensor expected, Tensor actual, string what)
+    private void AssertClose(Tensor expected, Tensor actual, string what)
     {
         Assert.Equal(expected.shape, actual.shape);
         var diff = GoldenFiles.MaxAbsDiff(expected, actual);
+        output.WriteLine($"{what}: max |difference| {diff:E2}");
         Assert.True(diff <= Tolerance, $"{what}: max |difference| {diff:G3} from transformers");
     }
 
@@ -74,11 +79,11 @@ public sealed class EncoderGoldenTests
         module.eval();
         var (ids, mask, types) = Inputs(record);
         using var noGrad = no_grad();
-        using var output = backbone.Forward(ids, null, mask, types);
+        using var encoded = backbone.Forward(ids, null, mask, types);
         // Padding rows compute too (with the same positions as in transformers), so every position is compared.
-        AssertClose(GoldenFiles.Expected(record["last_hidden_state"]), output.LastHiddenState, "last_hidden_state");
-        if (record["pooler_output"] is { } pooled) AssertClose(GoldenFiles.Expected(pooled), output.PooledOutput!, "pooler_output");
-        else Assert.Null(output.PooledOutput);
+        AssertClose(GoldenFiles.Expected(record["last_hidden_state"]), encoded.LastHiddenState, "last_hidden_state");
+        if (record["pooler_output"] is { } pooled) AssertClose(GoldenFiles.Expected(pooled), encoded.PooledOutput!, "pooler_output");
+        else Assert.Null(encoded.PooledOutput);
     }
 
     [Theory]

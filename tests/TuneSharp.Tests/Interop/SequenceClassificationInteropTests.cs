@@ -103,6 +103,29 @@ public class SequenceClassificationInteropTests(ITestOutputHelper output) : IDis
         AssertAdapterMatches(adapter, ByteLevelTexts, "LORA");
     }
 
+    [SkippableFact]
+    public void FullyFineTunedTinyDebertaV2LoadsInTransformersWithTheSameLogits()
+    {
+        ReferencePython.Require();
+        var model = InteropTraining.TinyFixture(_tmp, "deberta-v2", new PeftOptions(), learningRate: 3e-3);
+        AssertFullModelMatches(model, ByteLevelTexts, "DebertaV2ForSequenceClassification");
+    }
+
+    /// <summary>
+    /// PEFT's defaults (query_proj, value_proj; with shared attention keys they also project the relative embeddings) and
+    /// the ContextPooler saved with the classifier: a base DeBERTa has no pooler, so PEFT must load it from the file.
+    /// </summary>
+    [SkippableFact]
+    public void TinyDebertaV2LoraAdapterSavesThePoolerAndLoadsInPeftWithTheSameLogits()
+    {
+        ReferencePython.Require();
+        var adapter = InteropTraining.TinyFixture(_tmp, "deberta-v2", Lora(null), learningRate: 1e-2);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(adapter, AdapterFiles.ConfigFileName)))!;
+        Assert.Equal(["classifier", "pooler"], config["modules_to_save"]!.AsArray().Select(n => n!.GetValue<string>()).Order());
+        Assert.Equal(["query_proj", "value_proj"], config["target_modules"]!.AsArray().Select(n => n!.GetValue<string>()).Order());
+        AssertAdapterMatches(adapter, ByteLevelTexts, "LORA");
+    }
+
     /// <summary>PEFT's defaults (q_lin, v_lin) and both head layers saved: PEFT loads pre_classifier from the file, not at random.</summary>
     [SkippableFact]
     public void TinyDistilBertLoraAdapterSavesBothHeadLayersAndLoadsInPeftWithTheSameLogits()

@@ -9,7 +9,7 @@ namespace TuneSharp.Tests.Models;
 
 /// <summary>
 /// <c>GradientCheckpointing</c> on the real model classes: the same loss and the same gradients as without it, with
-/// dropout active (the recomputed layers must draw the same dropout masks), for BERT, Llama and a LoRA-adapted BERT
+/// dropout active (the recomputed layers must draw the same dropout masks), for BERT, Llama, DeBERTa-v2/v3 and a LoRA-adapted BERT
 /// whose embeddings are frozen (the first checkpointed layer's input then needs no gradient).
 /// </summary>
 [Collection(TorchRandomCollection.Name)]
@@ -63,6 +63,39 @@ public class GradientCheckpointingModelTests
     {
         using var model = TinyClassifiers.Llama(new SequenceClassificationOptions { NumLabels = 3 }, TinyModels.Llama(attentionDropout: 0.2));
         AssertSameAsWithout(model, model.named_parameters().Count());
+    }
+
+    /// <summary>DeBERTa-v3's layout: the relative table (trainable, shared by every layer) gets the same gradient too.</summary>
+    [Fact]
+    public void DebertaV3GradientsAreUnchanged()
+    {
+        using var model = DebertaClassifier(TinyModels.DebertaV2(dropout: 0.2));
+        AssertSameAsWithout(model, model.named_parameters().Count());
+    }
+
+    /// <summary>The older layout: own position projections, clamped distances, absolute positions, embed_proj and the convolution after layer 0.</summary>
+    [Fact]
+    public void DebertaV2WithItsConvolutionGradientsAreUnchanged()
+    {
+        var config = TinyModels.DebertaV2(dropout: 0.2);
+        config.NumHiddenLayers = 3;
+        config.ShareAttKey = false;
+        config.PositionBuckets = -1;
+        config.MaxRelativePositions = 3;
+        config.NormRelEbd = "none";
+        config.PositionBiasedInput = true;
+        config.TypeVocabSize = 2;
+        config.EmbeddingSize = 8;
+        config.ConvKernelSize = 3;
+        config.ConvAct = "gelu";
+        using var model = DebertaClassifier(config);
+        AssertSameAsWithout(model, model.named_parameters().Count());
+    }
+
+    private static TuneSharp.Architectures.DebertaV2.DebertaV2ForSequenceClassification DebertaClassifier(TuneSharp.Architectures.DebertaV2.DebertaV2Config config)
+    {
+        SequenceClassificationConfig.Apply(config, new SequenceClassificationOptions { NumLabels = 3 });
+        return new TuneSharp.Architectures.DebertaV2.DebertaV2ForSequenceClassification(config);
     }
 
     [Fact]

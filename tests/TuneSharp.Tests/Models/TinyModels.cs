@@ -1,4 +1,5 @@
 using TuneSharp.Architectures.Bert;
+using TuneSharp.Architectures.DebertaV2;
 using TuneSharp.Architectures.DistilBert;
 using TuneSharp.Architectures.Electra;
 using TuneSharp.Architectures.Llama;
@@ -35,6 +36,17 @@ internal static class TinyModels
     {
         VocabSize = 50, EmbeddingSize = 8, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 32,
         MaxPositionEmbeddings = 32, HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout,
+    };
+
+    /// <summary>
+    /// A DeBERTa-v3-like config of <see cref="Bert"/>'s sizes: relative attention with 4 log buckets over 16 positions (so
+    /// inputs of 5 tokens already reach a bucketed distance), both relative terms, shared keys, no absolute positions.
+    /// </summary>
+    public static DebertaV2Config DebertaV2(double dropout = 0.1) => new()
+    {
+        VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 32, MaxPositionEmbeddings = 32,
+        RelativeAttention = true, PositionBuckets = 4, MaxRelativePositions = 16, PosAttType = ["p2c", "c2p"], PositionBiasedInput = false,
+        NormRelEbd = "layer_norm", ShareAttKey = true, HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout,
     };
 
     public static LlamaConfig Llama(bool tied = true, double attentionDropout = 0.0) => new()

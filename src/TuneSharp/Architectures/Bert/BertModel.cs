@@ -253,11 +253,17 @@ internal sealed class BertResidualBlock : nn.Module
     private readonly LayerNorm LayerNorm;
     private readonly ParallelDropout dropout;
 
-    public BertResidualBlock(int inFeatures, int outFeatures, BertConfig config) : base(nameof(BertResidualBlock))
+    public BertResidualBlock(int inFeatures, int outFeatures, BertConfig config)
+        : this(inFeatures, outFeatures, config.LayerNormEps, config.HiddenDropoutProb)
+    {
+    }
+
+    /// <summary>The same block for configs that are not BERT's (DeBERTa-v2's SelfOutput and Output have this shape and these names).</summary>
+    public BertResidualBlock(int inFeatures, int outFeatures, double layerNormEps, double dropoutProbability) : base(nameof(BertResidualBlock))
     {
         dense = nn.Linear(inFeatures, outFeatures);
-        LayerNorm = nn.LayerNorm(outFeatures, eps: config.LayerNormEps);
-        dropout = new ParallelDropout(config.HiddenDropoutProb);
+        LayerNorm = nn.LayerNorm(outFeatures, eps: layerNormEps);
+        dropout = new ParallelDropout(dropoutProbability);
         RegisterComponents();
     }
 
@@ -274,10 +280,15 @@ internal sealed class BertIntermediate : nn.Module<Tensor, Tensor>
     private readonly Linear dense;
     private readonly string activation;
 
-    public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
+    public BertIntermediate(BertConfig config) : this(config.HiddenSize, config.IntermediateSize, config.HiddenAct)
     {
-        dense = nn.Linear(config.HiddenSize, config.IntermediateSize);
-        activation = config.HiddenAct;
+    }
+
+    /// <summary>The same block for configs that are not BERT's (DeBERTa-v2's Intermediate is BERT's).</summary>
+    public BertIntermediate(int hiddenSize, int intermediateSize, string activation) : base(nameof(BertIntermediate))
+    {
+        dense = nn.Linear(hiddenSize, intermediateSize);
+        this.activation = activation;
         RegisterComponents();
     }
 
