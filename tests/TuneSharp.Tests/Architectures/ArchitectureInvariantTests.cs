@@ -61,7 +61,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
             Assert.Contains(ModelTask.TokenClassification, architecture.Heads.Keys);
             Assert.Equal(architecture.ModelType, architecture.CreateConfig().ModelType);
         }
-        Assert.Equal(["bert", "camembert", "distilbert", "electra", "llama", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
+        Assert.Equal(["bert", "camembert", "distilbert", "electra", "gpt_neox", "llama", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
     }
 
     [Theory]
@@ -226,6 +226,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
     {
         "bert" => TinyModels.Bert(dropout: 0.0),
         "llama" => TinyModels.Llama(tied: false),
+        "gpt_neox" => TinyModels.GptNeox(),
         "roberta" or "xlm-roberta" or "camembert" => TinyModels.Roberta(modelType, dropout: 0.0),
         "distilbert" => TinyModels.DistilBert(dropout: 0.0),
         "electra" => TinyModels.Electra(dropout: 0.0),
