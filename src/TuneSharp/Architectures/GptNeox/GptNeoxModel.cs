@@ -20,6 +20,8 @@ public sealed class GptNeoxModel : nn.Module, IDecoderBackbone
     private readonly ParallelDropout emb_dropout;
     private readonly ModuleList<GptNeoxLayer> layers;
     private readonly LayerNorm final_layer_norm;
+    // Llama's rotary embedding, over the first rotary_ndims of each head (transformers' GPTNeoXRotaryEmbedding is the same
+    // rotate_half layout); one table for all layers instead of transformers' per-layer copies, which hold the same numbers.
     private readonly RotaryEmbedding rotary;
 
     /// <summary>
