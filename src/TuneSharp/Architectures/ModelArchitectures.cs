@@ -2,6 +2,7 @@ using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.DebertaV2;
 using TuneSharp.Architectures.DistilBert;
 using TuneSharp.Architectures.Electra;
+using TuneSharp.Architectures.GptNeox;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Architectures.Roberta;
 using TuneSharp.Models;
@@ -18,7 +19,7 @@ public static class ModelArchitectures
     [
         BertArchitecture.Registration, RobertaArchitecture.Registration, RobertaArchitecture.XlmRoberta, RobertaArchitecture.Camembert,
         DistilBertArchitecture.Registration, ElectraArchitecture.Registration, DebertaV2Architecture.Registration,
-        LlamaArchitecture.Registration, LlamaArchitecture.Qwen2, LlamaArchitecture.Mistral,
+        LlamaArchitecture.Registration, LlamaArchitecture.Qwen2, LlamaArchitecture.Mistral, GptNeoxArchitecture.Registration,
     ];
 
     /// <summary>Every registered architecture, in registration order.</summary>

@@ -30,12 +30,14 @@ public sealed record ModelSummary(
             parameters += info.Shape.Aggregate(1L, (a, b) => a * b);
             bytes += info.End - info.Begin;
         }
-        // A tied head stored as an explicit copy is one parameter tensor, not two.
-        var tiedCopy = TuneSharp.Architectures.ModelArchitectures.Find(config.ModelType)?.TiesWordEmbeddings(config) == true
-            && infos.Any(i => i.Name == "lm_head.weight") && infos.Any(i => i.Name.EndsWith("embed_tokens.weight", StringComparison.Ordinal));
+        // A tied head stored as an explicit copy is one parameter tensor, not two. The head's name is the registration's
+        // (Llama's lm_head, GPT-NeoX's embed_out); a tied model has no head weight of its own, so any is the copy.
+        var architecture = TuneSharp.Architectures.ModelArchitectures.Find(config.ModelType);
+        var headKey = architecture?.Heads.GetValueOrDefault(ModelTask.CausalLm)?.Module + ".weight";
+        var tiedCopy = architecture?.TiesWordEmbeddings(config) == true && infos.Any(i => i.Name == headKey);
         if (tiedCopy)
         {
-            var head = infos.First(i => i.Name == "lm_head.weight");
+            var head = infos.First(i => i.Name == headKey);
             parameters -= head.Shape.Aggregate(1L, (a, b) => a * b);
         }
         return new ModelSummary(

@@ -61,7 +61,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
             Assert.Contains(ModelTask.TokenClassification, architecture.Heads.Keys);
             Assert.Equal(architecture.ModelType, architecture.CreateConfig().ModelType);
         }
-        Assert.Equal(["bert", "camembert", "deberta-v2", "distilbert", "electra", "llama", "mistral", "qwen2", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
+        Assert.Equal(["bert", "camembert", "deberta-v2", "distilbert", "electra", "gpt_neox", "llama", "mistral", "qwen2", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
     }
 
     [Theory]
@@ -229,6 +229,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
         "bert" => TinyModels.Bert(dropout: 0.0),
         "llama" => TinyModels.Llama(tied: false),
         "qwen2" or "mistral" => TinyModels.LlamaVariant(modelType),
+        "gpt_neox" => TinyModels.GptNeox(),
         "roberta" or "xlm-roberta" or "camembert" => TinyModels.Roberta(modelType, dropout: 0.0),
         "distilbert" => TinyModels.DistilBert(dropout: 0.0),
         "electra" => TinyModels.Electra(dropout: 0.0),

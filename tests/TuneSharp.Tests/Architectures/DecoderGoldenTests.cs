@@ -24,7 +24,7 @@ public sealed class DecoderGoldenTests
 {
     private const double Tolerance = 1e-4;
     private static readonly string FixturesRoot = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures");
-    private static readonly string[] FamilyNames = ["llama"];
+    private static readonly string[] FamilyNames = ["llama", "gpt_neox"];
     private static readonly Dictionary<string, JsonObject> Outputs = FamilyNames.ToDictionary(
         family => family, family => JsonNode.Parse(File.ReadAllText(Path.Combine(FixturesRoot, family, "outputs.json")))!.AsObject());
 

@@ -24,7 +24,8 @@ internal static class InteropTraining
     /// <summary>
     /// Trains one of transformers' tiny random base models of the golden fixtures (<c>Architectures/Fixtures</c>, with its
     /// family's tokenizer; copied to dir/base) on the synthetic good/bad task into dir/out: family "roberta" (shape
-    /// "roberta"), "distilbert" (shape "gelu"), "electra" (shape "projected") or "deberta-v2" (shape "v3").
+    /// "roberta"), "distilbert" (shape "gelu"), "electra" (shape "projected"), "deberta-v2" (shape "v3"), "llama" (shape
+    /// "llama-gqa") or "gpt_neox" (shape "pythia"); a decoder's base is its causal LM (causal/), as a Pythia checkpoint is.
     /// </summary>
     public static string TinyFixture(TempDir dir, string family, PeftOptions method, double learningRate, string? shape = null)
     {
@@ -41,7 +42,7 @@ internal static class InteropTraining
     public static string FixtureBase(string folder, string family, string? shape = null)
     {
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures", family);
-        shape ??= family switch { "distilbert" => "gelu", "electra" => "projected", "deberta-v2" => "v3", "llama" => "llama-gqa", _ => family };
+        shape ??= family switch { "distilbert" => "gelu", "electra" => "projected", "deberta-v2" => "v3", "llama" => "llama-gqa", "gpt_neox" => "pythia", _ => family };
         var model = Path.Combine(fixtures, shape, "base");
         if (!Directory.Exists(model)) model = Path.Combine(fixtures, shape, "causal");
         Directory.CreateDirectory(folder);

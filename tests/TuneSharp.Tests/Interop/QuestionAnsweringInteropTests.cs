@@ -70,6 +70,7 @@ public sealed class QuestionAnsweringInteropTests(ITestOutputHelper output) : ID
     [InlineData("distilbert", "DistilBertForQuestionAnswering")]
     [InlineData("electra", "ElectraForQuestionAnswering")]
     [InlineData("deberta-v2", "DebertaV2ForQuestionAnswering")]
+    [InlineData("gpt_neox", "GPTNeoXForQuestionAnswering")]
     public void A_fully_fine_tuned_tiny_fixture_qa_model_loads_in_transformers_with_the_same_logits(string family, string modelClass)
     {
         ReferencePython.Require();

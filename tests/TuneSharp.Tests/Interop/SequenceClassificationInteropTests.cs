@@ -126,6 +126,27 @@ public class SequenceClassificationInteropTests(ITestOutputHelper output) : IDis
         AssertAdapterMatches(adapter, ByteLevelTexts, "LORA");
     }
 
+    /// <summary>Pythia's layout (partial rotary, parallel residual) with its last-token score head, saved without the causal checkpoint's embed_out.</summary>
+    [SkippableFact]
+    public void FullyFineTunedTinyGptNeoxLoadsInTransformersWithTheSameLogits()
+    {
+        ReferencePython.Require();
+        var model = InteropTraining.TinyFixture(_tmp, "gpt_neox", new PeftOptions(), learningRate: 3e-3);
+        AssertFullModelMatches(model, ByteLevelTexts, "GPTNeoXForSequenceClassification");
+    }
+
+    /// <summary>PEFT's default for gpt_neox: LoRA on the fused query_key_value, the score head saved whole.</summary>
+    [SkippableFact]
+    public void TinyGptNeoxLoraAdapterWithPeftDefaultsLoadsInPeftWithTheSameLogits()
+    {
+        ReferencePython.Require();
+        var adapter = InteropTraining.TinyFixture(_tmp, "gpt_neox", Lora(null), learningRate: 1e-2);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(adapter, AdapterFiles.ConfigFileName)))!;
+        Assert.Equal(["query_key_value"], config["target_modules"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(["score"], config["modules_to_save"]!.AsArray().Select(n => n!.GetValue<string>()));
+        AssertAdapterMatches(adapter, ByteLevelTexts, "LORA");
+    }
+
     /// <summary>PEFT's defaults (q_lin, v_lin) and both head layers saved: PEFT loads pre_classifier from the file, not at random.</summary>
     [SkippableFact]
     public void TinyDistilBertLoraAdapterSavesBothHeadLayersAndLoadsInPeftWithTheSameLogits()

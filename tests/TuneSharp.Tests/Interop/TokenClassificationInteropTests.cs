@@ -62,6 +62,7 @@ public sealed class TokenClassificationInteropTests(ITestOutputHelper output) : 
     [InlineData("distilbert", "DistilBertForTokenClassification")]
     [InlineData("electra", "ElectraForTokenClassification")]
     [InlineData("deberta-v2", "DebertaV2ForTokenClassification")]
+    [InlineData("gpt_neox", "GPTNeoXForTokenClassification")]
     public void A_fully_fine_tuned_tiny_fixture_token_classifier_loads_in_transformers_with_the_same_logits(string family, string modelClass)
     {
         ReferencePython.Require();

@@ -2,6 +2,7 @@ using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.DebertaV2;
 using TuneSharp.Architectures.DistilBert;
 using TuneSharp.Architectures.Electra;
+using TuneSharp.Architectures.GptNeox;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Architectures.Roberta;
 using TuneSharp.Models;
@@ -68,4 +69,15 @@ internal static class TinyModels
         (config.NumAttentionHeads, config.NumKeyValueHeads, config.MaxPositionEmbeddings) = (4, 2, 64);
         return config;
     }
+
+    /// <summary>
+    /// A GPT-NeoX config with Pythia's layout by default: half of each 4-wide head rotated (rotary_pct 0.5 gives 2 of 4
+    /// dimensions), the parallel residual, an untied embed_out.
+    /// </summary>
+    public static GptNeoxConfig GptNeox(bool parallelResidual = true, bool tied = false, double dropout = 0.0) => new()
+    {
+        VocabSize = 40, HiddenSize = 16, IntermediateSize = 32, NumHiddenLayers = 2, NumAttentionHeads = 4, RotaryPct = 0.5,
+        MaxPositionEmbeddings = 64, UseParallelResidual = parallelResidual, TieWordEmbeddings = tied,
+        HiddenDropout = dropout, AttentionDropout = dropout,
+    };
 }

@@ -257,6 +257,18 @@ internal sealed class RotaryEmbedding
 
     private static float[] ToFloat(double[] values) => values.Select(v => (float)v).ToArray();
 
+    /// <summary>
+    /// Rotary embeddings of the first <paramref name="dim"/> dimensions of each head (GPT-NeoX's rotary_ndims, fewer than
+    /// head_dim when rotary_pct &lt; 1), frequencies θ_i = <paramref name="theta"/>^(-2i/dim) over that dimension, positions
+    /// divided by <paramref name="linearFactor"/> ("linear" rope scaling; 1 for none).
+    /// </summary>
+    public RotaryEmbedding(int dim, double theta, double linearFactor = 1.0)
+    {
+        (_dim, _theta, _maxPositions) = (dim, theta, int.MaxValue);
+        _inverseFrequencies = ToFloat(LlamaConfig.RopeFrequencies(theta, dim));
+        _positionScale = 1.0 / linearFactor;
+    }
+
     /// <summary>cos and sin [B, T, D] for position ids [B, T] (computed in fp32, returned in <paramref name="dtype"/>).</summary>
     public (Tensor Cos, Tensor Sin) CosSin(Tensor positionIds, ScalarType dtype)
     {
@@ -278,12 +290,19 @@ internal sealed class RotaryEmbedding
         return (doubled.cos().to_type(dtype).MoveToOuterDisposeScope(), doubled.sin().to_type(dtype).MoveToOuterDisposeScope());
     }
 
-    /// <summary>x·cos + rotate_half(x)·sin for x [B, heads, T, D]; rotate_half(x) = [-x₂, x₁] for halves x₁, x₂.</summary>
+    /// <summary>
+    /// x·cos + rotate_half(x)·sin for x [B, heads, T, D]; rotate_half(x) = [-x₂, x₁] for halves x₁, x₂. When cos and sin
+    /// cover R &lt; D dimensions (partial rotary, GPT-NeoX), only the first R are rotated and the other D - R pass through.
+    /// </summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
-        var half = x.shape[^1] / 2;
-        var rotated = cat([x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)], -1);
-        return (x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1)).MoveToOuterDisposeScope();
+        var (dim, rotary) = (x.shape[^1], cos.shape[^1]);
+        var part = rotary == dim ? x : x.narrow(-1, 0, rotary);
+        var half = rotary / 2;
+        var rotated = cat([part.narrow(-1, half, half).neg(), part.narrow(-1, 0, half)], -1);
+        var result = part * cos.unsqueeze(1) + rotated * sin.unsqueeze(1);
+        if (rotary < dim) result = cat([result, x.narrow(-1, rotary, dim - rotary)], -1);
+        return result.MoveToOuterDisposeScope();
     }
 }
