@@ -59,12 +59,14 @@ public static class PeftLayout
     /// <exception cref="PeftException">No placement is known for that model type.</exception>
     public static Regex BottleneckSites(string modelType, BottleneckVariant variant)
     {
-        var (attention, feedForward) = ModelArchitectures.Find(modelType)?.AdapterSites
+        var architecture = ModelArchitectures.Find(modelType)
             ?? throw new PeftException($"Bottleneck adapters do not know where to go in model_type \"{modelType}\"; supported: {string.Join(", ", ModelArchitectures.All.Select(a => a.ModelType))}.");
+        var (attention, feedForward) = architecture.AdapterSites;
         var sites = variant == BottleneckVariant.Houlsby ? $"(?:{attention}|{feedForward})" : feedForward;
-        // "<anything>.layers.<n>." / ".layer.<n>." then the site: anchors the FFN "output.dense" to the layer itself,
-        // so BERT's "attention.output.dense" is not taken for a feed-forward projection.
-        return new Regex($@"^(?:.*\.)?layers?\.\d+\.{sites}$", RegexOptions.CultureInvariant);
+        // Anything, the architecture's numbered layer ("encoder.layer.<n>.", "layers.<n>.", GPT-2's "h.<n>."), then the
+        // site: anchors the FFN "output.dense" to the layer itself, so BERT's "attention.output.dense" is not taken for a
+        // feed-forward projection.
+        return new Regex($@"^.*?(?:{architecture.LayerPattern}){sites}$", RegexOptions.CultureInvariant);
     }
 
     /// <summary>The model_type of a TuneSharp classifier (from its config).</summary>
