@@ -1,6 +1,7 @@
 using TuneSharp.Architectures.Bert;
 using TuneSharp.Architectures.DistilBert;
 using TuneSharp.Architectures.Electra;
+using TuneSharp.Architectures.Gpt2;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Architectures.Roberta;
 using TuneSharp.Models;
@@ -17,7 +18,7 @@ public static class ModelArchitectures
     [
         BertArchitecture.Registration, RobertaArchitecture.Registration, RobertaArchitecture.XlmRoberta, RobertaArchitecture.Camembert,
         DistilBertArchitecture.Registration, ElectraArchitecture.Registration,
-        LlamaArchitecture.Registration,
+        LlamaArchitecture.Registration, Gpt2Architecture.Registration,
     ];
 
     /// <summary>Every registered architecture, in registration order.</summary>
