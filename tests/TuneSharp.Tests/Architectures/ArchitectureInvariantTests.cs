@@ -61,7 +61,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
             Assert.Contains(ModelTask.TokenClassification, architecture.Heads.Keys);
             Assert.Equal(architecture.ModelType, architecture.CreateConfig().ModelType);
         }
-        Assert.Equal(["bert", "camembert", "distilbert", "electra", "llama", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
+        Assert.Equal(["bert", "camembert", "distilbert", "electra", "gpt2", "llama", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
     }
 
     [Theory]
@@ -184,7 +184,8 @@ public sealed class ArchitectureInvariantTests : IDisposable
         manual_seed(3);
         var backbone = architecture.CreateBackbone(config, true);
         config.Save(dir);
-        ModelWeights.Save(dir, backbone.Module.state_dict());
+        // In transformers' layout, as a base checkpoint is (GPT-2's Conv1D weights [in, out]).
+        ModelWeights.Save(dir, backbone.Module.state_dict(), transposedWeights: architecture.TransposedWeights);
         return dir;
     }
 
@@ -226,6 +227,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
     {
         "bert" => TinyModels.Bert(dropout: 0.0),
         "llama" => TinyModels.Llama(tied: false),
+        "gpt2" => TinyModels.Gpt2(tied: false),
         "roberta" or "xlm-roberta" or "camembert" => TinyModels.Roberta(modelType, dropout: 0.0),
         "distilbert" => TinyModels.DistilBert(dropout: 0.0),
         "electra" => TinyModels.Electra(dropout: 0.0),
