@@ -24,7 +24,8 @@ internal static class InteropTraining
     /// <summary>
     /// Trains one of transformers' tiny random base models of the golden fixtures (<c>Architectures/Fixtures</c>, with its
     /// family's tokenizer; copied to dir/base) on the synthetic good/bad task into dir/out: family "roberta" (shape
-    /// "roberta"), "distilbert" (shape "gelu") or "electra" (shape "projected").
+    /// "roberta"), "distilbert" (shape "gelu"), "electra" (shape "projected") or "gpt2" (the causal LM of shape
+    /// "gpt2-tied-odd-heads", a GPT2LMHeadModel checkpoint with Conv1D weights, as GPT-2 base models come).
     /// </summary>
     public static string TinyFixture(TempDir dir, string family, PeftOptions method, double learningRate)
     {
@@ -38,9 +39,13 @@ internal static class InteropTraining
     public static string FixtureBase(string folder, string family)
     {
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures", family);
-        var shape = family switch { "distilbert" => "gelu", "electra" => "projected", _ => family };
+        // Decoder fixtures hold their base model as the causal LM.
+        var (shape, part) = family switch
+        {
+            "distilbert" => ("gelu", "base"), "electra" => ("projected", "base"), "gpt2" => ("gpt2-tied-odd-heads", "causal"), _ => (family, "base"),
+        };
         Directory.CreateDirectory(folder);
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(fixtures, shape, "base")).Concat(Directory.EnumerateFiles(Path.Combine(fixtures, "tokenizer"))))
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(fixtures, shape, part)).Concat(Directory.EnumerateFiles(Path.Combine(fixtures, "tokenizer"))))
             File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
         return folder;
     }

@@ -61,6 +61,7 @@ public sealed class TokenClassificationInteropTests(ITestOutputHelper output) : 
     [InlineData("roberta", "RobertaForTokenClassification")]
     [InlineData("distilbert", "DistilBertForTokenClassification")]
     [InlineData("electra", "ElectraForTokenClassification")]
+    [InlineData("gpt2", "GPT2ForTokenClassification")]
     public void A_fully_fine_tuned_tiny_fixture_token_classifier_loads_in_transformers_with_the_same_logits(string family, string modelClass)
     {
         ReferencePython.Require();

@@ -58,13 +58,17 @@ def main():
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, use_fast=False)
 
     base_forward = (model.get_base_model() if hasattr(model, "get_base_model") else model).forward
-    takes_segments = "token_type_ids" in inspect.signature(base_forward).parameters
+    # Segment ids go in as a user's tokenizer(question, context) would give them: only where model_input_names lists
+    # them (BERT, ELECTRA). RoBERTa's would be zeros, its default anyway; GPT-2's forward would add wte(token_type_ids)
+    # for any it were given, but its tokenizer returns none.
+    takes_segments = ("token_type_ids" in inspect.signature(base_forward).parameters
+                      and "token_type_ids" in tokenizer.model_input_names)
 
     def run(m):
         rows = []
         with torch.no_grad():
             for question, context in pairs:
-                # RoBERTa's tokenizer leaves segment ids out unless asked; it gives zeros, as TuneSharp's does.
+                # RoBERTa's and GPT-2's tokenizers leave segment ids out unless asked; asked, they give what TuneSharp's do.
                 encoded = tokenizer(question, context, return_tensors="pt", return_token_type_ids=True)
                 # DistilBERT's forward takes no segment ids (its tokenizer still makes them; they are compared all the same).
                 out = m(**{k: v for k, v in encoded.items() if k != "token_type_ids" or takes_segments})
