@@ -33,6 +33,22 @@ public sealed record ModelArchitecture
     /// <summary>Checkpoint keys (regular expressions) every task model drops on load: buffers older files persisted that are computed instead.</summary>
     public IReadOnlyList<string> IgnoreOnLoad { get; init; } = [];
 
+    /// <summary>
+    /// Checkpoint keys (regular expressions, searched anywhere in the key, like <see cref="IgnoreOnLoad"/>) of weight
+    /// matrices that transformers stores transposed, [in_features, out_features]: GPT-2's <c>Conv1D</c> projections
+    /// (<c>c_attn</c>, <c>c_proj</c>, <c>c_fc</c>). TuneSharp builds ordinary <c>Linear</c> modules for them (weight
+    /// [out, in]), so LoRA, bottleneck adapters, BitFit and freezing treat them like any projection and PEFT's adapter
+    /// tensors keep their shapes (lora_A [r, in], lora_B [out, r]). Every read of a Hugging Face model folder turns these
+    /// matrices into the modules' layout and every write turns them back (<see cref="Checkpoints.ModelWeights.Load"/> and
+    /// <see cref="Checkpoints.ModelWeights.Save"/> take the list), and a LoRA adapter on them records PEFT's
+    /// <c>fan_in_fan_out: true</c>. Empty (most architectures): files and modules agree.
+    /// </summary>
+    public IReadOnlyList<string> TransposedWeights { get; init; } = [];
+
+    /// <summary>True when <paramref name="checkpointKey"/> (a weight's name in the file) is one of <see cref="TransposedWeights"/>.</summary>
+    public bool StoresTransposed(string checkpointKey) =>
+        TransposedWeights.Any(p => Regex.IsMatch(checkpointKey, p, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
+
     /// <summary>Matches a parameter or module path inside the numbered transformer layers; group 1 is the layer index.</summary>
     public required Regex LayerPattern { get; init; }
 
@@ -54,8 +70,12 @@ public sealed record ModelArchitecture
     /// <summary>The head this architecture has for each task, with transformers' module names.</summary>
     public required IReadOnlyDictionary<ModelTask, TaskHead> Heads { get; init; }
 
-    /// <summary>transformers' class name for a task: "Bert" + "ForTokenClassification".</summary>
-    public string ClassName(ModelTask task) => ClassPrefix + task.ClassSuffix();
+    /// <summary>
+    /// transformers' class name for a task: "Bert" + "ForTokenClassification", or the head's own
+    /// <see cref="TaskHead.ClassName"/> where transformers breaks the pattern (GPT-2's <c>GPT2LMHeadModel</c>).
+    /// </summary>
+    public string ClassName(ModelTask task) =>
+        Heads.TryGetValue(task, out var head) && head.ClassName is { } name ? name : ClassPrefix + task.ClassSuffix();
 
     /// <summary>The head for <paramref name="task"/>.</summary>
     /// <exception cref="TuneSharpException">This architecture has no head for that task in TuneSharp.</exception>
@@ -69,6 +89,12 @@ public sealed record TaskHead
 {
     /// <summary>The head's module name, which prefixes its weights: "classifier", "score", "qa_outputs", "lm_head".</summary>
     public required string Module { get; init; }
+
+    /// <summary>
+    /// transformers' class name for this task when it is not the architecture's prefix + the task's suffix (GPT-2's
+    /// language model is <c>GPT2LMHeadModel</c>, not GPT2ForCausalLM); null follows the pattern.
+    /// </summary>
+    public string? ClassName { get; init; }
 
     /// <summary>Whether the head's Linear has a bias (Llama's sequence-classification <c>score</c> has none).</summary>
     public bool Bias { get; init; } = true;

@@ -3,6 +3,7 @@ using TuneSharp.Architectures.DebertaV2;
 using TuneSharp.Architectures.DistilBert;
 using TuneSharp.Architectures.Electra;
 using TuneSharp.Architectures.GptNeox;
+using TuneSharp.Architectures.Gpt2;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Architectures.Roberta;
 using TuneSharp.Models;
@@ -20,6 +21,7 @@ public static class ModelArchitectures
         BertArchitecture.Registration, RobertaArchitecture.Registration, RobertaArchitecture.XlmRoberta, RobertaArchitecture.Camembert,
         DistilBertArchitecture.Registration, ElectraArchitecture.Registration, DebertaV2Architecture.Registration,
         LlamaArchitecture.Registration, LlamaArchitecture.Qwen2, LlamaArchitecture.Mistral, GptNeoxArchitecture.Registration,
+        Gpt2Architecture.Registration,
     ];
 
     /// <summary>Every registered architecture, in registration order.</summary>

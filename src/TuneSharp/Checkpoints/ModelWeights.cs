@@ -16,12 +16,19 @@ public static partial class ModelWeights
     /// Loads <c>model.safetensors</c> or, when absent, every shard listed in <c>model.safetensors.index.json</c>.
     /// Floating tensors are converted to <paramref name="dtype"/> when given. The caller owns the tensors.
     /// </summary>
+    /// <param name="modelDir">The model folder.</param>
+    /// <param name="dtype">The floating dtype to convert to, or null to keep the file's.</param>
+    /// <param name="transposedWeights">
+    /// Regular expressions (searched anywhere in the key) of weights the file stores transposed, [in, out], as GPT-2's
+    /// Conv1D does (an architecture's <c>ModelArchitecture.TransposedWeights</c>): those 2-D tensors come back as
+    /// [out, in], the layout of the <c>Linear</c> modules that hold them. Null or empty: every tensor as stored.
+    /// </param>
     /// <exception cref="CheckpointFormatException">No weights in the folder, a broken index, a missing shard, or a malformed file.</exception>
-    public static Dictionary<string, torch.Tensor> Load(string modelDir, torch.ScalarType? dtype = null)
+    public static Dictionary<string, torch.Tensor> Load(string modelDir, torch.ScalarType? dtype = null, IReadOnlyList<string>? transposedWeights = null)
     {
         var source = Locate(modelDir);
         if (source.Index is null)
-            return SafeTensors.Load(source.SingleFile!, dtype);
+            return TransposedWeights.Apply(SafeTensors.Load(source.SingleFile!, dtype), transposedWeights);
 
         var result = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
         try
@@ -35,7 +42,7 @@ public static partial class ModelWeights
             foreach (var t in result.Values) t.Dispose();
             throw;
         }
-        return result;
+        return TransposedWeights.Apply(result, transposedWeights);
     }
 
     /// <summary>
@@ -70,9 +77,25 @@ public static partial class ModelWeights
     /// larger than the limit gets a shard of its own). Files carry the metadata {"format": "pt"}. Weight files
     /// left from an earlier save in the other layout are removed so the folder is unambiguous.
     /// </summary>
-    public static void Save(string modelDir, IReadOnlyDictionary<string, torch.Tensor> tensors, long maxShardBytes = 5L * 1024 * 1024 * 1024)
+    /// <param name="modelDir">The model folder (created if needed).</param>
+    /// <param name="tensors">The weights by checkpoint key, in the modules' layout.</param>
+    /// <param name="maxShardBytes">The largest single file; more weights are sharded.</param>
+    /// <param name="transposedWeights">
+    /// Regular expressions of weights the format stores transposed (see <see cref="Load"/>): those 2-D tensors are
+    /// written [in, out], so transformers reads them back into its Conv1D modules. Null or empty: every tensor as given.
+    /// </param>
+    public static void Save(string modelDir, IReadOnlyDictionary<string, torch.Tensor> tensors, long maxShardBytes = 5L * 1024 * 1024 * 1024,
+        IReadOnlyList<string>? transposedWeights = null)
     {
         if (maxShardBytes <= 0) throw new ArgumentOutOfRangeException(nameof(maxShardBytes), "maxShardBytes must be positive.");
+        if (transposedWeights is { Count: > 0 })
+        {
+            // Transposed views: SafeTensors.Save writes a tensor's logical layout, whatever its strides.
+            var views = TransposedWeights.Views(tensors, transposedWeights);
+            try { Save(modelDir, views.Tensors, maxShardBytes); }
+            finally { foreach (var view in views.Created) view.Dispose(); }
+            return;
+        }
         Directory.CreateDirectory(modelDir);
         var metadata = new Dictionary<string, string> { ["format"] = "pt" };
         var totalBytes = tensors.Values.Sum(t => t.NumberOfElements * t.ElementSize);

@@ -23,12 +23,12 @@ public sealed class CpuAutocast : IDisposable
     private readonly sbyte _previousDtype;
     private bool _disposed;
 
-    private CpuAutocast(ScalarType dtype)
+    private CpuAutocast(ScalarType dtype, bool enabled = true)
     {
         _previousEnabled = Native.IsEnabled(CpuDevice);
         _previousDtype = Native.GetDtype(CpuDevice);
         Native.SetDtype(CpuDevice, (sbyte)dtype);
-        Native.SetEnabled(CpuDevice, true);
+        Native.SetEnabled(CpuDevice, enabled);
         Native.IncrementNesting();
     }
 
@@ -46,6 +46,13 @@ public sealed class CpuAutocast : IDisposable
             throw new TuneSharpException("bf16 autocast is not available: the loaded libtorch does not export at::autocast's switches (Linux/macOS builds of libtorch 2.x do).");
         return new CpuAutocast(dtype);
     }
+
+    /// <summary>
+    /// Turns autocast off on this thread until disposed, inside an open autocast scope (PyTorch's
+    /// <c>autocast(enabled=False)</c>), for code that must compute in full precision (GPT-2's reorder_and_upcast_attn);
+    /// null, and nothing to undo, when autocast is not on.
+    /// </summary>
+    internal static CpuAutocast? Suspend() => ActiveDtype is { } dtype ? new CpuAutocast(dtype, enabled: false) : null;
 
     /// <summary>Closes the scope: the previous autocast state comes back, and the outermost scope drops libtorch's cache of bf16 weight copies (the weights change at the next optimizer step).</summary>
     public void Dispose()

@@ -14,8 +14,15 @@ internal static class PretrainedFiles
         var floating = stateDict.Values.FirstOrDefault(t => t.is_floating_point());
         if (floating is not null && DtypeName(floating.dtype) is { } name) config.TorchDtype = name;
         config.Save(dir);
-        ModelWeights.Save(dir, stateDict);
+        SaveWeights(dir, config, stateDict);
     }
+
+    /// <summary>
+    /// model.safetensors of <paramref name="stateDict"/> in transformers' layout for <paramref name="config"/>'s architecture:
+    /// the weights its registration stores transposed (GPT-2's Conv1D) are written [in, out].
+    /// </summary>
+    public static void SaveWeights(string dir, PretrainedConfig config, IReadOnlyDictionary<string, Tensor> stateDict) =>
+        ModelWeights.Save(dir, stateDict, transposedWeights: TuneSharp.Architectures.ModelArchitectures.Find(config.ModelType)?.TransposedWeights);
 
     private static string? DtypeName(ScalarType type) => type switch
     {

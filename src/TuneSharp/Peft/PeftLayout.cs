@@ -20,6 +20,18 @@ public static class PeftLayout
     public static IReadOnlyList<string> ClassificationHeadNames =>
         ModelArchitectures.All.SelectMany(a => a.Heads.Where(h => h.Key != ModelTask.CausalLm).SelectMany(h => h.Value.Modules)).Distinct().ToList();
 
+    /// <summary>
+    /// The head names PEFT 0.10 adds to modules_to_save by itself for a task, whatever the architecture: {"classifier",
+    /// "score"} for sequence and token classification, {"qa_outputs"} for question answering (PeftModelFor*'s constructors).
+    /// An adapter file may name them though the model has only one of them.
+    /// </summary>
+    public static IReadOnlyList<string> PeftAddedHeadNames(ModelTask task) => task switch
+    {
+        ModelTask.SequenceClassification or ModelTask.TokenClassification => ["classifier", "score"],
+        ModelTask.QuestionAnswering => ["qa_outputs"],
+        _ => [],
+    };
+
     /// <summary>The classification heads that <paramref name="model"/> has (module paths), found by name.</summary>
     public static IReadOnlyList<string> HeadsOf(nn.Module model)
     {
@@ -59,12 +71,14 @@ public static class PeftLayout
     /// <exception cref="PeftException">No placement is known for that model type.</exception>
     public static Regex BottleneckSites(string modelType, BottleneckVariant variant)
     {
-        var (attention, feedForward) = ModelArchitectures.Find(modelType)?.AdapterSites
+        var architecture = ModelArchitectures.Find(modelType)
             ?? throw new PeftException($"Bottleneck adapters do not know where to go in model_type \"{modelType}\"; supported: {string.Join(", ", ModelArchitectures.All.Select(a => a.ModelType))}.");
+        var (attention, feedForward) = architecture.AdapterSites;
         var sites = variant == BottleneckVariant.Houlsby ? $"(?:{attention}|{feedForward})" : feedForward;
-        // "<anything>.layers.<n>." / ".layer.<n>." then the site: anchors the FFN "output.dense" to the layer itself,
-        // so BERT's "attention.output.dense" is not taken for a feed-forward projection.
-        return new Regex($@"^(?:.*\.)?layers?\.\d+\.{sites}$", RegexOptions.CultureInvariant);
+        // Anything, the architecture's numbered layer ("encoder.layer.<n>.", "layers.<n>.", GPT-2's "h.<n>."), then the
+        // site: anchors the FFN "output.dense" to the layer itself, so BERT's "attention.output.dense" is not taken for a
+        // feed-forward projection.
+        return new Regex($@"^.*?(?:{architecture.LayerPattern}){sites}$", RegexOptions.CultureInvariant);
     }
 
     /// <summary>The model_type of a TuneSharp classifier (from its config).</summary>

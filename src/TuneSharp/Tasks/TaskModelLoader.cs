@@ -61,7 +61,8 @@ internal static class TaskModelLoader
     private static LoadReport LoadWeights(ITaskModel model, ModelArchitecture architecture, TaskHead head, string modelDir,
         SequenceClassificationOptions options, int numLabels, string taskDescription)
     {
-        var weights = ModelWeights.Load(modelDir, options.DType);
+        // Conv1D-style weights (GPT-2) come back in the Linear layout of the modules.
+        var weights = ModelWeights.Load(modelDir, options.DType, architecture.TransposedWeights);
         try
         {
             var headMismatch = CheckSavedHead(weights, head, numLabels, modelDir, options, taskDescription);

@@ -19,8 +19,11 @@ public static class TrainedModelTask
             return fromAdapter;
         if (!File.Exists(Path.Combine(modelDir, PretrainedConfig.FileName))) return null;
         var architectures = PretrainedConfig.Load(modelDir).Architectures ?? [];
+        // By the suffix, or by a registered class name that breaks the pattern (GPT-2's GPT2LMHeadModel).
         foreach (var task in Enum.GetValues<ModelTask>())
-            if (architectures.Any(a => a.EndsWith(task.ClassSuffix(), StringComparison.Ordinal))) return task;
+            if (architectures.Any(a => a.EndsWith(task.ClassSuffix(), StringComparison.Ordinal)
+                                       || Architectures.ModelArchitectures.All.Any(r => r.Heads.ContainsKey(task) && r.ClassName(task) == a)))
+                return task;
         return null;
     }
 }

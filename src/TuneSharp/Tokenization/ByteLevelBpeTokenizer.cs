@@ -9,7 +9,7 @@ namespace TuneSharp.Tokenization;
 /// alphabet back to bytes and decodes UTF-8. RoBERTa-style models (a cls/sep token in tokenizer_config.json or
 /// special_tokens_map.json, or a Roberta tokenizer class) get <c>&lt;s&gt; $A &lt;/s&gt;</c> and
 /// <c>&lt;s&gt; $A &lt;/s&gt; &lt;/s&gt; $B &lt;/s&gt;</c> (all type id 0) and offsets trimmed of spaces;
-/// GPT-2 gets no special tokens and untrimmed offsets, as Hugging Face's converters set up.
+/// GPT-2 gets no special tokens (a pair's second text has type id 1) and untrimmed offsets, as Hugging Face's converters set up.
 /// </summary>
 public sealed class ByteLevelBpeTokenizer : TextTokenizer
 {
@@ -74,7 +74,9 @@ public sealed class ByteLevelBpeTokenizer : TextTokenizer
             Eos = config.EosToken, EosId = Id(config.EosToken),
         };
 
-        var template = SpecialTokenTemplate.None;
+        // GPT-2 adds no special tokens, but a pair's second text has segment id 1, as both transformers tokenizers
+        // give it (the slow one's default create_token_type_ids_from_sequences, the fast one's pair encoding).
+        var template = new SpecialTokenTemplate([TemplatePiece.SequenceA()], [TemplatePiece.SequenceA(), TemplatePiece.SequenceB(1)]);
         if (roberta)
         {
             string cls = config.ClsToken ?? config.BosToken ?? "<s>", sep = config.SepToken ?? config.EosToken ?? "</s>";

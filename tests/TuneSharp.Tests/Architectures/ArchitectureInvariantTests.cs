@@ -61,7 +61,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
             Assert.Contains(ModelTask.TokenClassification, architecture.Heads.Keys);
             Assert.Equal(architecture.ModelType, architecture.CreateConfig().ModelType);
         }
-        Assert.Equal(["bert", "camembert", "deberta-v2", "distilbert", "electra", "gpt_neox", "llama", "mistral", "qwen2", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
+        Assert.Equal(["bert", "camembert", "deberta-v2", "distilbert", "electra", "gpt2", "gpt_neox", "llama", "mistral", "qwen2", "roberta", "xlm-roberta"], ModelArchitectures.All.Select(a => a.ModelType).Order());
     }
 
     [Theory]
@@ -186,7 +186,8 @@ public sealed class ArchitectureInvariantTests : IDisposable
         // which a garbage collection in the middle of the save turned into "Tensor invalid -- empty handle".
         using var backbone = architecture.CreateBackbone(config, true).Module;
         config.Save(dir);
-        ModelWeights.Save(dir, backbone.state_dict());
+        // In transformers' layout, as a base checkpoint is (GPT-2's Conv1D weights [in, out]).
+        ModelWeights.Save(dir, backbone.state_dict(), transposedWeights: architecture.TransposedWeights);
         return dir;
     }
 
@@ -230,6 +231,7 @@ public sealed class ArchitectureInvariantTests : IDisposable
         "llama" => TinyModels.Llama(tied: false),
         "qwen2" or "mistral" => TinyModels.LlamaVariant(modelType),
         "gpt_neox" => TinyModels.GptNeox(),
+        "gpt2" => TinyModels.Gpt2(tied: false),
         "roberta" or "xlm-roberta" or "camembert" => TinyModels.Roberta(modelType, dropout: 0.0),
         "distilbert" => TinyModels.DistilBert(dropout: 0.0),
         "electra" => TinyModels.Electra(dropout: 0.0),

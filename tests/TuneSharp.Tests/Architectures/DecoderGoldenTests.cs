@@ -15,7 +15,7 @@ namespace TuneSharp.Tests.Architectures;
 /// The decoders against transformers 4.40. Tiny checkpoints that transformers made and saved (the fixture scripts beside
 /// this file, one per family, over <c>Fixtures/decoder_fixtures.py</c>: grouped-query and multi-query attention, tied and
 /// untied heads, linear and dynamic rope scaling, Qwen2's q/k/v biases, Mistral's sliding window shorter than the
-/// input, ...), loaded from their folders as a user would, must give transformers' hidden states, language-model
+/// input, GPT-2's Conv1D weights stored [in, out] with its attention-scaling variants, ...), loaded from their folders as a user would, must give transformers' hidden states, language-model
 /// logits and every head's logits on the same right-padded batch within 1e-4 (real tokens; transformers numbers padding
 /// positions differently), its greedy continuation token for token with and without the KV cache, and the family's
 /// tokenizer must give the slow transformers tokenizer's ids on tricky text.
@@ -24,7 +24,7 @@ public sealed class DecoderGoldenTests
 {
     private const double Tolerance = 1e-4;
     private static readonly string FixturesRoot = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures");
-    private static readonly string[] FamilyNames = ["llama", "gpt_neox"];
+    private static readonly string[] FamilyNames = ["llama", "gpt_neox", "gpt2"];
     private static readonly Dictionary<string, JsonObject> Outputs = FamilyNames.ToDictionary(
         family => family, family => JsonNode.Parse(File.ReadAllText(Path.Combine(FixturesRoot, family, "outputs.json")))!.AsObject());
 

@@ -25,7 +25,8 @@ internal static class InteropTraining
     /// Trains one of transformers' tiny random base models of the golden fixtures (<c>Architectures/Fixtures</c>, with its
     /// family's tokenizer; copied to dir/base) on the synthetic good/bad task into dir/out: family "roberta" (shape
     /// "roberta"), "distilbert" (shape "gelu"), "electra" (shape "projected"), "deberta-v2" (shape "v3"), "llama" (shape
-    /// "llama-gqa") or "gpt_neox" (shape "pythia"); a decoder's base is its causal LM (causal/), as a Pythia checkpoint is.
+    /// "llama-gqa"), "gpt_neox" (shape "pythia") or "gpt2" (shape "gpt2-tied-odd-heads", Conv1D weights as GPT-2 base models
+    /// come); a decoder's base is its causal LM (causal/), as a Pythia or GPT-2 checkpoint is.
     /// </summary>
     public static string TinyFixture(TempDir dir, string family, PeftOptions method, double learningRate, string? shape = null)
     {
@@ -42,7 +43,7 @@ internal static class InteropTraining
     public static string FixtureBase(string folder, string family, string? shape = null)
     {
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Architectures", "Fixtures", family);
-        shape ??= family switch { "distilbert" => "gelu", "electra" => "projected", "deberta-v2" => "v3", "llama" => "llama-gqa", "gpt_neox" => "pythia", _ => family };
+        shape ??= family switch { "distilbert" => "gelu", "electra" => "projected", "deberta-v2" => "v3", "llama" => "llama-gqa", "gpt_neox" => "pythia", "gpt2" => "gpt2-tied-odd-heads", _ => family };
         var model = Path.Combine(fixtures, shape, "base");
         if (!Directory.Exists(model)) model = Path.Combine(fixtures, shape, "causal");
         Directory.CreateDirectory(folder);

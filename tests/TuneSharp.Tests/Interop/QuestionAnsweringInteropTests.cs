@@ -71,6 +71,7 @@ public sealed class QuestionAnsweringInteropTests(ITestOutputHelper output) : ID
     [InlineData("electra", "ElectraForQuestionAnswering")]
     [InlineData("deberta-v2", "DebertaV2ForQuestionAnswering")]
     [InlineData("gpt_neox", "GPTNeoXForQuestionAnswering")]
+    [InlineData("gpt2", "GPT2ForQuestionAnswering")]
     public void A_fully_fine_tuned_tiny_fixture_qa_model_loads_in_transformers_with_the_same_logits(string family, string modelClass)
     {
         ReferencePython.Require();
@@ -97,6 +98,28 @@ public sealed class QuestionAnsweringInteropTests(ITestOutputHelper output) : ID
         // PEFT's defaults for roberta: LoRA on query and value only, the head saved whole.
         Assert.Contains(inFile, n => n.Contains("attention.self.query.lora_A", StringComparison.Ordinal));
         Assert.DoesNotContain(inFile, n => n.Contains("attention.self.key.lora", StringComparison.Ordinal));
+        Assert.Contains(inFile, n => n.Contains("qa_outputs", StringComparison.Ordinal));
+        var model = PeftClassifierLoader.LoadTaskModel(folder, ModelTask.QuestionAnswering);
+        AssertSameLogits(reference, model, folder);
+        AssertSameLogits(reference, model, folder, rowsKey: "unmerged_rows", zeroSegments: true);
+    }
+
+    /// <summary>
+    /// PEFT's gpt2 default (c_attn, a Conv1D there) on a QA model: PEFT merges the adapter with fan_in_fan_out into its
+    /// [in, out] weights (merge_and_unload) and gives TuneSharp's logits, and so does its unmerged forward (GPT-2 takes no
+    /// segment ids in either: its tokenizer returns none).
+    /// </summary>
+    [SkippableFact]
+    public void A_tiny_gpt2_lora_adapter_with_peft_defaults_loads_in_peft_as_question_ans_and_merges_there_with_the_same_logits()
+    {
+        ReferencePython.Require();
+        var folder = Train(new PeftOptions { Method = PeftMethod.Lora, Lora = new LoraOptions { R = 4 } }, 2e-2, family: "gpt2");
+        var reference = RunScript(["--base", _tmp.File("base"), "--adapter", folder]);
+        var loading = reference.GetProperty("loading");
+        Assert.Equal("QUESTION_ANS", loading.GetProperty("task_type").GetString());
+        var inFile = loading.GetProperty("keys_in_file").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        Assert.Equal(loading.GetProperty("keys_peft_saves").EnumerateArray().Select(e => e.GetString()!), inFile);
+        Assert.Contains(inFile, n => n.Contains("attn.c_attn.lora_A", StringComparison.Ordinal));
         Assert.Contains(inFile, n => n.Contains("qa_outputs", StringComparison.Ordinal));
         var model = PeftClassifierLoader.LoadTaskModel(folder, ModelTask.QuestionAnswering);
         AssertSameLogits(reference, model, folder);

@@ -180,6 +180,33 @@ public class SequenceClassificationInteropTests(ITestOutputHelper output) : IDis
     }
 
     [SkippableFact]
+    public void FullyFineTunedTinyGpt2LoadsInTransformersWithTheSameLogits()
+    {
+        ReferencePython.Require();
+        var model = InteropTraining.TinyFixture(_tmp, "gpt2", new PeftOptions(), learningRate: 3e-3);
+        AssertFullModelMatches(model, ByteLevelTexts, "GPT2ForSequenceClassification");
+    }
+
+    /// <summary>
+    /// PEFT's default for gpt2 (c_attn, a Conv1D in transformers): the adapter says fan_in_fan_out as PEFT writes it, and
+    /// TuneSharp's merge of it, written back in Conv1D's [in, out] layout, loads in transformers with the adapter's logits.
+    /// </summary>
+    [SkippableFact]
+    public void TinyGpt2LoraAdapterOnConv1DLoadsInPeftAndItsMergeInTransformersWithTheSameLogits()
+    {
+        ReferencePython.Require();
+        var adapter = InteropTraining.TinyFixture(_tmp, "gpt2", Lora(null), learningRate: 1e-2);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(adapter, AdapterFiles.ConfigFileName)))!;
+        Assert.True(config["fan_in_fan_out"]!.GetValue<bool>());
+        Assert.Equal(["c_attn"], config["target_modules"]!.AsArray().Select(n => n!.GetValue<string>()));
+        AssertAdapterMatches(adapter, ByteLevelTexts, "LORA");
+
+        var merged = _tmp.File("merged");
+        AdapterMerging.Merge(PeftClassifierLoader.BaseModelDir(adapter), adapter, merged);
+        AssertFullModelMatches(merged, ByteLevelTexts, "GPT2ForSequenceClassification");
+    }
+
+    [SkippableFact]
     public void FullyFineTunedLlamaClassifierLoadsInTransformersWithTheSameLogits()
     {
         ReferencePython.Require();

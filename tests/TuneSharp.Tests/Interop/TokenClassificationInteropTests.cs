@@ -63,6 +63,7 @@ public sealed class TokenClassificationInteropTests(ITestOutputHelper output) : 
     [InlineData("electra", "ElectraForTokenClassification")]
     [InlineData("deberta-v2", "DebertaV2ForTokenClassification")]
     [InlineData("gpt_neox", "GPTNeoXForTokenClassification")]
+    [InlineData("gpt2", "GPT2ForTokenClassification")]
     public void A_fully_fine_tuned_tiny_fixture_token_classifier_loads_in_transformers_with_the_same_logits(string family, string modelClass)
     {
         ReferencePython.Require();

@@ -3,6 +3,7 @@ using TuneSharp.Architectures.DebertaV2;
 using TuneSharp.Architectures.DistilBert;
 using TuneSharp.Architectures.Electra;
 using TuneSharp.Architectures.GptNeox;
+using TuneSharp.Architectures.Gpt2;
 using TuneSharp.Architectures.Llama;
 using TuneSharp.Architectures.Roberta;
 using TuneSharp.Models;
@@ -48,6 +49,13 @@ internal static class TinyModels
         VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 32, MaxPositionEmbeddings = 32,
         RelativeAttention = true, PositionBuckets = 4, MaxRelativePositions = 16, PosAttType = ["p2c", "c2p"], PositionBiasedInput = false,
         NormRelEbd = "layer_norm", ShareAttKey = true, HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout,
+    };
+
+    /// <summary>A GPT-2 config (3 heads of 6, gelu_new, 40 positions), tied to the embeddings unless <paramref name="tied"/> is false.</summary>
+    public static Gpt2Config Gpt2(bool tied = true, double dropout = 0.0) => new()
+    {
+        VocabSize = 40, HiddenSize = 18, NumHiddenLayers = 2, NumAttentionHeads = 3, NInner = 28, NPositions = 40,
+        TieWordEmbeddings = tied, ResidPdrop = dropout, EmbdPdrop = dropout, AttnPdrop = dropout,
     };
 
     public static LlamaConfig Llama(bool tied = true, double attentionDropout = 0.0) => new()

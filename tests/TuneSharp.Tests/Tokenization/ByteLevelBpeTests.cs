@@ -55,8 +55,11 @@ public class ByteLevelBpeTests
         Assert.Equal([(0, 5), (5, 9), (9, 11)], tokens.Select(t => (t.Start, t.End)));
         Assert.Equal("Hello world", tok.Decode(tokens.Select(t => t.Id)));
 
-        // No template for GPT-2: Encode adds nothing.
+        // No template for GPT-2: Encode adds nothing; a pair is the two texts, the second with type id 1 (as transformers).
         Assert.Equal([15, 13, 14], tok.Encode("Hello world").InputIds);
+        var pair = tok.Encode("Hello world", "Hello");
+        Assert.Equal([15, 13, 14, 15], pair.InputIds);
+        Assert.Equal([0, 0, 0, 1], pair.TokenTypeIds);
         Assert.Equal("byte-level BPE", tok.Kind);
     }
 

@@ -5,16 +5,22 @@ namespace TuneSharp.Peft.Lora;
 
 /// <summary>
 /// Hugging Face PEFT's <c>adapter_config.json</c> for a LoRA adapter on a sequence classifier. Only the plain LoRA
-/// that TuneSharp implements is accepted on reading (no DoRA, no fan_in_fan_out, bias "none", no per-layer ranks).
+/// that TuneSharp implements is accepted on reading (no DoRA, bias "none", no per-layer ranks). <c>fan_in_fan_out</c>
+/// says how the base checkpoint stores the adapted weights, not what the adapter computes: PEFT itself replaces a
+/// value that does not fit the layer type (true for GPT-2's Conv1D, false for Linear), so either is read.
 /// </summary>
 public static class AdapterConfig
 {
     /// <summary>The file name PEFT uses.</summary>
     public const string FileName = AdapterFiles.ConfigFileName;
 
-    /// <summary>Writes adapter_config.json for <paramref name="options"/> and the modules the adapter was applied to.</summary>
+    /// <summary>
+    /// Writes adapter_config.json for <paramref name="options"/> and the modules the adapter was applied to;
+    /// <paramref name="fanInFanOut"/> is true when those are layers transformers stores transposed (GPT-2's Conv1D).
+    /// </summary>
     public static void Save(string dir, LoraOptions options, LoraTargets targets, IEnumerable<string> adaptedPaths,
-        IReadOnlyList<string> modulesToSave, string? baseModelNameOrPath, Models.ModelTask task = Models.ModelTask.SequenceClassification)
+        IReadOnlyList<string> modulesToSave, string? baseModelNameOrPath, Models.ModelTask task = Models.ModelTask.SequenceClassification,
+        bool fanInFanOut = false)
     {
         var json = new JsonObject
         {
@@ -28,7 +34,7 @@ public static class AdapterConfig
             ["bias"] = "none",
             ["modules_to_save"] = new JsonArray(modulesToSave.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
             ["use_rslora"] = options.UseRslora,
-            ["fan_in_fan_out"] = false,
+            ["fan_in_fan_out"] = fanInFanOut,
             ["inference_mode"] = true,
             ["init_lora_weights"] = true,
             ["use_dora"] = false,
@@ -53,7 +59,8 @@ public static class AdapterConfig
         if (peftType != "LORA") throw new PeftException($"{path}: peft_type is \"{peftType}\"; only \"LORA\" adapters are supported.");
         Require(path, json, "bias", n => n is null || n.GetValue<string>() == "none", "\"none\"");
         Require(path, json, "use_dora", n => n is null || !n.GetValue<bool>(), "false");
-        Require(path, json, "fan_in_fan_out", n => n is null || !n.GetValue<bool>(), "false");
+        // Any boolean: PEFT sets fan_in_fan_out per adapted layer from its type, and TuneSharp's layers are Linear either way.
+        Require(path, json, "fan_in_fan_out", n => n is null || n.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False, "true or false");
         Require(path, json, "rank_pattern", n => n is null || n is JsonObject { Count: 0 }, "empty");
         Require(path, json, "alpha_pattern", n => n is null || n is JsonObject { Count: 0 }, "empty");
         Require(path, json, "layers_to_transform", n => n is null, "null");

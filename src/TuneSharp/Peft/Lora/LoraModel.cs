@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TuneSharp.Architectures;
 using TuneSharp.Models;
 using TuneSharp.Tasks.SequenceClassification;
 using static TorchSharp.torch;
@@ -15,7 +16,7 @@ public sealed class LoraModel : IPeftAdapter
     private readonly LoraTargets _targets;
 
     private LoraModel(nn.Module model, LoraOptions options, LoraTargets targets, IReadOnlyList<LoraLinear> layers,
-        IReadOnlyList<string> modulesToSave, string? baseModelNameOrPath)
+        IReadOnlyList<string> modulesToSave, string? baseModelNameOrPath, bool fanInFanOut)
     {
         Model = model;
         Options = options;
@@ -23,6 +24,7 @@ public sealed class LoraModel : IPeftAdapter
         Layers = layers;
         ModulesToSave = modulesToSave;
         BaseModelNameOrPath = baseModelNameOrPath;
+        FanInFanOut = fanInFanOut;
     }
 
     /// <summary>The adapted model (the same object that was passed in).</summary>
@@ -36,6 +38,13 @@ public sealed class LoraModel : IPeftAdapter
 
     /// <summary>Module paths trained fully and saved with the adapter.</summary>
     public IReadOnlyList<string> ModulesToSave { get; }
+
+    /// <summary>
+    /// PEFT's <c>fan_in_fan_out</c>: true when the adapted layers are ones transformers stores transposed (GPT-2's Conv1D,
+    /// see <see cref="Architectures.ModelArchitecture.TransposedWeights"/>), as PEFT sets it for them. It describes the
+    /// base checkpoint only: TuneSharp's modules are Linear either way, and the adapter tensors have the same shapes.
+    /// </summary>
+    public bool FanInFanOut { get; }
 
     /// <inheritdoc/>
     public string? BaseModelNameOrPath { get; set; }
@@ -66,7 +75,7 @@ public sealed class LoraModel : IPeftAdapter
         ArgumentNullException.ThrowIfNull(options);
         var targets = options.TargetModules is { } text ? LoraTargets.Parse(text) : LoraTargets.FromNames(PeftLayout.DefaultLoraTargets(classifier.Config.ModelType));
         return Apply(classifier.Module, options with { ModulesToSave = options.ModulesToSave ?? PeftLayout.HeadsOf(classifier) }, targets,
-            baseModelNameOrPath, classifier.Task);
+            baseModelNameOrPath, classifier.Task, ModelArchitectures.Find(classifier.Config.ModelType));
     }
 
     /// <summary>
@@ -79,10 +88,13 @@ public sealed class LoraModel : IPeftAdapter
     {
         ArgumentNullException.ThrowIfNull(options);
         var targets = options.TargetModules is { } text ? LoraTargets.Parse(text) : LoraTargets.FromNames(PeftLayout.DefaultLoraTargets(modelType));
-        return Apply(model, options, targets, baseModelNameOrPath, task);
+        return Apply(model, options, targets, baseModelNameOrPath, task, ModelArchitectures.Find(modelType));
     }
 
-    internal static LoraModel Apply(nn.Module model, LoraOptions options, LoraTargets targets, string? baseModelNameOrPath, ModelTask task)
+    // architecture: the model's registration, for which adapted layers its checkpoints store transposed (null: none, as
+    // for any module that is not a registered task model).
+    internal static LoraModel Apply(nn.Module model, LoraOptions options, LoraTargets targets, string? baseModelNameOrPath, ModelTask task,
+        ModelArchitecture? architecture)
     {
         options.Validate();
         var modules = model.named_modules().ToList();
@@ -103,7 +115,13 @@ public sealed class LoraModel : IPeftAdapter
 
         var layers = chosen.Select(m => new LoraLinear(m.name, (Linear)m.module, options.R, options.Scale, options.Dropout)).ToList();
         TrainedParameters.FreezeAllBut(model, IsLoraParameter, modulesToSave);
-        return new LoraModel(model, options with { TargetModules = targets.ToString() }, targets, layers, modulesToSave, baseModelNameOrPath) { Task = task };
+        // PEFT writes fan_in_fan_out = true once it adapts a Conv1D (it corrects the flag per layer type); module paths are
+        // the checkpoint's names, so the registration's rule tells which of them transformers keeps as Conv1D.
+        var fanInFanOut = architecture is not null && chosen.Any(m => architecture.StoresTransposed(m.name + ".weight"));
+        return new LoraModel(model, options with { TargetModules = targets.ToString() }, targets, layers, modulesToSave, baseModelNameOrPath, fanInFanOut)
+        {
+            Task = task,
+        };
     }
 
     /// <summary>True for the adapter matrices (<c>*.lora_A.weight</c>, <c>*.lora_B.weight</c>).</summary>
@@ -125,7 +143,7 @@ public sealed class LoraModel : IPeftAdapter
     /// <summary>Writes adapter_config.json and adapter_model.safetensors (adapter and modules_to_save tensors only) in PEFT's layout.</summary>
     public void SaveAdapter(string dir)
     {
-        AdapterConfig.Save(dir, Options, _targets, Layers.Select(l => l.Path), ModulesToSave, BaseModelNameOrPath, Task);
+        AdapterConfig.Save(dir, Options, _targets, Layers.Select(l => l.Path), ModulesToSave, BaseModelNameOrPath, Task, FanInFanOut);
         AdapterWeights.Save(dir, this);
     }
 
@@ -143,7 +161,8 @@ public sealed class LoraModel : IPeftAdapter
         {
             classifier.SavePretrained(dir); // config.json as the classifier writes it
             var baseWeights = Model.state_dict().Where(kv => !IsLoraParameter(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-            Checkpoints.ModelWeights.Save(dir, baseWeights); // replaces the weights file without the adapter tensors
+            // Replaces the weights file without the adapter tensors, in transformers' layout (GPT-2's Conv1D weights [in, out]).
+            PretrainedFiles.SaveWeights(dir, classifier.Config, baseWeights);
         }
         finally
         {
@@ -162,7 +181,8 @@ public sealed class LoraModel : IPeftAdapter
     {
         var (options, targets, baseModel) = AdapterConfig.Load(adapterDir);
         var task = ModelTasks.FromPeftTaskType(AdapterFiles.ReadConfig(adapterDir)["task_type"]?.GetValue<string>()) ?? ModelTask.SequenceClassification;
-        var lora = Apply(model, options, targets, baseModel, task);
+        var architecture = model is ITaskModel taskModel ? ModelArchitectures.Find(taskModel.Config.ModelType) : null;
+        var lora = Apply(model, options, targets, baseModel, task, architecture);
         AdapterWeights.LoadInto(adapterDir, lora);
         return lora;
     }

@@ -151,8 +151,9 @@ public sealed class PromptTuningModel : IPeftAdapter
         if (config.TokenDim != hidden)
             throw new PeftException($"{path}: token_dim is {config.TokenDim} but this model's hidden size is {hidden} (an adapter for another base model?).");
         var modules = classifier.Module.named_modules().Select(m => m.name).ToHashSet();
-        var modulesToSave = config.ModulesToSave ?? PeftLayout.ClassificationHeadNames;
-        var unknown = modulesToSave.Where(m => !modules.Contains(m) && !PeftLayout.ClassificationHeadNames.Contains(m)).ToList();
+        var modulesToSave = config.ModulesToSave ?? PeftLayout.HeadsOf(classifier);
+        var peftAdded = PeftLayout.PeftAddedHeadNames(classifier.Task);
+        var unknown = modulesToSave.Where(m => !modules.Contains(m) && !peftAdded.Contains(m)).ToList();
         if (unknown.Count > 0)
             throw new PeftException($"{path}: modules_to_save names {string.Join(", ", unknown.Select(m => $"\"{m}\""))}, which this model does not have (an adapter for another architecture?).");
         // PEFT writes both head names ("classifier", "score") whatever the architecture; keep the ones this model has.

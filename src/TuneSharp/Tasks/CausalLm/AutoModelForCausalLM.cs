@@ -30,7 +30,7 @@ public static class AutoModelForCausalLM
                 BaseModelPrefix = architecture.BaseModelPrefix,
                 // A tied checkpoint may store the head as an explicit copy of the embedding; the tie makes it redundant.
                 IgnoreUnexpected = [.. architecture.IgnoreOnLoad, .. head.IgnoreOnLoad, .. model.TiedHead ? [$@"^{head.Module}\.weight$"] : Array.Empty<string>()],
-            });
+            }, architecture.TransposedWeights);
             return (model, report);
         }
         catch

@@ -134,7 +134,7 @@ public sealed class QuestionAnsweringTask : ITrainingTask
     }
 
     /// <inheritdoc/>
-    public void LoadModelWeights(string dir) => ModuleWeights.LoadInto(_model.Module, dir);
+    public void LoadModelWeights(string dir) => ModuleWeights.LoadInto(_model, dir);
 
     private QuestionAnsweringFeatures Tokenize(IReadOnlyList<QuestionAnsweringExample> examples) =>
         new(_tokenizer, examples, _options.MaxLength, _options.DocStride);

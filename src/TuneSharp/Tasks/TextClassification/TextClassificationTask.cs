@@ -116,7 +116,7 @@ public sealed class TextClassificationTask : ITrainingTask
         if (_tokenizerDir is not null) TokenizerFiles.Copy(_tokenizer, _tokenizerDir, dir);
     }
 
-    public void LoadModelWeights(string dir) => ModuleWeights.LoadInto(_model.Module, dir);
+    public void LoadModelWeights(string dir) => ModuleWeights.LoadInto(_model, dir);
 
     /// <summary>How texts longer than max_length are treated.</summary>
     public LongTextOptions LongText => _longText;

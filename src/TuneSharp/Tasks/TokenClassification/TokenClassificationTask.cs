@@ -136,7 +136,7 @@ public sealed class TokenClassificationTask : ITrainingTask
     }
 
     /// <inheritdoc/>
-    public void LoadModelWeights(string dir) => ModuleWeights.LoadInto(_model.Module, dir);
+    public void LoadModelWeights(string dir) => ModuleWeights.LoadInto(_model, dir);
 
     private TokenizedWords Tokenize(TokenClassificationDataset data) =>
         new(_tokenizer, data.Examples.Select(e => e.Tokens).ToList(), _options.MaxLength, Stride);

@@ -10,7 +10,7 @@ For a family folder <out> and a shape name, write_decoder_family writes:
   uses, so transformers' pad-id rule and TuneSharp's mask rule pick the same last token); last_hidden_state of the
   backbone (after its final norm) and the causal LM's logits on that batch; "<head>_class" and the head's logits; and
   "greedy": a prompt (the first row's real tokens), the number of new tokens and transformers' greedy continuation
-  (generate with the KV cache, do_sample=False, no stop token).
+  (generate with the KV cache unless a shape says otherwise, do_sample=False, no stop token).
 Positions: transformers numbers positions 0..T-1 when no position_ids are given, TuneSharp counts real tokens; with
 right padding the two agree on every real token, and the tests compare real tokens only.
 Running a script again rewrites the same files (every random draw is seeded).
@@ -54,7 +54,9 @@ def widen_static_mask(model, size=128):
     return model
 
 
-def make_decoder_shape(out, name, config, ids, mask, heads, new_tokens=10):
+def make_decoder_shape(out, name, config, ids, mask, heads, new_tokens=10, generate_with_cache=True):
+    """generate_with_cache=False records the greedy continuation computed without transformers' KV cache, for a shape
+    whose cached path is broken in the reference environment (the tests still run TuneSharp both ways)."""
     folder = os.path.join(out, name)
     torch.manual_seed(0)
     causal = widen_static_mask(AutoModelForCausalLM.from_config(config))
@@ -68,7 +70,7 @@ def make_decoder_shape(out, name, config, ids, mask, heads, new_tokens=10):
         record["logits"] = nested(causal(**inputs).logits)
         prompt = [t for t, m in zip(ids[0], mask[0]) if m]
         generated = causal.generate(torch.tensor([prompt]), attention_mask=torch.ones(1, len(prompt), dtype=torch.long),
-                                    max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False, use_cache=True,
+                                    max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False, use_cache=generate_with_cache,
                                     eos_token_id=None, pad_token_id=config.pad_token_id)
         record["greedy"] = {"prompt": prompt, "new_tokens": new_tokens, "output_ids": generated[0, len(prompt):].tolist()}
         for seed, head in enumerate(heads, start=1):
@@ -87,18 +89,20 @@ def make_decoder_shape(out, name, config, ids, mask, heads, new_tokens=10):
     return record
 
 
-def tokenizer_cases(tokenizer):
-    """The slow tokenizer's ids for the tricky strings, alone (with the tokenizer's own special tokens) and in pairs."""
-    return {"single": [{"text": t, "input_ids": tokenizer(t)["input_ids"]} for t in TRICKY],
+def tokenizer_cases(tokenizer, extra_texts=()):
+    """The slow tokenizer's ids for the tricky strings (and a family's own extra ones, e.g. its special tokens written in
+    text), alone (with the tokenizer's own special tokens) and in pairs."""
+    return {"single": [{"text": t, "input_ids": tokenizer(t)["input_ids"]} for t in [*TRICKY, *extra_texts]],
             "pairs": [{"a": a, "b": b, "input_ids": tokenizer(a, b)["input_ids"]} for a, b in PAIRS]}
 
 
-def write_decoder_family(out, tokenizer, shapes):
-    """shapes: {name: (config, ids, mask, heads)}."""
+def write_decoder_family(out, tokenizer, shapes, extra_texts=()):
+    """shapes: {name: (config, ids, mask, heads[, new_tokens, generate_with_cache])}; extra_texts: more tokenizer cases
+    beside the shared tricky strings."""
     torch.set_num_threads(1)
     record = {"transformers": __import__("transformers").__version__, "torch": torch.__version__,
               "models": {name: make_decoder_shape(out, name, *spec) for name, spec in shapes.items()},
-              "tokenizer": tokenizer_cases(tokenizer) if tokenizer is not None else None}
+              "tokenizer": tokenizer_cases(tokenizer, extra_texts) if tokenizer is not None else None}
     with open(os.path.join(out, "outputs.json"), "w", encoding="utf-8") as f:
         json.dump(record, f, ensure_ascii=False)
     print(f"wrote {out}: models {', '.join(shapes)}")

@@ -58,22 +58,21 @@ def main():
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, use_fast=False)
 
     base_forward = (model.get_base_model() if hasattr(model, "get_base_model") else model).forward
-    takes_segments = "token_type_ids" in inspect.signature(base_forward).parameters
-    # GPT-2's byte-level BPE (the GPT-NeoX fixtures' tokenizer) makes no segment ids unless asked, and asked it numbers the
-    # second text 1 (the base class's default), which a plain call never gives the model; GPT-NeoX ignores them anyway.
-    # So it is called as a user would, and its segment ids are recorded as the zeros the model then sees (TuneSharp's too).
-    gpt2_style = type(tokenizer).__name__.startswith("GPT2")
+    # Segment ids go in as a user's tokenizer(question, context) would give them: only where model_input_names lists
+    # them (BERT, ELECTRA). RoBERTa's would be zeros, its default anyway; GPT-2's forward would add wte(token_type_ids)
+    # for any it were given, but its tokenizer returns none.
+    takes_segments = ("token_type_ids" in inspect.signature(base_forward).parameters
+                      and "token_type_ids" in tokenizer.model_input_names)
 
     def run(m):
         rows = []
         with torch.no_grad():
             for question, context in pairs:
-                # RoBERTa's tokenizer leaves segment ids out unless asked; it gives zeros, as TuneSharp's does.
-                encoded = tokenizer(question, context, return_tensors="pt", return_token_type_ids=not gpt2_style)
-                segments = encoded["token_type_ids"][0].tolist() if "token_type_ids" in encoded else [0] * encoded["input_ids"].shape[1]
+                # RoBERTa's and GPT-2's tokenizers leave segment ids out unless asked; asked, they give what TuneSharp's do.
+                encoded = tokenizer(question, context, return_tensors="pt", return_token_type_ids=True)
                 # DistilBERT's forward takes no segment ids (its tokenizer still makes them; they are compared all the same).
                 out = m(**{k: v for k, v in encoded.items() if k != "token_type_ids" or takes_segments})
-                rows.append({"input_ids": encoded["input_ids"][0].tolist(), "token_type_ids": segments,
+                rows.append({"input_ids": encoded["input_ids"][0].tolist(), "token_type_ids": encoded["token_type_ids"][0].tolist(),
                              "start_logits": [float(x) for x in out.start_logits[0]], "end_logits": [float(x) for x in out.end_logits[0]]})
         return rows
 
