@@ -363,6 +363,10 @@ public sealed class SentencePieceTokenizer : TextTokenizer
                 $"from a SentencePiece model file ({string.Join(", ", present)}); supported: {string.Join(", ", ClassesByName.Keys)}. " +
                 "Provide the model's tokenizer.json instead.");
         else if (cls is null && ModelTypeOf(modelDir) is { } type && ModelTypes.TryGetValue(type, out var byType)) flavor = byType;
+        else if (cls is null && ModelTypeOf(modelDir) is { } other && !present.Contains(ModelFileName))
+            throw new TuneSharpException($"{Path.Combine(modelDir, "config.json")}: model_type \"{other}\" has no tokenizer_class in " +
+                $"tokenizer_config.json, and its slow tokenizer is not supported from {string.Join(", ", present)}; supported model types: " +
+                $"{string.Join(", ", ModelTypes.Keys)}. Provide the model's tokenizer.json instead.");
         else flavor = present[0] switch
         {
             "sentencepiece.bpe.model" => SentencePieceFlavor.XlmRoberta,
