@@ -22,7 +22,18 @@ internal sealed class SentencePieceModelFile
     public int PadId { get; init; } = -1;
     public bool TreatWhitespaceAsSuffix { get; init; }
     public string NormalizerName { get; init; } = "";
-    public bool HasPrecompiledCharsMap { get; init; }
+    public bool HasPrecompiledCharsMap => PrecompiledCharsMap.Length > 0;
+    /// <summary>NormalizerSpec.precompiled_charsmap (empty when the model has none).</summary>
+    public byte[] PrecompiledCharsMap { get; init; } = Array.Empty<byte>();
+    /// <summary>TrainerSpec.unk_piece / bos_piece / eos_piece / pad_piece (SentencePiece's defaults when absent).</summary>
+    public string UnkPiece { get; init; } = "<unk>";
+    public string BosPiece { get; init; } = "<s>";
+    public string EosPiece { get; init; } = "</s>";
+    public string PadPiece { get; init; } = "<pad>";
+    /// <summary>The file the model was read from (for messages).</summary>
+    public string Source { get; init; } = "";
+    /// <summary>The model type's name: "Unigram", "BPE", "word" or "char".</summary>
+    public string ModelTypeName => ModelType switch { 1 => "Unigram", 2 => "BPE", 3 => "word", 4 => "char", var t => $"type-{t}" };
     public bool AddDummyPrefix { get; init; } = true;
     public bool RemoveExtraWhitespaces { get; init; } = true;
     public bool EscapeWhitespaces { get; init; } = true;
@@ -32,15 +43,17 @@ internal sealed class SentencePieceModelFile
         var data = File.ReadAllBytes(path);
         var pieces = new List<(string, float, SentencePieceType)>();
         int modelType = 1, unk = 0, bos = 1, eos = 2, pad = -1;
-        bool byteFallback = false, suffix = false, hasCharsMap = false, dummy = true, removeExtra = true, escape = true;
-        string normalizerName = "";
+        bool byteFallback = false, suffix = false, dummy = true, removeExtra = true, escape = true;
+        string normalizerName = "", unkPiece = "<unk>", bosPiece = "<s>", eosPiece = "</s>", padPiece = "<pad>";
+        byte[] charsMap = Array.Empty<byte>();
+        static string Text(ProtoValue v) => System.Text.Encoding.UTF8.GetString(v.Bytes.Span);
         try
         {
             foreach (var (field, value) in new ProtoReader(data).Fields())
             {
                 switch (field)
                 {
-                    case 1:
+                    case 1: // SentencePiece: piece 1, score 2, type 3
                         string piece = ""; float score = 0; var type = SentencePieceType.Normal;
                         foreach (var (f, v) in new ProtoReader(value.Bytes).Fields())
                         {
@@ -62,6 +75,10 @@ internal sealed class SentencePieceModelFile
                                 case 41: bos = (int)v.Varint; break;
                                 case 42: eos = (int)v.Varint; break;
                                 case 43: pad = (int)v.Varint; break;
+                                case 45: unkPiece = Text(v); break;
+                                case 46: bosPiece = Text(v); break;
+                                case 47: eosPiece = Text(v); break;
+                                case 48: padPiece = Text(v); break;
                             }
                         }
                         break;
@@ -71,7 +88,7 @@ internal sealed class SentencePieceModelFile
                             switch (f)
                             {
                                 case 1: normalizerName = System.Text.Encoding.UTF8.GetString(v.Bytes.Span); break;
-                                case 2: hasCharsMap = v.Bytes.Length > 0; break;
+                                case 2: charsMap = v.Bytes.ToArray(); break;
                                 case 3: dummy = v.Varint != 0; break;
                                 case 4: removeExtra = v.Varint != 0; break;
                                 case 5: escape = v.Varint != 0; break;
@@ -86,15 +103,49 @@ internal sealed class SentencePieceModelFile
             throw new TuneSharpException($"{path} is not a valid SentencePiece model (protobuf): {e.Message}", e);
         }
         if (pieces.Count == 0) throw new TuneSharpException($"{path} is not a valid SentencePiece model: it has no pieces.");
-        if (pieces.Any(p => !Enum.IsDefined(p.Item3)))
-            throw new TuneSharpException($"{path} is not a valid SentencePiece model: a piece has an unknown type.");
+        Check(path, pieces, byteFallback);
         return new SentencePieceModelFile
         {
             Pieces = pieces.ToArray(), ModelType = modelType, ByteFallback = byteFallback, UnkId = unk, BosId = bos, EosId = eos,
             PadId = pad > int.MaxValue || pad < 0 ? -1 : pad, // -1 is written as a 64-bit varint
-            TreatWhitespaceAsSuffix = suffix, NormalizerName = normalizerName, HasPrecompiledCharsMap = hasCharsMap,
+            TreatWhitespaceAsSuffix = suffix, NormalizerName = normalizerName, PrecompiledCharsMap = charsMap,
             AddDummyPrefix = dummy, RemoveExtraWhitespaces = removeExtra, EscapeWhitespaces = escape,
+            UnkPiece = unkPiece, BosPiece = bosPiece, EosPiece = eosPiece, PadPiece = padPiece, Source = path,
         };
+    }
+
+    /// <summary>The checks SentencePiece makes when it loads a model (ModelInterface::InitializePieces), with messages
+    /// that name the file and the piece.</summary>
+    private static void Check(string path, List<(string Piece, float Score, SentencePieceType Type)> pieces, bool byteFallback)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int unknowns = 0;
+        var bytes = new bool[256];
+        for (int id = 0; id < pieces.Count; id++)
+        {
+            var (piece, _, type) = pieces[id];
+            string where = $"{path} is not a valid SentencePiece model: pieces[{id}]";
+            if (!Enum.IsDefined(type)) throw new TuneSharpException($"{where} (\"{TextExcerpt.Of(piece, 40)}\") has an unknown type {(int)type}.");
+            if (piece.Length == 0) throw new TuneSharpException($"{where} is empty.");
+            if (piece.Contains('\0')) throw new TuneSharpException($"{where} contains a NUL character.");
+            if (!seen.Add(piece)) throw new TuneSharpException($"{where} (\"{TextExcerpt.Of(piece, 40)}\") is defined twice.");
+            if (type == SentencePieceType.Unknown) unknowns++;
+            if (type == SentencePieceType.Byte)
+            {
+                if (!byteFallback)
+                    throw new TuneSharpException($"{where} is the byte piece \"{piece}\", but trainer_spec.byte_fallback is false.");
+                if (piece.Length != 6 || !piece.StartsWith("<0x", StringComparison.Ordinal) || piece[5] != '>'
+                    || !byte.TryParse(piece.AsSpan(3, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out byte b)
+                    || piece != $"<0x{b:X2}>")
+                    throw new TuneSharpException($"{where} is a byte piece but \"{TextExcerpt.Of(piece, 40)}\" is not of the form <0xNN>.");
+                bytes[b] = true;
+            }
+        }
+        if (unknowns != 1)
+            throw new TuneSharpException($"{path} is not a valid SentencePiece model: it must have exactly one piece of type UNKNOWN, it has {unknowns}.");
+        if (byteFallback && bytes.Contains(false))
+            throw new TuneSharpException($"{path} is not a valid SentencePiece model: trainer_spec.byte_fallback is true but only " +
+                                         $"{bytes.Count(x => x)} of the 256 byte pieces <0x00>..<0xFF> are present.");
     }
 
     /// <summary>One protobuf field value: varint, 32-bit (float) or length-delimited bytes.</summary>

@@ -1,119 +1,395 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace TuneSharp.Tokenization;
 
+/// <summary>The transformers slow tokenizer whose conventions (ids, special tokens, template, decoding) a SentencePiece
+/// model follows.</summary>
+internal enum SentencePieceFlavor { Llama, XlmRoberta, Camembert, DebertaV2, T5 }
+
 /// <summary>
-/// A SentencePiece BPE model (<c>tokenizer.model</c>, e.g. Llama 1/2) with byte fallback: SentencePiece's
-/// normalisation (dummy "▁" prefix, extra spaces removed, " " → "▁") with a map back to the caller's text for
-/// offsets, the BPE merge loop (<see cref="SentencePieceBpe"/>), special tokens written in the text, the Llama
-/// template from tokenizer_config.json and Hugging Face-compatible (legacy Llama) decoding.
-/// Unigram models (T5, ALBERT) and normalisers with a precompiled charsmap (nmt_nfkc) are refused at load time;
-/// load those from tokenizer.json instead.
+/// A SentencePiece <c>.model</c> file (BPE or Unigram) used as transformers' slow tokenizers use it:
+/// <list type="bullet">
+/// <item>LlamaTokenizer (<c>tokenizer.model</c>, BPE with byte fallback): ids as in the file, <c>&lt;s&gt;</c> in front
+/// (tokenizer_config add_bos_token / add_eos_token), legacy Llama decoding;</item>
+/// <item>XLMRobertaTokenizer (<c>sentencepiece.bpe.model</c>, a Unigram model despite its name): fairseq ids
+/// <c>&lt;s&gt;</c> 0, <c>&lt;pad&gt;</c> 1, <c>&lt;/s&gt;</c> 2, <c>&lt;unk&gt;</c> 3, SentencePiece id k ↦ k + 1,
+/// <c>&lt;mask&gt;</c> last; <c>&lt;s&gt; A &lt;/s&gt;</c> and <c>&lt;s&gt; A &lt;/s&gt;&lt;/s&gt; B &lt;/s&gt;</c>, one token type;</item>
+/// <item>CamembertTokenizer: the same template; ids 0-4 are <c>&lt;s&gt;NOTUSED</c>, <c>&lt;pad&gt;</c>, <c>&lt;/s&gt;NOTUSED</c>,
+/// <c>&lt;unk&gt;</c>, <c>&lt;unk&gt;NOTUSED</c>, SentencePiece id k ↦ k + 4 (its unknown piece ↦ 3), <c>&lt;mask&gt;</c> after them;</item>
+/// <item>DebertaV2Tokenizer (<c>spm.model</c>): ids as in the file, <c>[MASK]</c> added after them,
+/// <c>[CLS] A [SEP]</c> / <c>[CLS] A [SEP] B [SEP]</c> with token type 1 for B and its [SEP]; do_lower_case and
+/// split_by_punct (each punctuation character encoded on its own) from tokenizer_config.json;</item>
+/// <item>T5Tokenizer (<c>spiece.model</c>): ids as in the file, <c>&lt;extra_id_i&gt;</c> = pieces + extra_ids − 1 − i,
+/// <c>A &lt;/s&gt;</c> / <c>A &lt;/s&gt; B &lt;/s&gt;</c>, one token type (legacy behaviour, the default).</item>
+/// </list>
+/// The class comes from tokenizer_config.json's tokenizer_class, else config.json's model_type, else the file name.
+/// Normalisation is SentencePiece's own (<see cref="SentencePieceNormalizer"/>: the precompiled charsmap, dummy prefix,
+/// whitespace rules) with offsets into the caller's text. Added tokens (special tokens, tokenizer_config's
+/// added_tokens_decoder) written in the text are cut out first, with their lstrip/rstrip, and every piece of text
+/// between them is encoded on its own, as PreTrainedTokenizer.tokenize does.
 /// </summary>
 public sealed class SentencePieceTokenizer : TextTokenizer
 {
-    /// <summary>The model file name this tokenizer reads.</summary>
+    /// <summary>The model file name LlamaTokenizer reads.</summary>
     public const string ModelFileName = "tokenizer.model";
 
+    /// <summary>Every SentencePiece model file name transformers' slow tokenizers use, in the order they are looked for.</summary>
+    public static IReadOnlyList<string> ModelFileNames { get; } = [ModelFileName, "sentencepiece.bpe.model", "spm.model", "spiece.model"];
+
     private const char SpaceMarker = '\u2581'; // "▁"
+    private const string UnknownSurface = " \u2047 "; // SentencePiece's default unk_surface
     private readonly SentencePieceModelFile _model;
-    private readonly SentencePieceBpe _bpe;
-    private readonly string[] _idToToken;
-    private readonly Dictionary<string, int> _tokenToId;
+    private readonly SentencePieceFlavor _flavor;
+    private readonly SentencePieceBpe? _bpe;
+    private readonly SentencePieceUnigram? _unigram;
+    private readonly SentencePieceNormalizer _normalizer;
+    private readonly Dictionary<string, int> _pieceToSpm = new(StringComparer.Ordinal);
+    private readonly int[] _spmToModel;
+    private readonly string?[] _idToToken;
+    private readonly Dictionary<string, int> _tokenToId = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, AddedTokenInfo> _addedById = new();
     private readonly SpecialTokenSplitter _specialSplitter;
     private readonly HashSet<int> _specialIds;
-    private readonly bool _legacy;
+    private readonly HashSet<string> _allSpecialTokens;
+    private readonly HashSet<string> _legacyAddedTokens;
+    private readonly int _unkSpmId;
+    private readonly bool _legacy, _lowerCase, _splitByPunct, _cleanUp, _t5AddPrefixSpace;
 
     /// <inheritdoc/>
-    public override string Kind => "SentencePiece";
+    public override string Kind => _model.ModelType == 2 ? "SentencePiece" : $"SentencePiece {_model.ModelTypeName}";
 
     /// <inheritdoc/>
     public override int VocabSize => _idToToken.Length;
 
-    /// <summary>Whether the template starts every sequence with BOS (tokenizer_config add_bos_token, default true).</summary>
+    /// <summary>The transformers class whose conventions this tokenizer follows, e.g. "XLMRobertaTokenizer".</summary>
+    public string TokenizerClass { get; }
+
+    /// <summary>SentencePiece's model type: "BPE" or "Unigram".</summary>
+    public string ModelType => _model.ModelTypeName;
+
+    /// <summary>Whether the template starts every sequence with the BOS (or CLS) token: tokenizer_config's add_bos_token for
+    /// Llama (default true); true for XLM-RoBERTa, CamemBERT and DeBERTa-v2; false for T5.</summary>
     public bool AddBos { get; }
 
-    /// <summary>Whether the template ends every sequence with EOS (tokenizer_config add_eos_token, default false).</summary>
+    /// <summary>Whether the template ends every sequence with the EOS (or SEP) token: tokenizer_config's add_eos_token for
+    /// Llama (default false); true for the others.</summary>
     public bool AddEos { get; }
 
-    private SentencePieceTokenizer(SentencePieceModelFile model, TokenizerConfig config, string source)
+    private SentencePieceTokenizer(SentencePieceModelFile model, SentencePieceFlavor flavor, TokenizerConfig config, string source)
     {
         _model = model;
-        _bpe = new SentencePieceBpe(model);
+        _flavor = flavor;
+        TokenizerClass = ClassNames[flavor];
+        if (model.ModelType == 2) _bpe = new SentencePieceBpe(model);
+        else if (model.ModelType == 1) _unigram = new SentencePieceUnigram(model);
+        else throw new TuneSharpException($"{source} is a SentencePiece {model.ModelTypeName} model; only BPE and Unigram models are supported.");
+        var charsMap = model.HasPrecompiledCharsMap
+            ? SentencePieceCharsMap.Parse(model.PrecompiledCharsMap, $"{source}: normalizer_spec.precompiled_charsmap")
+            : null;
+        _normalizer = new SentencePieceNormalizer(charsMap, model.Pieces.Where(p => p.Type == SentencePieceType.UserDefined).Select(p => p.Piece),
+            model.AddDummyPrefix, model.RemoveExtraWhitespaces, model.EscapeWhitespaces, model.TreatWhitespaceAsSuffix);
         int size = model.Pieces.Length;
-        _idToToken = model.Pieces.Select(p => p.Piece).ToArray();
-        _tokenToId = new Dictionary<string, int>(size, StringComparer.Ordinal);
-        for (int id = 0; id < size; id++) _tokenToId.TryAdd(_idToToken[id], id);
+        for (int id = 0; id < size; id++) _pieceToSpm.TryAdd(model.Pieces[id].Piece, id);
+        _unkSpmId = Array.FindIndex(model.Pieces, p => p.Type == SentencePieceType.Unknown);
         _legacy = config.Legacy ?? true;
+        _cleanUp = config.CleanUpTokenizationSpaces ?? true;
+        _lowerCase = flavor == SentencePieceFlavor.DebertaV2 && (config.DoLowerCase ?? false);
+        _splitByPunct = flavor == SentencePieceFlavor.DebertaV2 && config.Raw["split_by_punct"] is { } sbp && sbp.GetValueKind() == JsonValueKind.True;
+        _t5AddPrefixSpace = config.AddPrefixSpace ?? true;
+        if (flavor == SentencePieceFlavor.T5 && config.Legacy == false)
+            throw new TuneSharpException($"{source}: tokenizer_config.json sets \"legacy\": false, whose T5 behaviour (no dummy prefix after " +
+                                         "special tokens) is not supported from spiece.model; provide the model's tokenizer.json, or remove \"legacy\".");
 
-        (string? Value, int? Id) Find(string? configured, string? fallback)
+        // The vocabulary as transformers' get_vocab() numbers it, before added tokens.
+        var vocab = BaseVocabulary(flavor, model, config, out var fixedTokens);
+        var ids = new List<string?>(vocab);
+        _spmToModel = new int[size];
+        for (int id = 0; id < size; id++) _spmToModel[id] = SpmToModel(flavor, id, model.Pieces[id].Piece, fixedTokens);
+
+        var specials = flavor == SentencePieceFlavor.Llama ? LlamaSpecials(config, model) : ClassSpecials(flavor, config);
+        var additional = config.AdditionalSpecialTokens.ToList();
+        if (flavor == SentencePieceFlavor.Camembert && additional.Count == 0) additional.AddRange(["<s>NOTUSED", "</s>NOTUSED", "<unk>NOTUSED"]);
+        int baseVocabSize = ids.Count;
+
+        // Added tokens: the class's own, then tokenizer_config's added_tokens_decoder, then every special token, each
+        // at its vocabulary id or appended after the last id (PreTrainedTokenizer._add_tokens).
+        foreach (var t in BuiltInAddedTokens(flavor, config, size, specials, ref additional)) _addedById[t.Id] = t;
+        if (flavor != SentencePieceFlavor.Llama)
+            foreach (var t in config.AddedTokensDecoder.Values) _addedById[t.Id] = t;
+        for (int id = 0; id < ids.Count; id++) if (ids[id] is { } token) _tokenToId.TryAdd(token, id);
+        void Register(string? token, bool lstrip = false)
         {
-            var token = configured ?? fallback;
-            var id = token is null ? null : TokenToId(token);
-            return id is null ? (null, null) : (token, id);
+            if (token is null || _addedById.Values.Any(a => a.Content == token)) return;
+            if (_tokenToId.TryGetValue(token, out var id)) _addedById[id] = new AddedTokenInfo(id, token, Special: true, LStrip: lstrip);
+            else if (flavor != SentencePieceFlavor.Llama)
+            {
+                int next = Math.Max(ids.Count, _addedById.Count == 0 ? 0 : _addedById.Keys.Max() + 1);
+                _addedById[next] = new AddedTokenInfo(next, token, Special: true, LStrip: lstrip);
+            }
         }
-        string? PieceOf(int id) => id >= 0 && id < size ? _idToToken[id] : null;
-        var unk = Find(config.UnkToken, PieceOf(model.UnkId));
-        var bos = Find(config.BosToken, PieceOf(model.BosId));
-        var eos = Find(config.EosToken, PieceOf(model.EosId));
-        var pad = Find(config.PadToken, null); // HF Llama has no pad token unless tokenizer_config names one
+        if (flavor == SentencePieceFlavor.Llama)
+            foreach (var t in config.AddedTokensDecoder.Values.Where(t => t.Id < size && model.Pieces[t.Id].Piece == t.Content)) _addedById[t.Id] = t;
+        bool maskLStrip = flavor is SentencePieceFlavor.XlmRoberta or SentencePieceFlavor.Camembert;
+        foreach (var (name, token) in specials) Register(token, lstrip: name == "mask" && maskLStrip);
+        foreach (var token in additional) Register(token);
+
+        int total = Math.Max(ids.Count, _addedById.Count == 0 ? 0 : _addedById.Keys.Max() + 1);
+        while (ids.Count < total) ids.Add(null);
+        foreach (var t in _addedById.Values) { ids[t.Id] = t.Content; _tokenToId[t.Content] = t.Id; }
+        _idToToken = ids.ToArray();
+
+        int? Id(string? token) => token is not null && _tokenToId.TryGetValue(token, out var id) ? id : null;
+        (string?, int?) Named(string name) => specials.TryGetValue(name, out var t) && Id(t) is { } id ? (t, id) : (null, null);
+        var (unk, unkId) = Named("unk"); var (bos, bosId) = Named("bos"); var (eos, eosId) = Named("eos"); var (pad, padId) = Named("pad");
+        var (cls, clsId) = Named("cls"); var (sep, sepId) = Named("sep"); var (mask, maskId) = Named("mask");
         SpecialTokens = new SpecialTokens
         {
-            Unk = unk.Value, UnkId = unk.Id, Bos = bos.Value, BosId = bos.Id, Eos = eos.Value, EosId = eos.Id, Pad = pad.Value, PadId = pad.Id,
+            Unk = unk, UnkId = unkId, Bos = bos, BosId = bosId, Eos = eos, EosId = eosId, Pad = pad, PadId = padId,
+            Cls = cls, ClsId = clsId, Sep = sep, SepId = sepId, Mask = mask, MaskId = maskId,
         };
+        // The unknown piece maps to the tokenizer's unknown token (XLM-RoBERTa's "spm_id or unk_token_id", CamemBERT's
+        // "PieceToId == 0 → unk_token_id").
+        if (flavor is SentencePieceFlavor.XlmRoberta or SentencePieceFlavor.Camembert && unkId is { } u)
+            for (int id = 0; id < size; id++) if (_spmToModel[id] < 0) _spmToModel[id] = u;
+        for (int id = 0; id < size; id++) if (_spmToModel[id] < 0) _spmToModel[id] = id;
 
-        AddBos = config.AddBosToken ?? true;
-        AddEos = config.AddEosToken ?? false;
-        if (AddBos && bos.Id is null) throw new TuneSharpException($"{source}: add_bos_token is true but the model has no BOS token \"{config.BosToken ?? PieceOf(model.BosId)}\".");
-        if (AddEos && eos.Id is null) throw new TuneSharpException($"{source}: add_eos_token is true but the model has no EOS token \"{config.EosToken ?? PieceOf(model.EosId)}\".");
-        Template = BuildTemplate(bos, eos);
-
-        var special = new[] { unk, bos, eos, pad }.Where(t => t.Id is not null).Select(t => (Text: t.Value!, Id: t.Id!.Value))
-            .Concat(config.AddedTokensDecoder.Values.Where(t => t.Id < size && _idToToken[t.Id] == t.Content).Select(t => (Text: t.Content, t.Id)))
-            .Concat(config.AdditionalSpecialTokens.Where(t => TokenToId(t) is not null).Select(t => (Text: t, Id: TokenToId(t)!.Value)))
-            .Distinct().ToList();
-        _specialSplitter = new SpecialTokenSplitter(special.Select(t => new KeyValuePair<string, int>(t.Text, t.Id)));
-        // HF's skip_special_tokens drops the named special tokens (unk included) and added tokens marked special.
-        _specialIds = new[] { unk.Id, bos.Id, eos.Id, pad.Id }.OfType<int>()
-            .Concat(config.AddedTokensDecoder.Values.Where(t => t.Special).Select(t => t.Id))
-            .Concat(config.AdditionalSpecialTokens.Select(TokenToId).OfType<int>())
-            .ToHashSet();
-    }
-
-    /// <summary>Llama's template: <c>&lt;s&gt;? $A &lt;/s&gt;?</c>; pairs repeat it for $B, whose tokens (its BOS/EOS included)
-    /// get type id 1, as in HF LlamaTokenizer.create_token_type_ids_from_sequences.</summary>
-    private SpecialTokenTemplate BuildTemplate((string? Value, int? Id) bos, (string? Value, int? Id) eos)
-    {
-        List<TemplatePiece> Part(int sequence, int typeId)
+        if (flavor == SentencePieceFlavor.Llama)
         {
-            var part = new List<TemplatePiece>();
-            if (AddBos) part.Add(TemplatePiece.Special(bos.Value!, bos.Id!.Value, typeId));
-            part.Add(sequence == 0 ? TemplatePiece.SequenceA(typeId) : TemplatePiece.SequenceB(typeId));
-            if (AddEos) part.Add(TemplatePiece.Special(eos.Value!, eos.Id!.Value, typeId));
-            return part;
+            AddBos = config.AddBosToken ?? true;
+            AddEos = config.AddEosToken ?? false;
+            if (AddBos && bosId is null) throw new TuneSharpException($"{source}: add_bos_token is true but the model has no BOS token \"{specials.GetValueOrDefault("bos")}\".");
+            if (AddEos && eosId is null) throw new TuneSharpException($"{source}: add_eos_token is true but the model has no EOS token \"{specials.GetValueOrDefault("eos")}\".");
         }
-        return new SpecialTokenTemplate(Part(0, 0), Part(0, 0).Concat(Part(1, 1)).ToArray());
+        else
+        {
+            AddBos = flavor != SentencePieceFlavor.T5;
+            AddEos = true;
+            string Need(string name, string? token, int? id) => id is not null ? token! : throw new TuneSharpException(
+                $"{source}: {TokenizerClass} needs its {name} token \"{specials.GetValueOrDefault(name)}\", which is not in the vocabulary.");
+            if (flavor == SentencePieceFlavor.T5) Need("eos", eos, eosId);
+            else { Need("cls", cls, clsId); Need("sep", sep, sepId); }
+        }
+        Template = BuildTemplate((bos, bosId), (eos, eosId), (cls, clsId), (sep, sepId));
+
+        _specialSplitter = new SpecialTokenSplitter(_addedById.Values.Select(t => new KeyValuePair<string, int>(t.Content, t.Id)));
+        _allSpecialTokens = specials.Values.OfType<string>().Concat(additional).ToHashSet(StringComparer.Ordinal);
+        _specialIds = _allSpecialTokens.Select(Id).OfType<int>().ToHashSet();
+        if (flavor == SentencePieceFlavor.Llama) // as before: named special tokens and added tokens marked special
+            _specialIds.UnionWith(config.AddedTokensDecoder.Values.Where(t => t.Special).Select(t => t.Id));
+        _legacyAddedTokens = _addedById.Values.Select(t => t.Content).Where(c => !_allSpecialTokens.Contains(c))
+            .Concat(additional.Where(t => Id(t) >= baseVocabSize)).ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>Loads <c>tokenizer.model</c> from <paramref name="modelDir"/> with settings from <paramref name="config"/>.</summary>
-    /// <exception cref="TuneSharpException">The file is missing, not a SentencePiece model, or a kind not supported here.</exception>
+    private static readonly Dictionary<SentencePieceFlavor, string> ClassNames = new()
+    {
+        [SentencePieceFlavor.Llama] = "LlamaTokenizer", [SentencePieceFlavor.XlmRoberta] = "XLMRobertaTokenizer",
+        [SentencePieceFlavor.Camembert] = "CamembertTokenizer", [SentencePieceFlavor.DebertaV2] = "DebertaV2Tokenizer",
+        [SentencePieceFlavor.T5] = "T5Tokenizer",
+    };
+
+    /// <summary>transformers' ids of the SentencePiece pieces (get_vocab() before added tokens).</summary>
+    private static List<string?> BaseVocabulary(SentencePieceFlavor flavor, SentencePieceModelFile model, TokenizerConfig config,
+                                                out Dictionary<string, int> fixedTokens)
+    {
+        int size = model.Pieces.Length;
+        fixedTokens = new Dictionary<string, int>(StringComparer.Ordinal);
+        var ids = new List<string?>();
+        switch (flavor)
+        {
+            case SentencePieceFlavor.XlmRoberta:
+                // XLMRobertaTokenizer.fairseq_tokens_to_ids, and <mask> = len(sp_model) + fairseq_offset.
+                fixedTokens["<s>"] = 0; fixedTokens["<pad>"] = 1; fixedTokens["</s>"] = 2; fixedTokens["<unk>"] = 3;
+                fixedTokens["<mask>"] = size + 1;
+                var byId = fixedTokens.ToDictionary(kv => kv.Value, kv => kv.Key);
+                for (int id = 0; id < size + 2; id++) ids.Add(byId.TryGetValue(id, out var t) ? t : model.Pieces[id - 1].Piece);
+                break;
+            case SentencePieceFlavor.Camembert:
+                // Ids 0-4 are added tokens (BuiltInAddedTokens); SentencePiece id k is k + 4.
+                for (int id = 0; id < size + 4; id++) ids.Add(id <= 4 ? null : model.Pieces[id - 4].Piece);
+                break;
+            default:
+                ids.AddRange(model.Pieces.Select(p => p.Piece));
+                break;
+        }
+        return ids;
+    }
+
+    /// <summary>The id of SentencePiece piece <paramref name="id"/>; -1 for "the unknown token's id", resolved later.</summary>
+    private static int SpmToModel(SentencePieceFlavor flavor, int id, string piece, Dictionary<string, int> fixedTokens) => flavor switch
+    {
+        SentencePieceFlavor.XlmRoberta => fixedTokens.TryGetValue(piece, out var f) ? f : id == 0 ? -1 : id + 1,
+        SentencePieceFlavor.Camembert => id == 0 ? -1 : id + 4,
+        _ => id,
+    };
+
+    /// <summary>Named special tokens: tokenizer_config.json / special_tokens_map.json, else the class's defaults.</summary>
+    private static Dictionary<string, string?> ClassSpecials(SentencePieceFlavor flavor, TokenizerConfig c) => flavor switch
+    {
+        SentencePieceFlavor.DebertaV2 => new()
+        {
+            ["bos"] = c.BosToken ?? "[CLS]", ["eos"] = c.EosToken ?? "[SEP]", ["unk"] = c.UnkToken ?? "[UNK]", ["sep"] = c.SepToken ?? "[SEP]",
+            ["pad"] = c.PadToken ?? "[PAD]", ["cls"] = c.ClsToken ?? "[CLS]", ["mask"] = c.MaskToken ?? "[MASK]",
+        },
+        SentencePieceFlavor.T5 => new() { ["eos"] = c.EosToken ?? "</s>", ["unk"] = c.UnkToken ?? "<unk>", ["pad"] = c.PadToken ?? "<pad>" },
+        _ => new()
+        {
+            ["bos"] = c.BosToken ?? "<s>", ["eos"] = c.EosToken ?? "</s>", ["sep"] = c.SepToken ?? "</s>", ["cls"] = c.ClsToken ?? "<s>",
+            ["unk"] = c.UnkToken ?? "<unk>", ["pad"] = c.PadToken ?? "<pad>", ["mask"] = c.MaskToken ?? "<mask>",
+        },
+    };
+
+    /// <summary>Llama's: the config's, else the pieces the model's trainer_spec names (no pad unless the config names one).</summary>
+    private static Dictionary<string, string?> LlamaSpecials(TokenizerConfig c, SentencePieceModelFile m)
+    {
+        string? PieceOf(int id) => id >= 0 && id < m.Pieces.Length ? m.Pieces[id].Piece : null;
+        return new() { ["unk"] = c.UnkToken ?? PieceOf(m.UnkId), ["bos"] = c.BosToken ?? PieceOf(m.BosId), ["eos"] = c.EosToken ?? PieceOf(m.EosId), ["pad"] = c.PadToken };
+    }
+
+    /// <summary>Added tokens a class defines itself: CamemBERT's ids 0-4, T5's &lt;extra_id_i&gt; sentinels.</summary>
+    private static IEnumerable<AddedTokenInfo> BuiltInAddedTokens(SentencePieceFlavor flavor, TokenizerConfig config, int size,
+                                                                 Dictionary<string, string?> specials, ref List<string> additional)
+    {
+        var result = new List<AddedTokenInfo>();
+        if (flavor == SentencePieceFlavor.Camembert)
+        {
+            result.Add(new(0, "<s>NOTUSED", true));
+            result.Add(new(1, specials["pad"]!, true));
+            result.Add(new(2, "</s>NOTUSED", true));
+            result.Add(new(3, specials["unk"]!, true));
+            result.Add(new(4, "<unk>NOTUSED", true));
+        }
+        else if (flavor == SentencePieceFlavor.T5)
+        {
+            int extraIds = config.Raw["extra_ids"] is { } e && e.GetValueKind() == JsonValueKind.Number ? e.GetValue<int>() : 100;
+            int count = additional.Count(t => t.Contains("<extra_id_", StringComparison.Ordinal));
+            if (count == 0)
+            {
+                additional.AddRange(Enumerable.Range(0, extraIds).Select(i => $"<extra_id_{i}>"));
+                count = extraIds;
+            }
+            for (int i = 0; i < count; i++)
+                result.Add(new(size - 1 + extraIds - i, $"<extra_id_{i}>", Special: true, LStrip: true, RStrip: true));
+        }
+        return result;
+    }
+
+    private SpecialTokenTemplate BuildTemplate((string? Value, int? Id) bos, (string? Value, int? Id) eos,
+                                               (string? Value, int? Id) cls, (string? Value, int? Id) sep)
+    {
+        TemplatePiece S((string? Value, int? Id) t, int typeId = 0) => TemplatePiece.Special(t.Value!, t.Id!.Value, typeId);
+        switch (_flavor)
+        {
+            case SentencePieceFlavor.XlmRoberta or SentencePieceFlavor.Camembert:
+                // <s> A </s> and <s> A </s></s> B </s>; a single token type (create_token_type_ids_from_sequences gives zeros).
+                return new SpecialTokenTemplate([S(cls), TemplatePiece.SequenceA(), S(sep)],
+                    [S(cls), TemplatePiece.SequenceA(), S(sep), S(sep), TemplatePiece.SequenceB(0), S(sep)]);
+            case SentencePieceFlavor.DebertaV2:
+                return new SpecialTokenTemplate([S(cls), TemplatePiece.SequenceA(), S(sep)],
+                    [S(cls), TemplatePiece.SequenceA(), S(sep), TemplatePiece.SequenceB(1), S(sep, 1)]);
+            case SentencePieceFlavor.T5:
+                return new SpecialTokenTemplate([TemplatePiece.SequenceA(), S(eos)],
+                    [TemplatePiece.SequenceA(), S(eos), TemplatePiece.SequenceB(0), S(eos)]);
+            default:
+            {
+                // Llama: <s>? $A </s>?; pairs repeat it for $B, whose tokens (its BOS/EOS included) get type id 1, as in
+                // LlamaTokenizer.create_token_type_ids_from_sequences.
+                List<TemplatePiece> Part(int sequence, int typeId)
+                {
+                    var part = new List<TemplatePiece>();
+                    if (AddBos) part.Add(S(bos, typeId));
+                    part.Add(sequence == 0 ? TemplatePiece.SequenceA(typeId) : TemplatePiece.SequenceB(typeId));
+                    if (AddEos) part.Add(S(eos, typeId));
+                    return part;
+                }
+                return new SpecialTokenTemplate(Part(0, 0), Part(0, 0).Concat(Part(1, 1)).ToArray());
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="modelDir"/> holds any of <see cref="ModelFileNames"/>.</summary>
+    public static bool HasModelFile(string modelDir) => ModelFileNames.Any(f => File.Exists(Path.Combine(modelDir, f)));
+
+    /// <summary>Loads the folder's SentencePiece model with settings from <paramref name="config"/>, following the slow
+    /// tokenizer that tokenizer_config.json's tokenizer_class (else config.json's model_type, else the file name) names.</summary>
+    /// <exception cref="TuneSharpException">No model file, a malformed one (the message names file and field), a class that is
+    /// not supported from a .model file, or special tokens the class needs that the vocabulary lacks.</exception>
     public static SentencePieceTokenizer Create(string modelDir, TokenizerConfig config)
     {
-        var path = Path.Combine(modelDir, ModelFileName);
-        if (!File.Exists(path)) throw new TuneSharpException($"{path} does not exist.");
+        ArgumentNullException.ThrowIfNull(config);
+        var (flavor, path) = Resolve(modelDir, config);
         var model = SentencePieceModelFile.Read(path);
-        if (model.ModelType != 2)
-            throw new TuneSharpException($"{path} is a SentencePiece {(model.ModelType == 1 ? "Unigram" : $"type-{model.ModelType}")} model; only BPE " +
-                "models (Llama style) are supported from tokenizer.model. Provide the model's tokenizer.json instead.");
-        if (model.HasPrecompiledCharsMap || model.TreatWhitespaceAsSuffix)
-            throw new TuneSharpException($"{path} uses SentencePiece normalisation \"{model.NormalizerName}\"" +
-                $"{(model.TreatWhitespaceAsSuffix ? " with whitespace as suffix" : "")}, which is not supported; provide the model's tokenizer.json instead.");
-        return new SentencePieceTokenizer(model, config, path)
+        return new SentencePieceTokenizer(model, flavor, config, path)
         {
             ModelMaxLength = config.ModelMaxLength,
-            SourceFiles = new[] { ModelFileName }.Concat(config.SourceFiles).ToArray(),
+            SourceFiles = new[] { Path.GetFileName(path) }.Concat(config.SourceFiles).ToArray(),
         };
+    }
+
+    private static readonly Dictionary<string, SentencePieceFlavor> ClassesByName = new(StringComparer.Ordinal)
+    {
+        ["LlamaTokenizer"] = SentencePieceFlavor.Llama, ["CodeLlamaTokenizer"] = SentencePieceFlavor.Llama,
+        ["XLMRobertaTokenizer"] = SentencePieceFlavor.XlmRoberta, ["CamembertTokenizer"] = SentencePieceFlavor.Camembert,
+        ["DebertaV2Tokenizer"] = SentencePieceFlavor.DebertaV2, ["T5Tokenizer"] = SentencePieceFlavor.T5, ["MT5Tokenizer"] = SentencePieceFlavor.T5,
+    };
+
+    private static readonly Dictionary<string, SentencePieceFlavor> ModelTypes = new(StringComparer.Ordinal)
+    {
+        ["llama"] = SentencePieceFlavor.Llama, ["mistral"] = SentencePieceFlavor.Llama, ["xlm-roberta"] = SentencePieceFlavor.XlmRoberta,
+        ["camembert"] = SentencePieceFlavor.Camembert, ["deberta-v2"] = SentencePieceFlavor.DebertaV2,
+        ["t5"] = SentencePieceFlavor.T5, ["mt5"] = SentencePieceFlavor.T5, ["umt5"] = SentencePieceFlavor.T5,
+    };
+
+    private static readonly Dictionary<SentencePieceFlavor, string> FileOf = new()
+    {
+        [SentencePieceFlavor.Llama] = ModelFileName, [SentencePieceFlavor.XlmRoberta] = "sentencepiece.bpe.model",
+        [SentencePieceFlavor.Camembert] = "sentencepiece.bpe.model", [SentencePieceFlavor.DebertaV2] = "spm.model",
+        [SentencePieceFlavor.T5] = "spiece.model",
+    };
+
+    /// <summary>Which slow tokenizer, and which file, transformers' AutoTokenizer would use for this folder.</summary>
+    internal static (SentencePieceFlavor Flavor, string Path) Resolve(string modelDir, TokenizerConfig config)
+    {
+        var present = ModelFileNames.Where(f => File.Exists(Path.Combine(modelDir, f))).ToList();
+        if (present.Count == 0)
+            throw new TuneSharpException($"{modelDir} has no SentencePiece model file ({string.Join(", ", ModelFileNames)}).");
+        SentencePieceFlavor flavor;
+        var cls = config.TokenizerClass;
+        if (cls is not null && cls.EndsWith("Fast", StringComparison.Ordinal)) cls = cls[..^4];
+        if (cls is not null && ClassesByName.TryGetValue(cls, out var byClass)) flavor = byClass;
+        else if (cls is not null && cls != "PreTrainedTokenizer" && !present.Contains(ModelFileName))
+            throw new TuneSharpException($"{Path.Combine(modelDir, "tokenizer_config.json")}: tokenizer_class \"{config.TokenizerClass}\" is not supported " +
+                $"from a SentencePiece model file ({string.Join(", ", present)}); supported: {string.Join(", ", ClassesByName.Keys)}. " +
+                "Provide the model's tokenizer.json instead.");
+        else if (cls is null && ModelTypeOf(modelDir) is { } type && ModelTypes.TryGetValue(type, out var byType)) flavor = byType;
+        else if (cls is null && ModelTypeOf(modelDir) is { } other && !present.Contains(ModelFileName))
+            throw new TuneSharpException($"{Path.Combine(modelDir, "config.json")}: model_type \"{other}\" has no tokenizer_class in " +
+                $"tokenizer_config.json, and its slow tokenizer is not supported from {string.Join(", ", present)}; supported model types: " +
+                $"{string.Join(", ", ModelTypes.Keys)}. Provide the model's tokenizer.json instead.");
+        else flavor = present[0] switch
+        {
+            "sentencepiece.bpe.model" => SentencePieceFlavor.XlmRoberta,
+            "spm.model" => SentencePieceFlavor.DebertaV2,
+            "spiece.model" => SentencePieceFlavor.T5,
+            _ => SentencePieceFlavor.Llama, // tokenizer.model with any other class, as before
+        };
+        var file = present.Contains(FileOf[flavor]) ? FileOf[flavor] : present[0];
+        return (flavor, Path.Combine(modelDir, file));
+    }
+
+    /// <summary>config.json's model_type, or null (no file, unreadable, no such field).</summary>
+    private static string? ModelTypeOf(string modelDir)
+    {
+        var path = Path.Combine(modelDir, "config.json");
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("model_type", out var t)
+                   && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        }
+        catch (JsonException) { return null; } // config.json's own loader reports a broken file
     }
 
     /// <inheritdoc/>
@@ -126,80 +402,196 @@ public sealed class SentencePieceTokenizer : TextTokenizer
     public override IReadOnlyList<Token> Tokenize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var tokens = new List<Token>();
-        // Each plain segment is encoded on its own with its own dummy prefix: HF's legacy Llama behaviour
-        // ("<s>Hi" → "<s>", "▁Hi").
-        foreach (var segment in _specialSplitter.Split(text))
+        var segments = _specialSplitter.Split(text).ToList();
+        // An added token with rstrip eats the white space after it, one with lstrip the white space before it
+        // (PreTrainedTokenizer.tokenize, with Python's str.isspace).
+        var bounds = segments.Select(s => (s.Start, s.End)).ToArray();
+        for (int i = 0; i < segments.Count; i++)
         {
-            if (segment.Id is int id) tokens.Add(new Token(id, segment.Token!, segment.Start, segment.End));
-            else EncodeSegment(text, segment.Start, segment.End, tokens);
+            if (segments[i].Id is not int id || !_addedById.TryGetValue(id, out var info)) continue;
+            if (info.RStrip && i + 1 < segments.Count && segments[i + 1].Id is null)
+                while (bounds[i + 1].Start < bounds[i + 1].End && IsPythonSpace(text[bounds[i + 1].Start])) bounds[i + 1].Start++;
+            if (info.LStrip && i > 0 && segments[i - 1].Id is null)
+                while (bounds[i - 1].End > bounds[i - 1].Start && IsPythonSpace(text[bounds[i - 1].End - 1])) bounds[i - 1].End--;
+        }
+        var tokens = new List<Token>();
+        for (int i = 0; i < segments.Count; i++)
+        {
+            var (start, end) = bounds[i];
+            if (segments[i].Id is int id) tokens.Add(new Token(id, segments[i].Token!, start, end));
+            else if (end > start) EncodeSegment(text, start, end, tokens);
         }
         return tokens;
     }
 
+    private static bool IsPythonSpace(char c) => char.IsWhiteSpace(c) || c is >= '\u001C' and <= '\u001F';
+
+    /// <summary>One stretch of text between added tokens, encoded as the class's _tokenize does.</summary>
     private void EncodeSegment(string text, int start, int end, List<Token> tokens)
     {
-        var (normalized, spans) = Normalize(text, start, end);
+        if (!_lowerCase && !_splitByPunct) { EncodeWithSpm(text, start, end, null, tokens); return; }
+        // DeBERTa-v2: lower-cased (Python's str.lower, per code point) and/or cut at every punctuation character.
+        var sb = new StringBuilder(end - start);
+        var origin = new List<(int Start, int End)>(end - start);
+        for (int i = start; i < end;)
+        {
+            var rune = Rune.GetRuneAt(text, i);
+            var s = _lowerCase ? TokenizerJsonNormalizer.LowerCase(rune) ?? rune.ToString() : rune.ToString();
+            sb.Append(s);
+            for (int k = 0; k < s.Length; k++) origin.Add((i, i + rune.Utf16SequenceLength));
+            i += rune.Utf16SequenceLength;
+        }
+        var lowered = sb.ToString();
+        var map = origin.ToArray();
+        if (!_splitByPunct) { EncodeWithSpm(lowered, 0, lowered.Length, map, tokens); return; }
+        int wordStart = 0;
+        for (int i = 0; i < lowered.Length;)
+        {
+            var rune = Rune.GetRuneAt(lowered, i);
+            int next = i + rune.Utf16SequenceLength;
+            if (IsPunctuation(rune))
+            {
+                if (i > wordStart) EncodeWithSpm(lowered, wordStart, i, map, tokens);
+                EncodeWithSpm(lowered, i, next, map, tokens);
+                wordStart = next;
+            }
+            i = next;
+        }
+        if (lowered.Length > wordStart) EncodeWithSpm(lowered, wordStart, lowered.Length, map, tokens);
+    }
+
+    /// <summary>DeBERTa's _is_punctuation: ASCII punctuation and symbols, or a Unicode P* category.</summary>
+    private static bool IsPunctuation(Rune r)
+    {
+        int cp = r.Value;
+        if (cp is >= 33 and <= 47 or >= 58 and <= 64 or >= 91 and <= 96 or >= 123 and <= 126) return true;
+        return Rune.GetUnicodeCategory(r) is UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation
+            or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation
+            or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
+    }
+
+    /// <summary>sp_model.encode of <c>text[start..end)</c>: normalise, segment, map to this tokenizer's ids. Offsets go through
+    /// <paramref name="map"/> when <paramref name="text"/> is a rewritten copy of the caller's text.</summary>
+    private void EncodeWithSpm(string text, int start, int end, (int Start, int End)[]? map, List<Token> tokens)
+    {
+        var (normalized, spans) = _normalizer.Normalize(text, start, end);
         var pieces = new List<SentencePieceBpe.Piece>();
-        _bpe.Encode(normalized, pieces);
+        if (_bpe is not null) _bpe.Encode(normalized, pieces);
+        else _unigram!.Encode(normalized, pieces);
         foreach (var piece in pieces)
         {
-            // A piece's span runs from its first to its last normalised char; the dummy prefix has an empty span at
-            // the first char, so "▁Once" maps to "Once". Byte-fallback tokens all get their character's span, as in HF.
-            tokens.Add(new Token(piece.Id, _idToToken[piece.Id], spans[piece.Start].Start, spans[piece.End - 1].End));
+            // A piece spans from its first to its last normalised unit; the dummy prefix has an empty span at the first
+            // character, so "▁Once" maps to "Once". Byte-fallback tokens all get their character's span, as in HF.
+            int s = spans[piece.Start].Start, e = spans[piece.End - 1].End;
+            if (map is not null) (s, e) = e > s ? (map[s].Start, map[e - 1].End) : s < map.Length ? (map[s].Start, map[s].Start) : (map[^1].End, map[^1].End);
+            int id = _spmToModel[piece.Id];
+            tokens.Add(new Token(id, _idToToken[id] ?? _model.Pieces[piece.Id].Piece, s, e));
         }
     }
 
     /// <summary>
-    /// SentencePiece's identity normalisation (dummy prefix, extra-space removal, " " → "▁"), with the original span of
-    /// every normalised char; the dummy prefix gets an empty span at the first char, a collapsed run of spaces the whole run.
-    /// As in SentencePiece only U+0020 counts as a space here (tabs and newlines are ordinary characters).
-    /// </summary>
-    private (string Text, (int Start, int End)[] Spans) Normalize(string text, int start, int end)
-    {
-        bool removeExtra = _model.RemoveExtraWhitespaces;
-        bool dummyPrefix = _model.AddDummyPrefix;
-        bool escape = _model.EscapeWhitespaces;
-
-        var sb = new StringBuilder(end - start + 1);
-        var spans = new List<(int, int)>(end - start + 1);
-        int i = start, stop = end;
-        if (removeExtra)
-        {
-            while (i < stop && text[i] == ' ') i++;
-            while (stop > i && text[stop - 1] == ' ') stop--;
-        }
-        if (i < stop && dummyPrefix) { sb.Append(escape ? SpaceMarker : ' '); spans.Add((i, i)); }
-        while (i < stop)
-        {
-            if (text[i] == ' ')
-            {
-                int runEnd = i + 1;
-                if (removeExtra) while (runEnd < stop && text[runEnd] == ' ') runEnd++;
-                sb.Append(escape ? SpaceMarker : ' ');
-                spans.Add((i, runEnd));
-                i = runEnd;
-                continue;
-            }
-            sb.Append(text[i]);
-            // Both halves of a surrogate pair span the whole character.
-            int charEnd = char.IsHighSurrogate(text[i]) && i + 1 < stop && char.IsLowSurrogate(text[i + 1]) ? i + 2 : i + 1;
-            int charStart = char.IsLowSurrogate(text[i]) && i > start && char.IsHighSurrogate(text[i - 1]) ? i - 1 : i;
-            spans.Add((charStart, charEnd));
-            i++;
-        }
-        return (sb.ToString(), spans.ToArray());
-    }
-
-    /// <summary>
-    /// Decodes as Hugging Face's (legacy) LlamaTokenizer: runs of ordinary pieces are joined, "▁" becomes a space,
-    /// byte-fallback pieces (&lt;0xNN&gt;) are assembled into UTF-8, and the leading space of each run is dropped
-    /// (the dummy prefix). Special tokens are dropped, or kept as text with HF's spacing when
-    /// <paramref name="skipSpecialTokens"/> is false (e.g. "&lt;s&gt; Once upon").
+    /// Decodes as the class's slow tokenizer. Llama (legacy): runs of ordinary pieces are joined, "▁" becomes a space,
+    /// byte-fallback pieces (&lt;0xNN&gt;) are assembled into UTF-8, the leading space of each run is dropped, and kept
+    /// special tokens get HF's spacing (e.g. "&lt;s&gt; Once upon"). The others: PreTrainedTokenizer._decode (special
+    /// tokens dropped with <paramref name="skipSpecialTokens"/>, added tokens joined with spaces, then
+    /// clean_up_tokenization_spaces, default true) around the class's convert_tokens_to_string.
     /// </summary>
     public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = true)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        if (_flavor == SentencePieceFlavor.Llama) return DecodeLlama(ids, skipSpecialTokens);
+        var subTexts = new List<string>();
+        var current = new List<string>();
+        foreach (var id in ids)
+        {
+            var token = IdToToken(id) ?? throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is outside the vocabulary (size {VocabSize}).");
+            if (skipSpecialTokens && _specialIds.Contains(id)) continue;
+            if (_legacyAddedTokens.Contains(token))
+            {
+                if (current.Count > 0)
+                {
+                    var s = TokensToString(current);
+                    if (s.Length > 0) subTexts.Add(s);
+                    current.Clear();
+                }
+                subTexts.Add(token);
+            }
+            else current.Add(token);
+        }
+        if (current.Count > 0) subTexts.Add(TokensToString(current));
+        var text = string.Join(" ", subTexts);
+        return _cleanUp ? WordPieceTokenizer.CleanUp(text) : text;
+    }
+
+    /// <summary>The class's convert_tokens_to_string.</summary>
+    private string TokensToString(List<string> tokens)
+    {
+        if (_flavor == SentencePieceFlavor.XlmRoberta) return string.Concat(tokens).Replace(SpaceMarker, ' ').Trim(PythonSpaces);
+        if (_flavor == SentencePieceFlavor.T5 && _t5AddPrefixSpace && tokens[0].StartsWith(SpaceMarker)) tokens[0] = tokens[0][1..];
+        // CamemBERT, DeBERTa-v2, T5: special tokens are kept as text (a space before a run of them), the rest goes
+        // through sp_model.decode.
+        var output = new StringBuilder();
+        var run = new List<string>();
+        bool previousSpecial = false;
+        foreach (var token in tokens)
+        {
+            if (_allSpecialTokens.Contains(token))
+            {
+                if (!previousSpecial) output.Append(' ');
+                output.Append(SpmDecode(run)).Append(token);
+                run.Clear();
+                previousSpecial = true;
+            }
+            else
+            {
+                run.Add(token);
+                previousSpecial = false;
+            }
+        }
+        output.Append(SpmDecode(run));
+        return output.ToString().Trim(PythonSpaces);
+    }
+
+    private static readonly char[] PythonSpaces = Enumerable.Range(0, 0x3001).Select(c => (char)c).Where(IsPythonSpace).ToArray();
+
+    /// <summary>SentencePieceProcessor.Decode of piece strings: control pieces vanish, the unknown piece reads " ⁇ ", byte
+    /// pieces are assembled into UTF-8 (an invalid byte reads U+FFFD), "▁" becomes a space, and the leading "▁" of the
+    /// first pieces is dropped (all leading ones with remove_extra_whitespaces, else one with add_dummy_prefix).</summary>
+    private string SpmDecode(List<string> pieces)
+    {
+        var text = new StringBuilder();
+        var bytes = new List<byte>();
+        void FlushBytes()
+        {
+            if (bytes.Count == 0) return;
+            text.Append(System.Text.Encoding.UTF8.GetString(bytes.ToArray()));
+            bytes.Clear();
+        }
+        bool isBosWs = true, bosWsSeen = false;
+        foreach (var piece in pieces)
+        {
+            int id = _pieceToSpm.TryGetValue(piece, out var p) ? p : _unkSpmId;
+            var type = _model.Pieces[id].Type;
+            if (type == SentencePieceType.Byte) { bytes.Add(Convert.ToByte(piece.Substring(3, 2), 16)); continue; }
+            FlushBytes();
+            if (bosWsSeen || text.Length > 0) isBosWs = false;
+            bosWsSeen = false;
+            if (type == SentencePieceType.Control) continue;
+            if (type == SentencePieceType.Unknown) { text.Append(piece == _model.Pieces[id].Piece ? UnknownSurface : piece); continue; }
+            var s = piece;
+            if (isBosWs && (_model.AddDummyPrefix || _model.RemoveExtraWhitespaces) && s.StartsWith(SpaceMarker))
+            {
+                s = s[1..];
+                bosWsSeen = !_model.RemoveExtraWhitespaces;
+            }
+            text.Append(s.Replace(SpaceMarker, ' '));
+        }
+        FlushBytes();
+        return text.ToString();
+    }
+
+    private string DecodeLlama(IEnumerable<int> ids, bool skipSpecialTokens)
+    {
         var output = new StringBuilder();
         var run = new List<string>();
         bool previousWasSpecial = false;
@@ -226,7 +618,7 @@ public sealed class SentencePieceTokenizer : TextTokenizer
         return output.Append(DecodeRun(run)).ToString();
     }
 
-    /// <summary>SentencePiece's own decoding of a run of pieces.</summary>
+    /// <summary>SentencePiece's own decoding of a run of pieces (Llama).</summary>
     private string DecodeRun(List<string> pieces)
     {
         if (pieces.Count == 0) return "";

@@ -172,7 +172,8 @@ public abstract class TextTokenizer
     }
 
     /// <summary>Loads the tokenizer of a Hugging Face model folder: tokenizer.json, vocab.txt, vocab.json+merges.txt
-    /// or tokenizer.model, with special tokens from tokenizer_config.json / special_tokens_map.json.</summary>
+    /// or a SentencePiece model (tokenizer.model, sentencepiece.bpe.model, spm.model, spiece.model), with special tokens from
+    /// tokenizer_config.json / special_tokens_map.json.</summary>
     public static TextTokenizer FromPretrained(string modelDir) => TokenizerLoader.Load(modelDir);
 
     /// <summary>True when the folder holds a tokenizer <see cref="FromPretrained"/> can load (by file names; contents are not checked).</summary>

@@ -36,10 +36,19 @@ internal static class TokenizerJsonComponents
             "Strip" => new JsonStripNormalizer(j.Bool("strip_left", true), j.Bool("strip_right", true)),
             "Replace" => new JsonReplaceNormalizer(Pattern(j.Required("pattern")), j.String("content")),
             "Prepend" => new JsonPrependNormalizer(j.String("prepend")),
-            // "Precompiled" is SentencePiece's compiled normalisation rule table (T5, ALBERT, XLNet...). Its default
-            // rules are NFKC plus a few extra mappings, so NFKC is used as an approximation instead of decoding the table.
-            _ => new JsonUnicodeFormNormalizer(NormalizationForm.FormKC),
+            _ => Precompiled(j),
         };
+    }
+
+    /// <summary>"Precompiled": SentencePiece's compiled rules, base64 in precompiled_charsmap (absent or empty: no rules).</summary>
+    private static TokenizerJsonNormalizer Precompiled(TokenizerJsonReader j)
+    {
+        var encoded = j.OptionalString("precompiled_charsmap");
+        if (string.IsNullOrEmpty(encoded)) return new JsonSequenceNormalizer(Array.Empty<TokenizerJsonNormalizer>());
+        byte[] blob;
+        try { blob = Convert.FromBase64String(encoded); }
+        catch (FormatException) { throw j.Error($"\"{j.Describe("precompiled_charsmap")}\" is not valid base64."); }
+        return new JsonPrecompiledNormalizer(SentencePieceCharsMap.Parse(blob, $"{j.File}: \"{j.Describe("precompiled_charsmap")}\""));
     }
 
     private static JsonBertNormalizer BertNormalizer(TokenizerJsonReader j)

@@ -122,34 +122,29 @@ internal sealed class TokenizerJsonWordPieceModel : TokenizerJsonModel
 }
 
 /// <summary>
-/// Unigram (SentencePiece): the segmentation with the highest total log-probability, found by Viterbi over the
-/// code point positions of the word. A code point no single-character piece covers gets the unknown token with
-/// a score 10 below the lowest piece score (Hugging Face's penalty); consecutive unknowns fuse into one token, and
-/// with byte_fallback an unknown span becomes its UTF-8 byte tokens ("&lt;0xE9&gt;") when they all exist.
+/// Unigram (SentencePiece) as Hugging Face's tokenizers runs it: the best segmentation of each word by
+/// <see cref="UnigramSegmenter"/> with 64-bit sums over every vocabulary entry, an unknown code point scored 10 below
+/// the lowest score of the whole vocabulary; consecutive unknowns fuse into one token, and with byte_fallback a fused
+/// unknown span becomes its UTF-8 byte tokens ("&lt;0xE9&gt;") when they all exist.
 /// </summary>
 internal sealed class TokenizerJsonUnigramModel : TokenizerJsonModel
 {
-    private const double UnknownPenalty = 10.0;
     private readonly Dictionary<string, int> _vocab = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly string[] _pieces;
-    private readonly double[] _scores;
     private readonly int? _unkId;
     private readonly bool _byteFallback;
-    private readonly int _maxPieceLength;
-    private readonly double _unkScore;
+    private readonly UnigramSegmenter _segmenter;
 
     public TokenizerJsonUnigramModel(IReadOnlyList<(string Piece, double Score)> vocab, int? unkId, bool byteFallback)
     {
         _pieces = vocab.Select(v => v.Piece).ToArray();
-        _scores = vocab.Select(v => v.Score).ToArray();
+        var scores = vocab.Select(v => v.Score).ToArray();
         for (int i = 0; i < _pieces.Length; i++) _vocab.TryAdd(_pieces[i], i);
-        _lookup = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         if (unkId is < 0 || unkId >= _pieces.Length) throw new ArgumentException($"unk_id {unkId} is outside the vocabulary (size {_pieces.Length})");
         _unkId = unkId;
         _byteFallback = byteFallback;
-        _maxPieceLength = _pieces.Length == 0 ? 0 : _pieces.Max(p => p.Length);
-        _unkScore = (_scores.Length == 0 ? 0 : _scores.Min()) - UnknownPenalty;
+        double unkScore = (scores.Length == 0 ? 0 : scores.Min()) - UnigramSegmenter.UnknownPenalty;
+        _segmenter = new UnigramSegmenter(_pieces, scores, userDefined: null, unkScore, userDefinedMaxScore: 0, singlePrecision: false);
     }
 
     public override string Name => "Unigram";
@@ -160,49 +155,13 @@ internal sealed class TokenizerJsonUnigramModel : TokenizerJsonModel
 
     public override void Tokenize(string word, List<TokenizerJsonModelToken> output)
     {
-        var bounds = CodePointBoundaries(word);
-        int n = bounds.Length - 1;
-        // best[k]: best score of a segmentation of the first k code points, the start index of its last piece
-        // and that piece's id (-1 for unknown).
-        var bestScore = new double[n + 1];
-        var bestStart = new int[n + 1];
-        var bestId = new int[n + 1];
-        Array.Fill(bestStart, -1);
-        bestStart[0] = 0;
-        for (int k = 0; k < n; k++)
-        {
-            if (bestStart[k] < 0) continue;
-            bool hasSingle = false;
-            for (int e = k + 1; e <= n && bounds[e] - bounds[k] <= _maxPieceLength; e++)
-            {
-                if (!_lookup.TryGetValue(word.AsSpan(bounds[k], bounds[e] - bounds[k]), out var id)) continue;
-                if (e == k + 1) hasSingle = true;
-                Relax(k, e, id, _scores[id]);
-            }
-            if (!hasSingle) Relax(k, k + 1, -1, _unkScore);
-        }
-
-        void Relax(int from, int to, int id, double score)
-        {
-            double candidate = bestScore[from] + score;
-            if (bestStart[to] < 0 || candidate > bestScore[to])
-            {
-                bestScore[to] = candidate;
-                bestStart[to] = from;
-                bestId[to] = id;
-            }
-        }
-
-        var path = new List<(int From, int To, int Id)>();
-        for (int k = n; k > 0; k = bestStart[k]) path.Add((bestStart[k], k, bestId[k]));
-        path.Reverse();
-
+        var path = _segmenter.Segment(word);
         for (int i = 0; i < path.Count; i++)
         {
-            var (from, to, id) = path[i];
-            if (id >= 0) { output.Add(new(id, _pieces[id], bounds[from], bounds[to])); continue; }
-            while (i + 1 < path.Count && path[i + 1].Id < 0) to = path[++i].To; // fuse consecutive unknowns
-            EmitUnknown(word, bounds[from], bounds[to], output);
+            var (id, start, end) = path[i];
+            if (id >= 0) { output.Add(new(id, _pieces[id], start, end)); continue; }
+            while (i + 1 < path.Count && path[i + 1].Id < 0) end = path[++i].End; // fuse consecutive unknowns
+            EmitUnknown(word, start, end, output);
         }
     }
 

@@ -109,3 +109,53 @@ internal sealed class JsonBertNormalizer(bool cleanText, bool handleChineseChars
               or >= 0x2A700 and <= 0x2B73F or >= 0x2B740 and <= 0x2B81F or >= 0x2B820 and <= 0x2CEAF
               or >= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F;
 }
+
+/// <summary>
+/// Hugging Face's "Precompiled" normaliser: SentencePiece's compiled rules (<see cref="SentencePieceCharsMap"/>, the
+/// base64 precompiled_charsmap) applied as tokenizers applies them, which is not quite as SentencePiece does: each
+/// extended grapheme cluster shorter than 6 UTF-8 bytes is looked up whole, and the SHORTEST rule whose source starts
+/// it replaces the whole cluster (so "Ａ" + a combining accent becomes just "A" where SentencePiece keeps the accent);
+/// other clusters, and clusters no rule starts, are looked up one code point at a time (so half-width "ｶﾞ", 6 bytes,
+/// becomes "カ" + U+3099 where SentencePiece's longest match gives "ガ"). Replacements take the original span of
+/// what they replace.
+/// </summary>
+internal sealed class JsonPrecompiledNormalizer(SentencePieceCharsMap charsMap) : TokenizerJsonNormalizer
+{
+    public override TokenizerJsonNormalizedText Normalize(TokenizerJsonNormalizedText text)
+    {
+        var s = text.Text;
+        var b = new TokenizerJsonNormalizedText.Builder();
+        Span<byte> buffer = stackalloc byte[64];
+        bool changed = false;
+        var clusters = StringInfo.GetTextElementEnumerator(s);
+        while (clusters.MoveNext())
+        {
+            int start = clusters.ElementIndex, end = start + ((string)clusters.Current).Length;
+            var cluster = s.AsSpan(start, end - start);
+            int byteCount = System.Text.Encoding.UTF8.GetByteCount(cluster);
+            if (byteCount < 6)
+            {
+                int n = System.Text.Encoding.UTF8.GetBytes(cluster, buffer);
+                if (charsMap.TryFirst(buffer[..n], out var whole))
+                {
+                    b.Append(whole, text.OriginalRange(start, end));
+                    changed = true;
+                    continue;
+                }
+            }
+            for (int i = start; i < end;)
+            {
+                int units = Rune.GetRuneAt(s, i).Utf16SequenceLength;
+                int n = System.Text.Encoding.UTF8.GetBytes(s.AsSpan(i, units), buffer);
+                if (charsMap.TryFirst(buffer[..n], out var part))
+                {
+                    b.Append(part, text.OriginalRange(i, i + units));
+                    changed = true;
+                }
+                else b.AppendFrom(text, i, i + units);
+                i += units;
+            }
+        }
+        return changed ? b.Build() : text;
+    }
+}

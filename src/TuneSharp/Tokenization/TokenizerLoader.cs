@@ -3,13 +3,15 @@ namespace TuneSharp.Tokenization;
 /// <summary>
 /// Picks the tokenizer implementation for a Hugging Face model folder from the files it contains, in the order
 /// transformers prefers them: tokenizer.json (the full fast-tokenizer pipeline), vocab.txt (WordPiece),
-/// vocab.json + merges.txt (byte-level BPE), tokenizer.model (SentencePiece).
+/// vocab.json + merges.txt (byte-level BPE), a SentencePiece model (tokenizer.model, sentencepiece.bpe.model, spm.model,
+/// spiece.model; which slow tokenizer's conventions apply is decided by <see cref="SentencePieceTokenizer.Create"/>).
 /// </summary>
 internal static class TokenizerLoader
 {
     private static readonly string[] SupportedFiles =
     {
-        "tokenizer.json", WordPieceTokenizer.VocabFileName, "vocab.json + merges.txt", SentencePieceTokenizer.ModelFileName,
+        "tokenizer.json", WordPieceTokenizer.VocabFileName, "vocab.json + merges.txt",
+        $"{string.Join(" / ", SentencePieceTokenizer.ModelFileNames)} (SentencePiece)",
     };
 
     /// <summary>True when <paramref name="modelDir"/> holds any tokenizer file <see cref="Load"/> understands.</summary>
@@ -17,7 +19,7 @@ internal static class TokenizerLoader
     {
         bool Has(string name) => File.Exists(Path.Combine(modelDir, name));
         return Has("tokenizer.json") || Has(WordPieceTokenizer.VocabFileName) || (Has("vocab.json") && Has("merges.txt"))
-            || Has(SentencePieceTokenizer.ModelFileName);
+            || SentencePieceTokenizer.HasModelFile(modelDir);
     }
 
     public static TextTokenizer Load(string modelDir)
@@ -32,7 +34,7 @@ internal static class TokenizerLoader
         if (Has("tokenizer.json")) return LoadTokenizerJson(modelDir, config);
         if (Has(WordPieceTokenizer.VocabFileName)) return WordPieceTokenizer.Create(modelDir, config);
         if (Has("vocab.json") && Has("merges.txt")) return LoadByteLevelBpe(modelDir, config);
-        if (Has(SentencePieceTokenizer.ModelFileName)) return SentencePieceTokenizer.Create(modelDir, config);
+        if (SentencePieceTokenizer.HasModelFile(modelDir)) return SentencePieceTokenizer.Create(modelDir, config);
 
         var present = Directory.EnumerateFileSystemEntries(modelDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
         string hint = Has("vocab.json") ? " (vocab.json was found but merges.txt, which byte-level BPE also needs, was not)"

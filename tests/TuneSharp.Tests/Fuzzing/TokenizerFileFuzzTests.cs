@@ -88,6 +88,15 @@ public class TokenizerFileFuzzTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void DamagedVocabJsonAndMergesLoadOrFailWithANamedError() => Fuzz(ByteLevelBpe());
 
+    /// <summary>A Unigram model with a precompiled charsmap (Tokenization/Fixtures/spm/xlmr_like.model), as XLM-RoBERTa ships it.</summary>
+    [Fact]
+    public void DamagedSentencePieceUnigramModelLoadsOrFailsWithANamedError() => Fuzz(new("sentencepiece.bpe.model",
+        new Dictionary<string, byte[]>
+        {
+            ["sentencepiece.bpe.model"] = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Tokenization", "Fixtures", "spm", "xlmr_like.model")),
+        },
+        ["sentencepiece.bpe.model"]));
+
     [SkippableFact]
     public void DamagedSentencePieceModelLoadsOrFailsWithANamedError() => Fuzz(SentencePiece(SharedData.RequireModel("stories260K")));
 }
