@@ -8,8 +8,8 @@ using static TorchSharp.torch;
 namespace TuneSharp.Bench;
 
 /// <summary>
-/// Training speed per encoder architecture against transformers (issue 15): for each of --architectures (default
-/// bert,roberta,distilbert,electra) the peer (<c>bench/peers/architecture_speed_trainer.py</c>) builds a randomly
+/// Training speed per architecture against transformers (issue 15): for each of --architectures (default every
+/// registered family: bert, roberta, distilbert, electra, deberta-v2, gpt2, gpt_neox, llama, qwen2, mistral) the peer (<c>bench/peers/architecture_speed_trainer.py</c>) builds a randomly
 /// initialised model of all-MiniLM-L6-v2's size with transformers' from_config and saves it with its tokenizer; TuneSharp
 /// (in a child process, so its peak memory is its own) and then transformers' Trainer fine-tune that same folder on the
 /// first --max-train-samples (default 2,000) SST-2 rows: max_length 128, dynamic padding, length-grouped batches of 32,
@@ -24,7 +24,7 @@ internal static class ArchitectureSpeedBenchmark
     public static int Run(string[] args)
     {
         if (args.Length > 0 && args[0] == "--child") return Child(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
-        var architectures = (BenchArgs.Option(args, "--architectures") ?? "bert,roberta,distilbert,electra").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var architectures = (BenchArgs.Option(args, "--architectures") ?? "bert,roberta,distilbert,electra,deberta-v2,gpt2,gpt_neox,llama,qwen2,mistral").Split(',', StringSplitOptions.RemoveEmptyEntries);
         var rows = int.Parse(BenchArgs.Option(args, "--max-train-samples") ?? "2000", CultureInfo.InvariantCulture);
         var peak = TuneSharp.Planning.MatmulThroughput.Measure(ScalarType.Float32);
         Console.WriteLine($"GEMM peak: fp32 {peak:0.0} GFLOP/s");
@@ -70,11 +70,12 @@ internal static class ArchitectureSpeedBenchmark
         {
             try { Directory.Delete(work, true); } catch (IOException) { }
         }
-        ResultsFile.Write($"architecture_speed_{rows}", "Training speed per encoder architecture, TuneSharp and transformers' Trainer", figures,
+        ResultsFile.Write($"architecture_speed_{rows}", "Training speed per architecture, TuneSharp and transformers' Trainer", figures,
             "Models of all-MiniLM-L6-v2's size (6 layers, hidden 384, 12 heads, intermediate 1536, vocabulary 30,522; ELECTRA's embeddings " +
-            "128 wide and projected) with random weights from transformers' from_config, trained by both on the same folder and rows; " +
-            "tokens are the rows' real tokens (no padding) over train_runtime; RoBERTa uses the golden fixtures' 381-token byte-level BPE, " +
-            "so its rows are longer. Peer: 1 PyTorch thread, OpenBLAS variables unset (bench/peers/architecture_speed_trainer.py), run " +
+            "128 wide and projected; DeBERTa-v2 in v3's layout with 256 log buckets; Llama/Qwen2/Mistral's SwiGLU 1,024 wide, Qwen2 and " +
+            "Mistral with 4 key/value heads) with random weights from transformers' from_config, trained by both on the same folder and " +
+            "rows; tokens are the rows' real tokens (no padding) over train_runtime; RoBERTa and the decoders use the golden fixtures' " +
+            "small byte-level BPE vocabularies, so their rows are longer. Peer: 1 PyTorch thread, OpenBLAS variables unset (bench/peers/architecture_speed_trainer.py), run " +
             "after TuneSharp for each architecture. MFU counts 6 FLOPs per non-embedding parameter and token plus attention, against the " +
             "fp32 GEMM peak measured at the start.");
         return 0;

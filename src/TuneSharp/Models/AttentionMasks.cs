@@ -41,6 +41,21 @@ public static class AttentionMasks
     }
 
     /// <summary>
+    /// A decoder step's position ids [B, T]: <paramref name="positionIds"/> when given, else counted over each row's real
+    /// tokens (so a left-padded row gets the positions of an unpadded one, as transformers' generate gives them), else
+    /// past..past+T-1. Every decoder's Decode starts here.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="attentionMask"/> does not cover the cached and the new tokens.</exception>
+    public static Tensor DecoderPositionIds(Tensor? attentionMask, Tensor? positionIds, long batch, long length, long past, Device device)
+    {
+        if (attentionMask is not null && attentionMask.shape[1] != past + length)
+            throw new ArgumentException($"attention_mask has {attentionMask.shape[1]} columns; it must cover the {past} cached and {length} new tokens ({past + length}).");
+        return positionIds ?? (attentionMask is null
+            ? arange(past, past + length, dtype: ScalarType.Int64, device: device).expand(batch, length)
+            : PositionIdsFromMask(attentionMask.to(device)).narrow(1, past, length));
+    }
+
+    /// <summary>
     /// Additive mask [B, 1, T, S] for queries at positions past..past+T-1 over keys 0..S-1 (S = past + T),
     /// combining causality (key j visible to query i when j &lt;= past + i) with the padding mask [B, S]. With a
     /// <paramref name="slidingWindow"/> W a query also sees only itself and the W keys before it (j &gt;= past + i − W), as

@@ -49,7 +49,8 @@ public sealed class GptNeoxTests : IDisposable
     }
 
     [Theory]
-    [InlineData("""{"rope_scaling": {"type": "dynamic", "factor": 2.0}}""", "rope_scaling", "dynamic")]
+    [InlineData("""{"rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 64}}""", "rope_scaling", "llama3")]
+    [InlineData("""{"rope_scaling": {"type": "dynamic", "factor": 0.5}}""", "rope_scaling", "factor >= 1")]
     [InlineData("""{"rope_scaling": {"type": "yarn", "factor": 2.0}}""", "rope_scaling", "yarn")]
     [InlineData("""{"rope_scaling": {"type": "linear"}}""", "rope_scaling", "factor")]
     [InlineData("""{"hidden_size": 24, "num_attention_heads": 2, "rotary_pct": 0.25}""", "rotary_pct", "3 rotary dimensions")]

@@ -28,7 +28,7 @@ public sealed class LlamaVariantTests
         // Llama 3.1 8B's rotary settings: rope_theta 500000, head_dim 128.
         var config = (LlamaConfig)LoadJson(dir, $$"""{"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 32, "rope_theta": 500000.0, "rope_scaling": {{Llama31Scaling}}}""");
         var scaled = config.RopeInverseFrequencies();
-        var plain = LlamaConfig.RopeFrequencies(500000.0, 128);
+        var plain = RopeScaling.Frequencies(500000.0, 128);
         Assert.Equal(64, scaled.Length);
         // Wavelength 2π/f below 8192/4 = 2048 tokens: kept (i = 0..28); above 8192/1: divided by 8 (i = 35..63).
         for (var i = 0; i <= 28; i++) Assert.Equal(plain[i], scaled[i]);
@@ -54,7 +54,7 @@ public sealed class LlamaVariantTests
         scaled.RopeScaling = System.Text.Json.Nodes.JsonNode.Parse(
             """{"rope_type": "llama3", "factor": 4.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 64}""")!.AsObject();
         var frequencies = scaled.RopeInverseFrequencies();
-        Assert.NotEqual(LlamaConfig.RopeFrequencies(500000.0, 8), frequencies);
+        Assert.NotEqual(RopeScaling.Frequencies(500000.0, 8), frequencies);
         manual_seed(3);
         using var a = new CausalLanguageModel(plain);
         using var b = new CausalLanguageModel(scaled);

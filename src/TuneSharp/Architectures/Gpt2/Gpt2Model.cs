@@ -71,12 +71,8 @@ public sealed class Gpt2Model : nn.Module, IDecoderBackbone
         var (batch, length) = (inputsEmbeds.shape[0], inputsEmbeds.shape[1]);
         var past = cache?.Length ?? 0;
         var device = inputsEmbeds.device;
-        if (attentionMask is not null && attentionMask.shape[1] != past + length)
-            throw new ArgumentException($"attention_mask has {attentionMask.shape[1]} columns; it must cover the {past} cached and {length} new tokens ({past + length}).");
 
-        positionIds ??= attentionMask is null
-            ? arange(past, past + length, dtype: ScalarType.Int64, device: device).expand(batch, length)
-            : AttentionMasks.PositionIdsFromMask(attentionMask.to(device)).narrow(1, past, length);
+        positionIds = AttentionMasks.DecoderPositionIds(attentionMask, positionIds, batch, length, past, device);
         // The position table has n_positions rows; an index past it would fail deep inside the embedding lookup.
         if (length > 0)
         {

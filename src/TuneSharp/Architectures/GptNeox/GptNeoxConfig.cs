@@ -46,7 +46,7 @@ public sealed class GptNeoxConfig : PretrainedConfig
     public int MaxPositionEmbeddings { get; set; } = 2048;
 
     /// <inheritdoc/>
-    public override int MaxPositions => MaxPositionEmbeddings;
+    public override int MaxPositions => Models.RopeScaling.MaxPositions(RopeScaling, MaxPositionEmbeddings);
     /// <inheritdoc/>
     public override double InitializerRange { get; set; } = 0.02;
     /// <summary>LayerNorm epsilon (<c>layer_norm_eps</c>).</summary>
@@ -69,12 +69,11 @@ public sealed class GptNeoxConfig : PretrainedConfig
     /// <summary>Dimensions of each head that rotary embeddings rotate: int(head_dim · rotary_pct), truncated as transformers does.</summary>
     public int RotaryDims => (int)(HeadDim * RotaryPct);
 
-    /// <summary>"default" (no scaling), "linear" (positions divided by <see cref="RopeScalingFactor"/>) or what the file names.</summary>
-    public string RopeScalingType => RopeScaling is null ? "default"
-        : (RopeScaling["type"] ?? RopeScaling["rope_type"])?.GetValue<string>() ?? "default";
+    /// <summary>"default" (no scaling), "linear" (positions divided by <see cref="RopeScalingFactor"/>) or "dynamic" (NTK: the base grows past max_position_embeddings).</summary>
+    public string RopeScalingType => Models.RopeScaling.Type(RopeScaling);
 
     /// <summary>The rope_scaling <c>factor</c> (1 when there is no scaling).</summary>
-    public double RopeScalingFactor => RopeScaling?["factor"] is JsonNode f ? f.GetValue<JsonElement>().GetDouble() : 1.0;
+    public double RopeScalingFactor => Models.RopeScaling.Factor(RopeScaling);
 
     /// <inheritdoc/>
     protected override void ReadFields(ConfigReader r)
@@ -134,23 +133,8 @@ public sealed class GptNeoxConfig : PretrainedConfig
             throw r.Error("rotary_pct", $"({RotaryPct}) gives {RotaryDims} rotary dimensions of head_dim {HeadDim}; rotary embeddings need an even number");
         foreach (var (field, p) in new[] { ("attention_dropout", AttentionDropout), ("hidden_dropout", HiddenDropout), ("classifier_dropout", ClassifierDropout ?? 0) })
             if (!(p >= 0 && p < 1)) throw r.Error(field, $"({p}) must be a probability in [0, 1)");
-        if (RopeScaling is not null)
-        {
-            string type;
-            try { type = RopeScalingType; }
-            catch (Exception e) when (e is InvalidOperationException or FormatException) { throw r.Error("rope_scaling", "needs a string \"type\""); }
-            if (type == "dynamic")
-                throw r.Error("rope_scaling", "has type \"dynamic\" (dynamic NTK scaling), which TuneSharp does not support for gpt_neox yet; supported: none (null), \"linear\"");
-            if (type is not ("default" or "linear"))
-                throw r.Error("rope_scaling", $"has type \"{type}\"; supported: none (null), \"linear\"");
-            if (type == "linear")
-            {
-                double factor;
-                try { factor = RopeScalingFactor; }
-                catch (Exception e) when (e is InvalidOperationException or FormatException) { throw r.Error("rope_scaling", "needs a numeric \"factor\""); }
-                if (RopeScaling["factor"] is null || factor <= 0) throw r.Error("rope_scaling", "\"linear\" needs a positive numeric \"factor\"");
-            }
-        }
+        // transformers 4.40's GPT-NeoX knows linear and dynamic scaling (no llama3).
+        Models.RopeScaling.Validate(RopeScaling, r, "linear", "dynamic");
         Activations.Validate(HiddenAct, r, "hidden_act");
     }
 }

@@ -37,8 +37,7 @@ public sealed class GptNeoxModel : nn.Module, IDecoderBackbone
         emb_dropout = new ParallelDropout(config.HiddenDropout);
         layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new GptNeoxLayer(config, i)).ToArray());
         final_layer_norm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
-        rotary = new RotaryEmbedding(config.RotaryDims, config.RotaryEmbBase,
-            config.RopeScalingType == "linear" ? config.RopeScalingFactor : 1.0);
+        rotary = new RotaryEmbedding(config.RotaryDims, config.RotaryEmbBase, config.RopeScaling, config.MaxPositionEmbeddings);
         RegisterComponents();
     }
 
@@ -64,14 +63,8 @@ public sealed class GptNeoxModel : nn.Module, IDecoderBackbone
         var (batch, length) = (inputsEmbeds.shape[0], inputsEmbeds.shape[1]);
         var past = cache?.Length ?? 0;
         var device = inputsEmbeds.device;
-        if (attentionMask is not null && attentionMask.shape[1] != past + length)
-            throw new ArgumentException($"attention_mask has {attentionMask.shape[1]} columns; it must cover the {past} cached and {length} new tokens ({past + length}).");
 
-        // Positions counted over real tokens, so a left-padded row gets the positions of an unpadded one (transformers'
-        // GPTNeoXModel numbers 0..T-1 unless given position ids; its generate counts real tokens, as here).
-        positionIds ??= attentionMask is null
-            ? arange(past, past + length, dtype: ScalarType.Int64, device: device).expand(batch, length)
-            : AttentionMasks.PositionIdsFromMask(attentionMask.to(device)).narrow(1, past, length);
+        positionIds = AttentionMasks.DecoderPositionIds(attentionMask, positionIds, batch, length, past, device);
 
         var hidden = emb_dropout.call(inputsEmbeds);
         var (cos, sin) = rotary.CosSin(positionIds, hidden.dtype);   // [B, T, rotary_ndims]

@@ -35,7 +35,7 @@ public class LlamaConfig : PretrainedConfig
     /// whole point is to run past the trained length (the factor is the stretch it was set for). Linear and llama3
     /// checkpoints already write their stretched length into max_position_embeddings.
     /// </summary>
-    public override int MaxPositions => RopeScalingType == "dynamic" ? (int)Math.Floor(MaxPositionEmbeddings * RopeScalingFactor) : MaxPositionEmbeddings;
+    public override int MaxPositions => Models.RopeScaling.MaxPositions(RopeScaling, MaxPositionEmbeddings);
     public override double InitializerRange { get; set; } = 0.02;
     public double RmsNormEps { get; set; } = 1e-6;
     public double RopeTheta { get; set; } = 10000.0;
@@ -68,43 +68,16 @@ public class LlamaConfig : PretrainedConfig
     /// "default" (no scaling), "linear" (positions divided by <see cref="RopeScalingFactor"/>), "dynamic" (NTK-aware: the
     /// base grows once an input runs past max_position_embeddings) or "llama3" (Llama 3.1's per-frequency rescaling).
     /// </summary>
-    public string RopeScalingType => RopeScaling is null ? "default"
-        : (RopeScaling["rope_type"] ?? RopeScaling["type"])?.GetValue<string>() ?? "default";
+    public string RopeScalingType => Models.RopeScaling.Type(RopeScaling);
 
     /// <summary>The rope_scaling <c>factor</c> (1 when there is no scaling).</summary>
-    public double RopeScalingFactor => RopeScalingNumber("factor") ?? 1.0;
+    public double RopeScalingFactor => Models.RopeScaling.Factor(RopeScaling);
 
-    /// <summary>
-    /// The rotary frequencies f_i (i &lt; head_dim/2) at positions within max_position_embeddings: rope_theta^(-2i/D),
-    /// rescaled by Llama 3.1's rule when rope_type is "llama3": a frequency whose wavelength 2π/f is shorter than
-    /// original_max_position_embeddings / high_freq_factor is kept, one longer than original / low_freq_factor is
-    /// divided by factor, and between the two the result blends linearly in original/wavelength from divided to kept.
-    /// (Linear scaling divides positions instead; dynamic scaling changes the base per input length.)
-    /// </summary>
-    public double[] RopeInverseFrequencies()
-    {
-        var frequencies = RopeFrequencies(RopeTheta, HeadDim);
-        if (RopeScalingType != "llama3") return frequencies;
-        var factor = RopeScalingFactor;
-        var low = RopeScalingNumber("low_freq_factor")!.Value;
-        var high = RopeScalingNumber("high_freq_factor")!.Value;
-        var original = RopeScalingNumber("original_max_position_embeddings")!.Value;
-        var (lowWavelength, highWavelength) = (original / low, original / high);
-        return frequencies.Select(f =>
-        {
-            var wavelength = 2 * Math.PI / f;
-            if (wavelength < highWavelength) return f;
-            if (wavelength > lowWavelength) return f / factor;
-            var smooth = (original / wavelength - low) / (high - low);
-            return (1 - smooth) * f / factor + smooth * f;
-        }).ToArray();
-    }
-
-    /// <summary>Unscaled rotary frequencies base^(-2i/D), i &lt; D/2, in double.</summary>
-    public static double[] RopeFrequencies(double theta, int dim) => Enumerable.Range(0, dim / 2).Select(i => 1.0 / Math.Pow(theta, 2.0 * i / dim)).ToArray();
+    /// <summary>The rotary frequencies at positions within max_position_embeddings (see <see cref="Models.RopeScaling.InverseFrequencies"/>).</summary>
+    public double[] RopeInverseFrequencies() => Models.RopeScaling.InverseFrequencies(RopeScaling, RopeTheta, HeadDim);
 
     /// <summary>A numeric field of rope_scaling, or null when it is absent.</summary>
-    public double? RopeScalingNumber(string key) => RopeScaling?[key] is JsonNode f ? f.GetValue<JsonElement>().GetDouble() : null;
+    public double? RopeScalingNumber(string key) => Models.RopeScaling.Number(RopeScaling, key);
 
     /// <inheritdoc/>
     protected override void ReadFields(ConfigReader r)
@@ -160,32 +133,7 @@ public class LlamaConfig : PretrainedConfig
             throw r.Error("num_key_value_heads", $"({NumKeyValueHeads}) must divide num_attention_heads ({NumAttentionHeads})");
         if (HeadDim % 2 != 0)
             throw r.Error("head_dim", $"({HeadDim}) must be even for rotary embeddings");
-        if (RopeScaling is not null) ValidateRopeScaling(r);
+        Models.RopeScaling.Validate(RopeScaling, r, "linear", "dynamic", "llama3");
         Activations.Validate(HiddenAct, r, "hidden_act");
-    }
-
-    private void ValidateRopeScaling(ConfigReader r)
-    {
-        string type;
-        try { type = RopeScalingType; }
-        catch (Exception e) when (e is InvalidOperationException or FormatException) { throw r.Error("rope_scaling", "needs a string \"rope_type\" (or \"type\")"); }
-        if (type is not ("default" or "linear" or "dynamic" or "llama3"))
-            throw r.Error("rope_scaling", $"has rope_type \"{type}\"; supported: none (null), \"default\", \"linear\", \"dynamic\", \"llama3\"");
-        if (type == "default") return;
-        double Number(string key, bool positive)
-        {
-            double? value;
-            try { value = RopeScalingNumber(key); }
-            catch (Exception e) when (e is InvalidOperationException or FormatException) { throw r.Error("rope_scaling", $"\"{key}\" must be a number"); }
-            if (value is not { } v || (positive && v <= 0)) throw r.Error("rope_scaling", $"\"{type}\" needs a positive numeric \"{key}\"");
-            return v;
-        }
-        var factor = Number("factor", positive: true);
-        if (type == "dynamic" && factor < 1) throw r.Error("rope_scaling", $"\"dynamic\" needs factor >= 1 (got {factor})");
-        if (type != "llama3") return;
-        var low = Number("low_freq_factor", positive: true);
-        var high = Number("high_freq_factor", positive: true);
-        Number("original_max_position_embeddings", positive: true);
-        if (high <= low) throw r.Error("rope_scaling", $"\"llama3\" needs high_freq_factor ({high}) > low_freq_factor ({low})");
     }
 }

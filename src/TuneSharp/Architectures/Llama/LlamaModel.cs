@@ -32,7 +32,7 @@ public sealed class LlamaModel : nn.Module, IDecoderBackbone
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
         layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i)).ToArray());
         norm = new LlamaRmsNorm(config.HiddenSize, config.RmsNormEps);
-        rotary = new RotaryEmbedding(config);
+        rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling, config.MaxPositionEmbeddings);
         windows = Enumerable.Range(0, config.NumHiddenLayers).Select(config.SlidingWindow).ToArray();
         RegisterComponents();
     }
@@ -59,13 +59,8 @@ public sealed class LlamaModel : nn.Module, IDecoderBackbone
         var (batch, length) = (inputsEmbeds.shape[0], inputsEmbeds.shape[1]);
         var past = cache?.Length ?? 0;
         var device = inputsEmbeds.device;
-        if (attentionMask is not null && attentionMask.shape[1] != past + length)
-            throw new ArgumentException($"attention_mask has {attentionMask.shape[1]} columns; it must cover the {past} cached and {length} new tokens ({past + length}).");
 
-        // Positions: counted over real tokens so a left-padded row gets the same positions as an unpadded one.
-        positionIds ??= attentionMask is null
-            ? arange(past, past + length, dtype: ScalarType.Int64, device: device).expand(batch, length)
-            : AttentionMasks.PositionIdsFromMask(attentionMask.to(device)).narrow(1, past, length);
+        positionIds = AttentionMasks.DecoderPositionIds(attentionMask, positionIds, batch, length, past, device);
 
         var hidden = inputsEmbeds;
         var (cos, sin) = rotary.CosSin(positionIds, hidden.dtype);
@@ -222,87 +217,5 @@ public sealed class LlamaRmsNorm : nn.Module<Tensor, Tensor>
         var normalized = x32 * (x32.pow(2).mean([-1], keepdim: true) + eps).rsqrt();
         // Cast back before scaling by the weight, in HF's order, so bf16 results agree bit for bit.
         return (weight * normalized.to_type(inputType)).MoveToOuterDisposeScope();
-    }
-}
-
-/// <summary>
-/// Rotary position embeddings (RoPE) in HF's "rotate_half" layout: in each head, dimension i is paired with
-/// i + D/2 (not 2i with 2i+1 as in the original paper and llama2.c). HF checkpoints were converted with their
-/// q/k rows permuted for this layout, so using the interleaved layout here would silently scramble positions.
-/// Angles θ_i = position · f_i with f_i = rope_theta^(-2i/D) are computed from the position ids on every call (cheap),
-/// which supports arbitrary positions: padding offsets, KV-cache continuation, and the <c>rope_scaling</c> types:
-/// linear (positions divided by the factor), dynamic (NTK-aware: once an input's largest position reaches past
-/// max_position_embeddings, the base grows with it) and llama3 (low frequencies divided by the factor, high ones kept,
-/// a smooth blend between).
-/// </summary>
-internal sealed class RotaryEmbedding
-{
-    private readonly int _dim;
-    private readonly double _theta;
-    private readonly float[] _inverseFrequencies;
-    private readonly double _positionScale;
-    private readonly double? _dynamicFactor;
-    private readonly int _maxPositions;
-
-    public RotaryEmbedding(LlamaConfig config)
-    {
-        _dim = config.HeadDim;
-        _theta = config.RopeTheta;
-        _maxPositions = config.MaxPositionEmbeddings;
-        // In double, then rounded once to fp32, so the angles are as exact as fp32 allows.
-        _inverseFrequencies = ToFloat(config.RopeInverseFrequencies());
-        _positionScale = config.RopeScalingType == "linear" ? 1.0 / config.RopeScalingFactor : 1.0;
-        if (config.RopeScalingType == "dynamic") _dynamicFactor = config.RopeScalingFactor;
-    }
-
-    private static float[] ToFloat(double[] values) => values.Select(v => (float)v).ToArray();
-
-    /// <summary>
-    /// Rotary embeddings of the first <paramref name="dim"/> dimensions of each head (GPT-NeoX's rotary_ndims, fewer than
-    /// head_dim when rotary_pct &lt; 1), frequencies θ_i = <paramref name="theta"/>^(-2i/dim) over that dimension, positions
-    /// divided by <paramref name="linearFactor"/> ("linear" rope scaling; 1 for none).
-    /// </summary>
-    public RotaryEmbedding(int dim, double theta, double linearFactor = 1.0)
-    {
-        (_dim, _theta, _maxPositions) = (dim, theta, int.MaxValue);
-        _inverseFrequencies = ToFloat(LlamaConfig.RopeFrequencies(theta, dim));
-        _positionScale = 1.0 / linearFactor;
-    }
-
-    /// <summary>cos and sin [B, T, D] for position ids [B, T] (computed in fp32, returned in <paramref name="dtype"/>).</summary>
-    public (Tensor Cos, Tensor Sin) CosSin(Tensor positionIds, ScalarType dtype)
-    {
-        using var scope = NewDisposeScope();
-        var frequencies = _inverseFrequencies;
-        if (_dynamicFactor is { } factor)
-        {
-            // transformers' rule: the sequence length is the largest position + 1 of this call (so a cached step sees its
-            // whole context), and the base grows only past max_position_embeddings.
-            var length = positionIds.max().item<long>() + 1;
-            if (length > _maxPositions)
-                frequencies = ToFloat(LlamaConfig.RopeFrequencies(_theta * Math.Pow(factor * length / _maxPositions - (factor - 1), (double)_dim / (_dim - 2)), _dim));
-        }
-        var inverse = tensor(frequencies, device: positionIds.device);
-        var positions = positionIds.to_type(ScalarType.Float32);
-        if (_positionScale != 1.0) positions = positions * _positionScale;
-        var angles = positions.unsqueeze(-1) * inverse;           // [B, T, D/2]
-        var doubled = cat([angles, angles], -1);                  // [B, T, D]: same angle for i and i + D/2
-        return (doubled.cos().to_type(dtype).MoveToOuterDisposeScope(), doubled.sin().to_type(dtype).MoveToOuterDisposeScope());
-    }
-
-    /// <summary>
-    /// x·cos + rotate_half(x)·sin for x [B, heads, T, D]; rotate_half(x) = [-x₂, x₁] for halves x₁, x₂. When cos and sin
-    /// cover R &lt; D dimensions (partial rotary, GPT-NeoX), only the first R are rotated and the other D - R pass through.
-    /// </summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
-    {
-        using var scope = NewDisposeScope();
-        var (dim, rotary) = (x.shape[^1], cos.shape[^1]);
-        var part = rotary == dim ? x : x.narrow(-1, 0, rotary);
-        var half = rotary / 2;
-        var rotated = cat([part.narrow(-1, half, half).neg(), part.narrow(-1, 0, half)], -1);
-        var result = part * cos.unsqueeze(1) + rotated * sin.unsqueeze(1);
-        if (rotary < dim) result = cat([result, x.narrow(-1, rotary, dim - rotary)], -1);
-        return result.MoveToOuterDisposeScope();
     }
 }

@@ -69,7 +69,11 @@ def make_decoder_shape(out, name, config, ids, mask, heads, new_tokens=10, gener
         record["last_hidden_state"] = nested(backbone(**inputs).last_hidden_state)
         record["logits"] = nested(causal(**inputs).logits)
         prompt = [t for t, m in zip(ids[0], mask[0]) if m]
-        generated = causal.generate(torch.tensor([prompt]), attention_mask=torch.ones(1, len(prompt), dtype=torch.long),
+        # A fresh copy generates: transformers 4.40's GPT-NeoX dynamic rope keeps the frequencies of the longest input it
+        # has seen (the batch above) instead of the current one, which no later version does; the weights are the same.
+        generator = widen_static_mask(AutoModelForCausalLM.from_pretrained(os.path.join(folder, "causal")))
+        generator.eval()
+        generated = generator.generate(torch.tensor([prompt]), attention_mask=torch.ones(1, len(prompt), dtype=torch.long),
                                     max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False, use_cache=generate_with_cache,
                                     eos_token_id=None, pad_token_id=config.pad_token_id)
         record["greedy"] = {"prompt": prompt, "new_tokens": new_tokens, "output_ids": generated[0, len(prompt):].tolist()}

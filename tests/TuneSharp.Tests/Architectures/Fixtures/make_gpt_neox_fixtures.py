@@ -4,7 +4,9 @@ decoder_fixtures.py for the layout), in shapes that exercise what real checkpoin
   residual, an untied embed_out, biases everywhere;
 - neox-sequential-tied-linear: the sequential residual, three heads, half of each head rotated, tied embeddings, linear
   rope scaling, no attention biases, the tanh GELU;
-- neox-full-rotary: every dimension rotated (rotary_pct 1.0), one layer, sequence classification only.
+- neox-full-rotary: every dimension rotated (rotary_pct 1.0), one layer, sequence classification only;
+- neox-dynamic: dynamic NTK rope scaling with max_position_embeddings 8, shorter than the batch and the generation, so the
+  base grows with every input, sequence classification only.
 Every shape has the sequence-classification, token-classification and question-answering heads transformers has
 (GPTNeoXFor...), except the last.
 GPT-NeoX ships only a tokenizer.json (GPTNeoXTokenizerFast), which the reference environment cannot run (it has no Rust
@@ -79,6 +81,9 @@ def main():
                                                       hidden_act="gelu_new", rotary_emb_base=500, **common), ids, mask, heads),
         "neox-full-rotary": (GPTNeoXConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
                                            rotary_pct=1.0, **common), ids, mask, ["seq"]),
+        "neox-dynamic": (GPTNeoXConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                       rotary_pct=0.5, rope_scaling={"type": "dynamic", "factor": 8.0},
+                                       **{**common, "max_position_embeddings": 8}), ids, mask, ["seq"]),
     })
 
 
