@@ -76,7 +76,8 @@ public static partial class ResourcePlanner
         long trainableCount = trainable.Sum(p => p.parameter.numel());
         long trainableBytes = trainable.Sum(p => p.parameter.numel() * p.parameter.element_size());
         var (hidden, layers) = Shape(inputs.Config);
-        var layersWithGradient = LayersWithGradient(trainable.Select(p => p.name), layers);
+        var lookups = LookupTableNames(inputs.Model);
+        var layersWithGradient = LayersWithGradient(trainable.Select(p => p.name), layers, lookups);
 
         // The longest batch: group_by_length batches hold examples of similar length, so the longest holds the longest
         // examples; without grouping any batch may contain the longest one. Either way it is padded to that length.
@@ -98,7 +99,7 @@ public static partial class ResourcePlanner
         var trainBatches = (long)plan.TotalSteps * args.GradientAccumulationSteps;
         var trainTokens = tokensPerEpoch * trainBatches / batchesPerEpoch;
         var averageLength = tokensPerEpoch / (double)Math.Max(1, inputs.TrainLengths.Count);
-        var nonEmbedding = parameters.Where(p => !p.name.Contains("embed", StringComparison.Ordinal)).Sum(p => p.parameter.numel());
+        var nonEmbedding = parameters.Where(p => !lookups.Contains(p.name)).Sum(p => p.parameter.numel());
         var flops = TrainingFlops(nonEmbedding, hidden, layers, trainableCount, layersWithGradient, averageLength, args.GradientCheckpointing) * trainTokens
                     + EvaluationFlops(nonEmbedding, hidden, layers, averageLength) * averageLength * inputs.Task.EvalInputCount * Evaluations(args, plan);
 
@@ -160,14 +161,25 @@ public static partial class ResourcePlanner
         return (gflops, gbps);
     }
 
-    /// <summary>The layers a gradient passes through: from the top down to the lowest layer with a trainable parameter (all when embeddings or prompts train).</summary>
-    internal static int LayersWithGradient(IEnumerable<string> trainableNames, int layers)
+    /// <summary>
+    /// The weights of the model's embedding tables (every <c>Embedding</c> module, whatever the architecture names it:
+    /// BERT's <c>embeddings.word_embeddings</c>, GPT-2's <c>wte</c>/<c>wpe</c>, GPT-NeoX's <c>embed_in</c>): lookups, not
+    /// matrix products, so they cost no FLOPs per token, and when one trains the gradient runs through every layer.
+    /// </summary>
+    internal static HashSet<string> LookupTableNames(nn.Module model) =>
+        model.named_modules().Where(m => m.module is TorchSharp.Modules.Embedding).Select(m => m.name + ".weight").ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The layers a gradient passes through: from the top down to the lowest layer with a trainable parameter (all when
+    /// an embedding table (<paramref name="lookupTables"/>) or a prompt trains).
+    /// </summary>
+    internal static int LayersWithGradient(IEnumerable<string> trainableNames, int layers, IReadOnlySet<string> lookupTables)
     {
         var lowest = layers;
         foreach (var name in trainableNames)
         {
             if (ModelArchitectures.LayerIndex(name) is >= 0 and var index) lowest = Math.Min(lowest, index);
-            else if (name.Contains("embed", StringComparison.Ordinal) || name.Contains("prompt", StringComparison.Ordinal)) lowest = 0;
+            else if (lookupTables.Contains(name) || name.Contains("prompt", StringComparison.Ordinal)) lowest = 0;
         }
         return layers - lowest;
     }

@@ -156,6 +156,32 @@ public sealed class ArchitectureInvariantTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// freeze_embeddings freezes every architecture's input embedding tables, whatever it names them (BERT's embeddings.*,
+    /// Llama's embed_tokens, GPT-NeoX's embed_in, GPT-2's wte and wpe: GPT-2's were missed and trained silently), and
+    /// nothing inside the layers or the head.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Heads))]
+    public void Freeze_embeddings_freezes_the_input_embeddings_of_every_architecture(string modelType, ModelTask task)
+    {
+        var (model, _) = Load(BaseFolder(modelType), task);
+        var architecture = ModelArchitectures.Find(modelType)!;
+        var frozen = TuneSharp.Peft.PeftSetup.Apply(model, new TuneSharp.Peft.PeftOptions
+        {
+            Method = TuneSharp.Peft.PeftMethod.Freeze, Freeze = new TuneSharp.Peft.Freeze.FreezeOptions { FreezeEmbeddings = true },
+        });
+        Assert.False(model.InputEmbeddings.weight!.requires_grad, $"{modelType}: the word embeddings still train");
+        var parameters = model.Module.named_parameters().ToList();
+        var lookups = model.Module.named_modules().Where(m => m.module is TorchSharp.Modules.Embedding && architecture.LayerPattern.Match(m.name) is { Success: false })
+            .Select(m => m.name + ".weight").ToHashSet();
+        // Every lookup table of the input side is frozen (DeBERTa's relative table belongs to its encoder and keeps training).
+        Assert.All(parameters.Where(p => lookups.Contains(p.name) && !p.name.Contains("rel_embeddings", StringComparison.Ordinal)),
+            p => Assert.False(p.parameter.requires_grad, $"{p.name} still trains"));
+        Assert.All(parameters.Where(p => architecture.LayerPattern.IsMatch(p.name) || architecture.Head(task).Owns(p.name)),
+            p => Assert.True(p.parameter.requires_grad, $"{p.name} was frozen"));
+    }
+
     /// <summary>freeze_layers finds every architecture's numbered layers by its registered pattern (encoder.layer.N, transformer.layer.N, layers.N).</summary>
     [Theory]
     [MemberData(nameof(Heads))]

@@ -6,7 +6,7 @@ namespace TuneSharp.Peft.Freeze;
 /// <summary>Freezes parts of a model by Hugging Face parameter names (requires_grad = false); the trainer then leaves them out of the optimizer.</summary>
 public static partial class Freezing
 {
-    [GeneratedRegex(@"(^|\.)(embeddings|embed_tokens|embed_in)\.")]
+    [GeneratedRegex(@"(^|\.)(embeddings|embed_tokens|embed_in|wte|wpe)\.")]
     private static partial Regex EmbeddingPattern();
 
     /// <summary>Applies <paramref name="options"/> and returns the names of the parameters now frozen by it.</summary>
