@@ -74,7 +74,7 @@ public sealed record GenerationOptions
         Validate();
         if ((int?)config.MaxPositions is { } context && MaxNewTokens > context - 1)
             throw new TuneSharpException(
-                $"max_new_tokens is {MaxNewTokens}, but the model's context window (max_position_embeddings in {config.Source}) is " +
+                $"max_new_tokens is {MaxNewTokens}, but the model's context window ({config.MaxPositionsSource} in {config.Source}) is " +
                 $"{context} tokens for the prompt and the new tokens together, so at most {Math.Max(0, context - 1)} new tokens can " +
                 "follow even a one-token prompt; lower max_new_tokens.") { Setting = "max_new_tokens" };
     }

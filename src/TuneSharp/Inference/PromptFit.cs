@@ -65,7 +65,7 @@ public sealed record PromptFit
             }
             else if (ids.Count >= context && maxNew > 0)
                 throw new TuneSharpException(
-                    $"The prompt has {ids.Count} tokens, but the model's context window is {context} tokens (max_position_embeddings " +
+                    $"The prompt has {ids.Count} tokens, but the model's context window is {context} tokens ({config.MaxPositionsSource} " +
                     $"in {config.Source}), so there is no room for a new token. Use a shorter prompt, or set truncate_prompt to keep " +
                     $"its last {keep} tokens (context {context} less max_new_tokens {maxNew}).") { Setting = "prompt" };
         }

@@ -44,11 +44,14 @@ public abstract class PretrainedConfig
 
     /// <summary>
     /// The longest sequence the model accepts, in tokens (prompt and generated tokens together), from config.json
-    /// (<c>max_position_embeddings</c> for BERT and Llama; GPT-2 will map <c>n_positions</c>): inputs, truncation lengths
+    /// (<c>max_position_embeddings</c> for BERT and Llama, <c>n_positions</c> for GPT-2; see <see cref="MaxPositionsSource"/>): inputs, truncation lengths
     /// and generated text must stay within it, because positions past it were never trained (rotary models degrade into
     /// garbage, learned position tables have no row for them). Callers check against it before loading weights.
     /// </summary>
     public abstract int MaxPositions { get; }
+
+    /// <summary>Where <see cref="MaxPositions"/> comes from in config.json, for messages: "max_position_embeddings" unless an architecture says otherwise.</summary>
+    public virtual string MaxPositionsSource => "max_position_embeddings";
 
     /// <summary>Width of the hidden states every layer reads and writes (BERT/Llama <c>hidden_size</c>).</summary>
     public abstract int HiddenSize { get; set; }

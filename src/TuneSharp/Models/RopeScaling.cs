@@ -29,6 +29,10 @@ public static class RopeScaling
     public static int MaxPositions(JsonObject? scaling, int maxPositionEmbeddings) =>
         Type(scaling) == "dynamic" ? (int)Math.Floor(maxPositionEmbeddings * Factor(scaling)) : maxPositionEmbeddings;
 
+    /// <summary>Where <see cref="MaxPositions"/> comes from, for messages.</summary>
+    public static string MaxPositionsSource(JsonObject? scaling) =>
+        Type(scaling) == "dynamic" ? "max_position_embeddings × rope_scaling.factor" : "max_position_embeddings";
+
     /// <summary>
     /// Refuses a rope_scaling this architecture cannot run, naming the field: a type outside <paramref name="supported"/>
     /// ("default", "linear", "dynamic", "llama3"), a missing or non-positive factor, llama3 without its three fields.

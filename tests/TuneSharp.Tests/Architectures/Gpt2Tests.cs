@@ -270,4 +270,13 @@ public sealed class Gpt2Tests(ITestOutputHelper output) : IDisposable
         }
         Assert.Null(CpuAutocast.ActiveDtype);
     }
+
+    [Fact]
+    public void Context_window_messages_name_the_key_the_config_uses()
+    {
+        var gpt2 = Assert.Throws<TuneSharpException>(() => new TuneSharp.Inference.GenerationOptions { MaxNewTokens = 100 }.Validate(TinyModels.Gpt2()));
+        Assert.Contains("(n_positions in", gpt2.Message);
+        var llama = Assert.Throws<TuneSharpException>(() => new TuneSharp.Inference.GenerationOptions { MaxNewTokens = 100 }.Validate(TinyModels.Llama()));
+        Assert.Contains("(max_position_embeddings in", llama.Message);
+    }
 }

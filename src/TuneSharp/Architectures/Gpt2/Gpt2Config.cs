@@ -31,6 +31,9 @@ public sealed class Gpt2Config : PretrainedConfig
     /// <inheritdoc/>
     public override int MaxPositions => NPositions;
 
+    /// <inheritdoc/>
+    public override string MaxPositionsSource => "n_positions";
+
     /// <summary>Width of the hidden states (<c>n_embd</c>).</summary>
     public override int HiddenSize { get; set; } = 768;
 

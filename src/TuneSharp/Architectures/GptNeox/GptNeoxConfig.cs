@@ -47,6 +47,9 @@ public sealed class GptNeoxConfig : PretrainedConfig
 
     /// <inheritdoc/>
     public override int MaxPositions => Models.RopeScaling.MaxPositions(RopeScaling, MaxPositionEmbeddings);
+
+    /// <inheritdoc/>
+    public override string MaxPositionsSource => Models.RopeScaling.MaxPositionsSource(RopeScaling);
     /// <inheritdoc/>
     public override double InitializerRange { get; set; } = 0.02;
     /// <summary>LayerNorm epsilon (<c>layer_norm_eps</c>).</summary>

@@ -36,6 +36,9 @@ public class LlamaConfig : PretrainedConfig
     /// checkpoints already write their stretched length into max_position_embeddings.
     /// </summary>
     public override int MaxPositions => Models.RopeScaling.MaxPositions(RopeScaling, MaxPositionEmbeddings);
+
+    /// <inheritdoc/>
+    public override string MaxPositionsSource => Models.RopeScaling.MaxPositionsSource(RopeScaling);
     public override double InitializerRange { get; set; } = 0.02;
     public double RmsNormEps { get; set; } = 1e-6;
     public double RopeTheta { get; set; } = 10000.0;

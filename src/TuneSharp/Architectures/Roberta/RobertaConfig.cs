@@ -34,6 +34,9 @@ public sealed class RobertaConfig : BertConfig
     public override int MaxPositions => MaxPositionEmbeddings - FirstPosition;
 
     /// <inheritdoc/>
+    public override string MaxPositionsSource => "max_position_embeddings less pad_token_id + 1";
+
+    /// <inheritdoc/>
     protected override void Validate(Models.ConfigReader r)
     {
         base.Validate(r);
