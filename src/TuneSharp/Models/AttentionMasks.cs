@@ -56,6 +56,16 @@ public static class AttentionMasks
     }
 
     /// <summary>
+    /// A decoder step's additive mask (<see cref="CausalPadding"/>), or null where none is needed: one new token without
+    /// padding attends to every cached token, unless a <paramref name="slidingWindow"/> hides the oldest of them.
+    /// </summary>
+    public static Tensor? DecoderMask(Tensor? attentionMask, long batch, long length, long past, ScalarType dtype, Device device,
+        long? slidingWindow = null) =>
+        attentionMask is null && length == 1 && (slidingWindow is null || past <= slidingWindow)
+            ? null
+            : CausalPadding(attentionMask, batch, length, past, dtype, device, slidingWindow);
+
+    /// <summary>
     /// Additive mask [B, 1, T, S] for queries at positions past..past+T-1 over keys 0..S-1 (S = past + T),
     /// combining causality (key j visible to query i when j &lt;= past + i) with the padding mask [B, S]. With a
     /// <paramref name="slidingWindow"/> W a query also sees only itself and the W keys before it (j &gt;= past + i − W), as

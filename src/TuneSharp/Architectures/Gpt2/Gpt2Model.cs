@@ -85,10 +85,7 @@ public sealed class Gpt2Model : nn.Module, IDecoderBackbone
 
         var hidden = drop.call(inputsEmbeds + wpe.call(positionIds));
 
-        // One new token without padding attends to everything cached: no mask needed.
-        var mask = attentionMask is null && length == 1
-            ? null
-            : AttentionMasks.CausalPadding(attentionMask, batch, length, past, hidden.dtype, device);
+        var mask = AttentionMasks.DecoderMask(attentionMask, batch, length, past, hidden.dtype, device);
 
         // Checkpointing is for training (no KV cache); the mask goes in as a constant because it is disposed with this
         // scope, before the backward pass recomputes the blocks.

@@ -69,10 +69,7 @@ public sealed class GptNeoxModel : nn.Module, IDecoderBackbone
         var hidden = emb_dropout.call(inputsEmbeds);
         var (cos, sin) = rotary.CosSin(positionIds, hidden.dtype);   // [B, T, rotary_ndims]
 
-        // One new token without padding attends to everything cached: no mask needed.
-        var mask = attentionMask is null && length == 1
-            ? null
-            : AttentionMasks.CausalPadding(attentionMask, batch, length, past, hidden.dtype, device);
+        var mask = AttentionMasks.DecoderMask(attentionMask, batch, length, past, hidden.dtype, device);
 
         // Masks and rotary tables go into checkpointed layers as constants: they are disposed with this scope, before
         // the backward pass recomputes the layers.

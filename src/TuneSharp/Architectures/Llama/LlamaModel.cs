@@ -65,15 +65,13 @@ public sealed class LlamaModel : nn.Module, IDecoderBackbone
         var hidden = inputsEmbeds;
         var (cos, sin) = rotary.CosSin(positionIds, hidden.dtype);
 
-        // One new token without padding attends to everything cached: no mask needed, unless a window hides the oldest.
+        // One mask per distinct window (Mistral's layers share one; a model without windows has one for all layers).
         var masks = new Dictionary<int, Tensor?>();
         Tensor? MaskFor(int? window)
         {
             var key = window ?? 0;
             if (!masks.TryGetValue(key, out var mask))
-                masks[key] = mask = attentionMask is null && length == 1 && (window is null || past <= window)
-                    ? null
-                    : AttentionMasks.CausalPadding(attentionMask, batch, length, past, hidden.dtype, device, window);
+                masks[key] = mask = AttentionMasks.DecoderMask(attentionMask, batch, length, past, hidden.dtype, device, window);
             return mask;
         }
 

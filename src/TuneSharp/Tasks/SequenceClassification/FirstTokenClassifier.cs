@@ -13,9 +13,8 @@ namespace TuneSharp.Tasks.SequenceClassification;
 /// ELECTRA) → dropout → <c>classifier.out_proj</c>. The backbone is built without a pooler and takes the registration's
 /// prefix (<c>roberta.*</c>, <c>electra.*</c>), so the state dict is the transformers checkpoint's.
 /// </summary>
-public sealed class FirstTokenClassifier : nn.Module, ISequenceClassifier
+public sealed class FirstTokenClassifier : BackboneSequenceClassifier
 {
-    private readonly IBackbone _backbone;
     private readonly FirstTokenHead _classifier;
 
     /// <summary>
@@ -24,62 +23,14 @@ public sealed class FirstTokenClassifier : nn.Module, ISequenceClassifier
     /// </summary>
     /// <param name="config">The config (with labels).</param>
     /// <param name="activation">Between the two layers: "tanh" or a <see cref="Activations"/> name ("gelu").</param>
-    public FirstTokenClassifier(PretrainedConfig config, string activation)
-        : base(ModelArchitectures.For(config).ClassName(ModelTask.SequenceClassification))
+    public FirstTokenClassifier(PretrainedConfig config, string activation) : base(config)
     {
-        Config = config;
-        var architecture = ModelArchitectures.For(config);
-        ArchitectureName = architecture.ClassName(ModelTask.SequenceClassification);
-        NumLabels = SequenceClassificationConfig.NumLabels(config);
-        ProblemType = SequenceClassificationConfig.ProblemTypeOf(config);
-        var head = architecture.Head(ModelTask.SequenceClassification);
-        _backbone = architecture.CreateBackbone(config, false);
-        _classifier = new FirstTokenHead(config.HiddenSize, NumLabels, head.Dropout(config), activation, config.InitializerRange);
-        register_module(architecture.BaseModelPrefix, _backbone.Module);
-        register_module(head.Module, _classifier);
+        _classifier = new FirstTokenHead(config.HiddenSize, NumLabels, Head.Dropout(config), activation, config.InitializerRange);
+        register_module(Head.Module, _classifier);
     }
 
-    /// <summary>transformers' class name for this model_type (RobertaForSequenceClassification, ...), written to config.json.</summary>
-    public string ArchitectureName { get; }
-
     /// <inheritdoc/>
-    public PretrainedConfig Config { get; }
-
-    nn.Module ITaskModel.Module => this;
-
-    /// <inheritdoc/>
-    public ModelTask Task => ModelTask.SequenceClassification;
-
-    /// <inheritdoc/>
-    public int NumLabels { get; }
-
-    /// <inheritdoc/>
-    public ProblemType ProblemType { get; }
-
-    /// <summary>The backbone.</summary>
-    public IBackbone Backbone => _backbone;
-
-    /// <inheritdoc/>
-    public Embedding InputEmbeddings => _backbone.WordEmbeddings;
-
-    /// <inheritdoc/>
-    public bool GradientCheckpointing { get => _backbone.GradientCheckpointing; set => _backbone.GradientCheckpointing = value; }
-
-    /// <summary>Logits [B, NumLabels] (float32); see <see cref="ISequenceClassifier.Forward"/>.</summary>
-    public Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds) => Classify(_backbone.Forward(inputIds, null, attentionMask, tokenTypeIds));
-
-    /// <inheritdoc/>
-    public Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds) =>
-        Classify(_backbone.Forward(null, inputsEmbeds, attentionMask, tokenTypeIds));
-
-    private Tensor Classify(BackboneOutput output)
-    {
-        using var scope = NewDisposeScope();
-        using (output) return _classifier.call(output.LastHiddenState.select(1, 0)).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>config.json (architectures [<see cref="ArchitectureName"/>], id2label, label2id, problem_type) and model.safetensors.</summary>
-    public void SavePretrained(string dir) => PretrainedFiles.Save(this, Config, ArchitectureName, dir);
+    protected override Tensor Logits(Tensor lastHiddenState, Tensor attentionMask) => _classifier.call(lastHiddenState.select(1, 0));
 }
 
 /// <summary>dropout → dense → activation → dropout → out_proj, on one vector per sequence.</summary>
