@@ -34,7 +34,7 @@ import torch
 from transformers import (AutoModel, AutoModelForQuestionAnswering, AutoModelForSequenceClassification,
                           AutoModelForTokenClassification, BertTokenizer, DebertaV2Config)
 
-from make_encoder_fixtures import HERE, nested, tokenizer_cases, write_wordpiece_tokenizer
+from make_encoder_fixtures import HERE, write_family, write_wordpiece_tokenizer
 
 LONG = "The cat sat on the mat and the dog slept by the door. It was the best of times, it was the worst of times."
 
@@ -47,35 +47,6 @@ def batch(tokenizer, pad_id):
     mask = [[1] * len(e["input_ids"]) + [0] * (length - len(e["input_ids"])) for e in encoded]
     types = [e["token_type_ids"] + [0] * (length - len(e["token_type_ids"])) for e in encoded]
     return ids, mask, types
-
-
-def make_shape(out, name, config, tokenizer):
-    folder = os.path.join(out, name)
-    torch.manual_seed(0)
-    base = AutoModel.from_config(config)
-    base.save_pretrained(os.path.join(folder, "base"))
-    ids, mask, types = batch(tokenizer, config.pad_token_id)
-    inputs = {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask), "token_type_ids": torch.tensor(types)}
-    record = {"model_type": config.model_type, "input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-    with torch.no_grad():
-        base.eval()
-        record["last_hidden_state"] = nested(base(**inputs).last_hidden_state)
-        heads = [("seq", AutoModelForSequenceClassification, 3), ("tok", AutoModelForTokenClassification, 5),
-                 ("qa", AutoModelForQuestionAnswering, None)]
-        for seed, (folder_name, auto, labels) in enumerate(heads, start=1):
-            torch.manual_seed(seed)
-            kwargs = {"num_labels": labels} if labels else {}
-            model = auto.from_pretrained(os.path.join(folder, "base"), **kwargs)
-            model.eval()
-            model.save_pretrained(os.path.join(folder, folder_name))
-            result = model(**inputs)
-            record[f"{folder_name}_class"] = type(model).__name__
-            if folder_name == "qa":
-                record["qa_start_logits"] = nested(result.start_logits)
-                record["qa_end_logits"] = nested(result.end_logits)
-            else:
-                record[f"{folder_name}_logits"] = nested(result.logits)
-    return record
 
 
 def main():
@@ -101,13 +72,7 @@ def main():
                                        max_relative_positions=20, pos_att_type=["p2c"], position_biased_input=False,
                                        norm_rel_ebd="layer_norm", share_att_key=False, hidden_act="relu", **spread),
     }
-    record = {"transformers": __import__("transformers").__version__, "torch": torch.__version__,
-              "models": {name: make_shape(out, name, config, tokenizer) for name, config in shapes.items()},
-              "tokenizer": tokenizer_cases(tokenizer)}
-    with open(os.path.join(out, "outputs.json"), "w", encoding="utf-8") as f:
-        json.dump(record, f, ensure_ascii=False)
-    print(f"wrote {out}: vocabulary {len(tokenizer)}, models {', '.join(shapes)}, batch length {len(record['models']['v3']['input_ids'][0])}")
-
+    write_family(out, tokenizer, shapes, make_batch=batch)
 
 if __name__ == "__main__":
     main()

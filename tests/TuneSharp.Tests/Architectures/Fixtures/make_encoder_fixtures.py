@@ -138,12 +138,14 @@ def batch(tokenizer, pad_id, type_ids):
     return ids, mask, types
 
 
-def make_shape(out, name, config, tokenizer, token_types=True):
+def make_shape(out, name, config, tokenizer, token_types=True, make_batch=None):
+    """make_batch(tokenizer, pad_id) -> (ids, mask, types) replaces this script's batch (DeBERTa's needs longer rows)."""
     folder = os.path.join(out, name)
     torch.manual_seed(0)
     base = AutoModel.from_config(config)
     base.save_pretrained(os.path.join(folder, "base"))
-    ids, mask, types = batch(tokenizer, config.pad_token_id, config.type_vocab_size if token_types else 1)
+    ids, mask, types = (make_batch(tokenizer, config.pad_token_id) if make_batch
+                        else batch(tokenizer, config.pad_token_id, config.type_vocab_size if token_types else 1))
     inputs = {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask)}
     if token_types:  # DistilBERT's forward takes no token_type_ids
         inputs["token_type_ids"] = torch.tensor(types)
@@ -177,9 +179,9 @@ def tokenizer_cases(tokenizer):
             "pairs": [{"a": a, "b": b, "input_ids": tokenizer(a, b)["input_ids"]} for a, b in PAIRS]}
 
 
-def write_family(out, tokenizer, shapes, token_types=True):
+def write_family(out, tokenizer, shapes, token_types=True, make_batch=None):
     record = {"transformers": __import__("transformers").__version__, "torch": torch.__version__,
-              "models": {name: make_shape(out, name, config, tokenizer, token_types) for name, config in shapes.items()},
+              "models": {name: make_shape(out, name, config, tokenizer, token_types, make_batch) for name, config in shapes.items()},
               "tokenizer": tokenizer_cases(tokenizer)}
     with open(os.path.join(out, "outputs.json"), "w", encoding="utf-8") as f:
         json.dump(record, f, ensure_ascii=False)
