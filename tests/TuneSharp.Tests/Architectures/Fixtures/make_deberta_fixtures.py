@@ -27,12 +27,10 @@ The shapes:
   relu, one layer.
 Running it again rewrites the same files (every random draw is seeded).
 """
-import json
 import os
 
 import torch
-from transformers import (AutoModel, AutoModelForQuestionAnswering, AutoModelForSequenceClassification,
-                          AutoModelForTokenClassification, BertTokenizer, DebertaV2Config)
+from transformers import BertTokenizer, DebertaV2Config
 
 from make_encoder_fixtures import HERE, write_family, write_wordpiece_tokenizer
 
