@@ -12,13 +12,9 @@ namespace TuneSharp.Architectures.DebertaV2;
 /// (<c>cls_dropout</c>, else hidden_dropout_prob) → <c>classifier</c>. Both head modules sit at the top level beside
 /// the encoder: <c>deberta.*</c>, <c>pooler.dense.*</c>, <c>classifier.*</c>.
 /// </summary>
-public sealed class DebertaV2ForSequenceClassification : nn.Module, ISequenceClassifier
+public sealed class DebertaV2ForSequenceClassification : BackboneSequenceClassifier
 {
-    /// <summary>The transformers class name written to config.json's architectures.</summary>
-    public const string ArchitectureName = "DebertaV2ForSequenceClassification";
-
     // transformers' attribute names (they become the state_dict keys).
-    private readonly DebertaV2Model deberta;
     private readonly DebertaV2ContextPooler pooler;
     private readonly Linear classifier;
     private readonly ParallelDropout dropout;
@@ -28,59 +24,20 @@ public sealed class DebertaV2ForSequenceClassification : nn.Module, ISequenceCla
     /// weights are loaded, pooler.dense and classifier ~ Normal(0, initializer_range) with zero bias, as transformers
     /// initialises them (a base checkpoint has no pooler: it is new, like the classifier).
     /// </summary>
-    public DebertaV2ForSequenceClassification(DebertaV2Config config) : base(ArchitectureName)
+    public DebertaV2ForSequenceClassification(DebertaV2Config config) : base(config)
     {
-        Config = config;
-        NumLabels = SequenceClassificationConfig.NumLabels(config);
-        ProblemType = SequenceClassificationConfig.ProblemTypeOf(config);
-        // Construction order is transformers': deberta, pooler, classifier, dropout.
-        deberta = new DebertaV2Model(config);
+        // Construction order is transformers': deberta (in the base), pooler, classifier, dropout.
         pooler = new DebertaV2ContextPooler(config);
         classifier = nn.Linear(config.HiddenSize, NumLabels);
         HeadInitialization.InitLinear(classifier, config.InitializerRange);
         dropout = new ParallelDropout(config.ClsDropout ?? config.HiddenDropoutProb);
-        RegisterComponents();
+        register_module(nameof(pooler), pooler);
+        register_module(nameof(classifier), classifier);
+        register_module(nameof(dropout), dropout);
     }
 
-    /// <summary>The config (with the head's labels).</summary>
-    public DebertaV2Config Config { get; }
-    PretrainedConfig ITaskModel.Config => Config;
-    nn.Module ITaskModel.Module => this;
-
     /// <inheritdoc/>
-    public ModelTask Task => ModelTask.SequenceClassification;
-
-    /// <inheritdoc/>
-    public int NumLabels { get; }
-
-    /// <inheritdoc/>
-    public ProblemType ProblemType { get; }
-
-    /// <summary>The encoder (<c>deberta.*</c>).</summary>
-    public DebertaV2Model Deberta => deberta;
-
-    /// <inheritdoc/>
-    public Embedding InputEmbeddings => deberta.WordEmbeddings;
-
-    /// <inheritdoc/>
-    public bool GradientCheckpointing { get => deberta.GradientCheckpointing; set => deberta.GradientCheckpointing = value; }
-
-    /// <summary>Logits [B, NumLabels] (float32); see <see cref="ISequenceClassifier.Forward"/>.</summary>
-    public Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds) =>
-        Classify(((IBackbone)deberta).Forward(inputIds, null, attentionMask, tokenTypeIds));
-
-    /// <inheritdoc/>
-    public Tensor ForwardEmbeddings(Tensor inputsEmbeds, Tensor attentionMask, Tensor? tokenTypeIds) =>
-        Classify(((IBackbone)deberta).Forward(null, inputsEmbeds, attentionMask, tokenTypeIds));
-
-    private Tensor Classify(BackboneOutput output)
-    {
-        using var scope = NewDisposeScope();
-        using (output) return classifier.call(dropout.call(pooler.call(output.LastHiddenState))).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>config.json (architectures ["DebertaV2ForSequenceClassification"], labels) and model.safetensors.</summary>
-    public void SavePretrained(string dir) => PretrainedFiles.Save(this, Config, ArchitectureName, dir);
+    protected override Tensor Logits(Tensor lastHiddenState, Tensor attentionMask) => classifier.call(dropout.call(pooler.call(lastHiddenState)));
 }
 
 /// <summary>transformers' ContextPooler: the first token → dropout (pooler_dropout) → dense → pooler_hidden_act.</summary>
