@@ -102,6 +102,12 @@ public sealed class SentencePieceTokenizer : TextTokenizer
             throw new TuneSharpException($"{source}: tokenizer_config.json sets \"legacy\": false, whose T5 behaviour (no dummy prefix after " +
                                          "special tokens) is not supported from spiece.model; provide the model's tokenizer.json, or remove \"legacy\".");
 
+        // XLM-R numbers <mask> after the pieces shifted by one (len(sp_model) + 1): with fewer than the three pieces every
+        // SentencePiece model has (<unk>, <s>, </s>) it would take one of the fairseq ids 0-3 and two tokens would share it.
+        if (flavor == SentencePieceFlavor.XlmRoberta && size < 3)
+            throw new TuneSharpException($"{source} has {size} SentencePiece pieces; an XLM-RoBERTa model has at least <unk>, <s> and </s>, " +
+                                         "so its <mask> id would collide with the fairseq ids 0-3 (a truncated or damaged file?).");
+
         // The vocabulary as transformers' get_vocab() numbers it, before added tokens.
         var vocab = BaseVocabulary(flavor, model, config, out var fixedTokens);
         var ids = new List<string?>(vocab);

@@ -92,4 +92,13 @@ public class SentencePieceModelFileTests
         Assert.Contains("unknown type 9", Refusal(Model(Valid.Append(("b", -3, 9)))));
         Assert.Contains("word model", Refusal(Model(Valid, modelType: 3)));
     }
+
+    /// <summary>Found by the fuzzer: a two-piece XLM-R model put its &lt;mask&gt; on id 3, &lt;unk&gt;'s, and failed with ArgumentException.</summary>
+    [Fact]
+    public void An_xlm_roberta_model_too_small_for_its_fairseq_ids_is_refused()
+    {
+        var message = Refusal(Model([("<unk>", 0, 2), ("a", -1, 1)]), "sentencepiece.bpe.model");
+        Assert.Contains("has 2 SentencePiece pieces", message);
+        Assert.Contains("<mask> id would collide", message);
+    }
 }
