@@ -20,6 +20,10 @@ namespace TuneSharp.Bench;
 internal static class ArchitectureSpeedBenchmark
 {
     private const int MaxLength = 128;
+    private const int BatchSize = 32;
+    // The peer's model shape (bench/peers/architecture_speed_trainer.py: 6 layers, hidden 384).
+    private const int Layers = 6;
+    private const int Hidden = 384;
 
     public static int Run(string[] args)
     {
@@ -28,7 +32,7 @@ internal static class ArchitectureSpeedBenchmark
         var rows = int.Parse(BenchArgs.Option(args, "--max-train-samples") ?? "2000", CultureInfo.InvariantCulture);
         var peak = TuneSharp.Planning.MatmulThroughput.Measure(ScalarType.Float32);
         Console.WriteLine($"GEMM peak: fp32 {peak:0.0} GFLOP/s");
-        var figures = new Dictionary<string, object> { ["gemm_peak_fp32_gflops"] = peak, ["train_rows"] = rows, ["max_length"] = MaxLength, ["batch_size"] = 32 };
+        var figures = new Dictionary<string, object> { ["gemm_peak_fp32_gflops"] = peak, ["train_rows"] = rows, ["max_length"] = MaxLength, ["batch_size"] = BatchSize };
         var work = Directory.CreateTempSubdirectory("tunesharp-bench-arch-").FullName;
         double? bertMfu = null;
         try
@@ -47,9 +51,9 @@ internal static class ArchitectureSpeedBenchmark
                 var embedding = made.GetProperty("results").GetProperty("embedding_parameters").GetDouble();
                 var tokensPerSecond = (double)ours["train_tokens_per_second"];
                 // 6 FLOPs per non-embedding parameter and token (forward and backward) + attention's score and value
-                // products, 12·L·H·S per token with S the mean length of a training row.
+                // products, 12·L·H·S per token with S the mean length of a training row, + DeBERTa's relative terms.
                 var meanLength = (double)ours["train_tokens"] / (double)ours["train_examples"];
-                var flopsPerToken = 6 * (parameters - embedding) + 12.0 * 6 * 384 * meanLength;
+                var flopsPerToken = 6 * (parameters - embedding) + 12.0 * Layers * Hidden * meanLength + RelativeAttentionFlopsPerToken(type, meanLength);
                 var mfu = tokensPerSecond * flopsPerToken / (peak * 1e9);
                 if (type == "bert") bertMfu = mfu;
                 figures[$"{type}_tokens_per_second"] = tokensPerSecond;
@@ -76,9 +80,25 @@ internal static class ArchitectureSpeedBenchmark
             "Mistral with 4 key/value heads) with random weights from transformers' from_config, trained by both on the same folder and " +
             "rows; tokens are the rows' real tokens (no padding) over train_runtime; RoBERTa and the decoders use the golden fixtures' " +
             "small byte-level BPE vocabularies, so their rows are longer. Peer: 1 PyTorch thread, OpenBLAS variables unset (bench/peers/architecture_speed_trainer.py), run " +
-            "after TuneSharp for each architecture. MFU counts 6 FLOPs per non-embedding parameter and token plus attention, against the " +
+            "after TuneSharp for each architecture. MFU counts 6 FLOPs per non-embedding parameter and token plus attention (for DeBERTa also its " +
+            "c2p and p2c products with the 2S − 1 relative rows an input of S tokens reads, and their projections), against the " +
             "fp32 GEMM peak measured at the start.");
         return 0;
+    }
+
+    /// <summary>
+    /// DeBERTa's disentangled terms per token (forward and backward), 0 for the other families: c2p and p2c each score
+    /// every query (key) against the 2S − 1 relative rows an input of S tokens reads, 2·H·(2S − 1) FLOPs per token and
+    /// layer forward, like the content scores' 2·H·S; the rows' key and query projections are 2·(2S − 1)·H² each per
+    /// batch and layer, spread over its 32·S tokens. Three times that with the backward pass.
+    /// </summary>
+    private static double RelativeAttentionFlopsPerToken(string type, double meanLength)
+    {
+        if (type != "deberta-v2") return 0;
+        var rows = 2 * meanLength - 1;
+        var scores = 2 * 2.0 * Hidden * rows;
+        var projections = 2 * 2.0 * rows * Hidden * Hidden / (BatchSize * meanLength);
+        return 3 * Layers * (scores + projections);
     }
 
     // One architecture's TuneSharp side, in its own process: the recipe on the folder the peer made.
@@ -93,7 +113,7 @@ internal static class ArchitectureSpeedBenchmark
                 TextColumn = "sentence", LabelColumn = "label", MaxTrainSamples = rows,
                 Args = new TrainingArguments
                 {
-                    OutputDir = output, LearningRate = 1e-4, NumTrainEpochs = 1, PerDeviceTrainBatchSize = 32, MaxLength = MaxLength,
+                    OutputDir = output, LearningRate = 1e-4, NumTrainEpochs = 1, PerDeviceTrainBatchSize = BatchSize, MaxLength = MaxLength,
                     GroupByLength = true, EvalStrategy = IntervalStrategy.No, SaveStrategy = IntervalStrategy.No, LoggingSteps = 1000, Seed = 42,
                 },
             }, new NullTrainerCallback(), Console.WriteLine);

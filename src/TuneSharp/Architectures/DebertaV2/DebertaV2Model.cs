@@ -172,7 +172,10 @@ internal sealed class DebertaV2Encoder : nn.Module
         if (attentionMask is not null)
         {
             var real = attentionMask.ne(0);
-            keyBlocked = real.logical_not().view(batch, 1, 1, length);
+            // Added to the scores rather than masked_fill'ed: the same probabilities (a padded key's exp(min − max)
+            // underflows to exactly 0, transformers' XSoftmax), and an addition's backward is free.
+            keyBlocked = zeros(batch, 1, 1, length, dtype: hidden.dtype, device: hidden.device)
+                .masked_fill_(real.logical_not().view(batch, 1, 1, length), finfo(hidden.dtype).min);
             queryKept = real.to_type(hidden.dtype).view(batch, 1, length, 1);
         }
         var (c2p, p2c, rows) = rel_embeddings is not null ? RelativeIndices(length, hidden.device) : (null, null, default);
@@ -353,7 +356,7 @@ internal sealed class DisentangledSelfAttention : nn.Module
     }
 
     /// <param name="hidden">[B, T, hidden].</param>
-    /// <param name="keyBlocked">[B, 1, 1, T] true at padded keys, or null.</param>
+    /// <param name="keyBlocked">[B, 1, 1, T] the most negative float at padded keys and 0 at real ones, or null.</param>
     /// <param name="queryKept">[B, 1, T, 1] 1 at real queries and 0 at padded ones, or null.</param>
     /// <param name="c2p">[1, 1, T, T] relative-table rows for content→position (null without relative attention).</param>
     /// <param name="p2c">[1, 1, T, T] relative-table rows for position→content.</param>
@@ -362,32 +365,41 @@ internal sealed class DisentangledSelfAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         var (batch, length) = (hidden.shape[0], hidden.shape[1]);
-        Tensor SplitHeads(Tensor x) => x.view(x.shape[0], x.shape[1], heads, headDim).transpose(1, 2); // [B, A, T, D]
-        var q = SplitHeads(query_proj.call(hidden));
-        var k = SplitHeads(key_proj.call(hidden));
+        Tensor SplitHeads(Tensor x) => x.view(batch, length, heads, headDim).transpose(1, 2); // [B, A, T, D]
+        // The relative terms are products of every token with the same few position rows: per head, one matrix product
+        // [B·T, D] × [D, rows] instead of B small ones broadcast over the batch (whose backward also has to sum B copies).
+        Tensor PerHead(Tensor x) => x.view(batch * length, heads, headDim).transpose(0, 1); // [A, B·T, D]
+        // The one divisor goes on the queries (and on the position queries of p2c), which are smaller than the scores.
+        var queries = query_proj.call(hidden) / scale;
+        var keys = key_proj.call(hidden);
+        var q = SplitHeads(queries);
+        var k = SplitHeads(keys);
         var v = SplitHeads(value_proj.call(hidden));
         var scores = matmul(q, k.transpose(-1, -2));
         if (relativeAttention && relative is not null && (contentToPosition || positionToContent))
         {
-            var positions = ParallelDropout.Apply(relative, positionDropout, training).unsqueeze(0); // [1, rows used (≤ 2S), hidden]
-            var rows = new long[] { batch, heads, length, length };
+            var positions = ParallelDropout.Apply(relative, positionDropout, training); // [rows used (≤ 2S), hidden]
+            var count = positions.shape[0];
+            Tensor Rows(Tensor x) => x.view(count, heads, headDim).permute(1, 2, 0); // [A, D, rows]
+            var perHead = new long[] { heads, batch, length, length };
             if (contentToPosition)
             {
                 // c2p[i, j] = q_i · pk[c2p[i, j]]
-                var positionKeys = SplitHeads((shareAttKey ? key_proj : pos_key_proj!).call(positions)); // [1, A, 2S, D]
-                scores.add_(matmul(q, positionKeys.transpose(-1, -2)).gather(-1, c2p!.expand(rows)));
+                var positionKeys = (shareAttKey ? key_proj : pos_key_proj!).call(positions);
+                var perQuery = bmm(PerHead(queries), Rows(positionKeys)).view(heads, batch, length, count);
+                scores.add_(perQuery.gather(-1, c2p!.expand(perHead)).permute(1, 0, 2, 3));
             }
             if (positionToContent)
             {
                 // p2c[i, j] = k_j · pq[p2c[j, i]]: gathered per key, then transposed to [query, key].
-                var positionQueries = SplitHeads((shareAttKey ? query_proj : pos_query_proj!).call(positions));
-                scores.add_(matmul(k, positionQueries.transpose(-1, -2)).gather(-1, p2c!.expand(rows)).transpose(-1, -2));
+                var positionQueries = (shareAttKey ? query_proj : pos_query_proj!).call(positions) / scale;
+                var perKey = bmm(PerHead(keys), Rows(positionQueries)).view(heads, batch, length, count);
+                scores.add_(perKey.gather(-1, p2c!.expand(perHead)).permute(1, 0, 3, 2));
             }
         }
-        scores.div_(scale);
-        // XSoftmax: padded keys get exactly 0 (exp of the most negative float underflows); a padded query's row is zeroed
-        // below, on its context, which is the same as transformers zeroing its probabilities.
-        if (keyBlocked is not null) scores.masked_fill_(keyBlocked, finfo(scores.dtype).min);
+        // XSoftmax: padded keys get exactly 0 (keyBlocked adds the most negative float, whose exp underflows); a padded
+        // query's row is zeroed below, on its context, which is the same as transformers zeroing its probabilities.
+        if (keyBlocked is not null) scores.add_(keyBlocked);
         var probabilities = ParallelDropout.Apply(scores.softmax(-1), attentionDropout, training);
         var context = matmul(probabilities, v);
         if (queryKept is not null) context = context * queryKept;
