@@ -72,6 +72,11 @@ public static class AttentionMasks
     /// transformers 4.40's masks, flash attention's window and Mistral's reference code count it, in sequence slots
     /// (padding slots too).
     /// </summary>
+    /// <remarks>
+    /// Packed rows (<c>--packing</c>) number their examples 1, 2, 3... in <paramref name="attentionMask"/> instead of
+    /// all 1s (as axolotl's multipack does): a query then also sees only keys of its own example, so no example
+    /// attends across a boundary. A 0/1 mask is the ordinary padding mask, unchanged.
+    /// </remarks>
     public static Tensor CausalPadding(Tensor? attentionMask, long batch, long queryLength, long past, ScalarType dtype, Device device,
         long? slidingWindow = null)
     {
@@ -83,7 +88,15 @@ public static class AttentionMasks
         if (slidingWindow is { } window) allowed = allowed.logical_and(keyPos.ge(queryPos - window));
         allowed = allowed.view(1, 1, queryLength, keyLength);                             // [1,1,T,S]
         if (attentionMask is not null)
-            allowed = allowed.logical_and(attentionMask.to(device).ne(0).view(batch, 1, 1, keyLength)); // [B,1,T,S]
+        {
+            var keys = attentionMask.to(device);
+            allowed = allowed.logical_and(keys.ne(0).view(batch, 1, 1, keyLength)); // [B,1,T,S]
+            if (keys.max().item<long>() > 1)
+            {
+                var queries = keys.narrow(1, past, queryLength).view(batch, 1, queryLength, 1);
+                allowed = allowed.logical_and(queries.eq(keys.view(batch, 1, 1, keyLength)));
+            }
+        }
         return ToAdditive(allowed, dtype).MoveToOuterDisposeScope();
     }
 
