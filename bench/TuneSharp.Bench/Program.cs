@@ -21,6 +21,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["leak-check"] = LeakCheckBenchmark.Run,
     ["plan-accuracy"] = PlanAccuracyBenchmark.Run,
     ["cli-fuzz"] = CliFuzzBenchmark.Run,
+    ["causal-lm-finetune"] = CausalLmFineTuneBenchmark.Run,
     ["suite"] = SpeedSuiteBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

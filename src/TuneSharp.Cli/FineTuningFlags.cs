@@ -6,14 +6,15 @@ namespace TuneSharp.Cli;
 /// <summary>
 /// The flags of a fine-tuning run, shared by <c>train</c> and <c>plan</c> so both read a run the same way: the task,
 /// model, data files, method and training arguments every task has, then each task's own flags
-/// (<see cref="TextClassificationFlags"/>, <see cref="TokenClassificationFlags"/>, <see cref="QuestionAnsweringFlags"/>); a task's
+/// (<see cref="TextClassificationFlags"/>, <see cref="TokenClassificationFlags"/>, <see cref="QuestionAnsweringFlags"/>,
+/// <see cref="CausalLmFlags"/>); a task's
 /// flag given for another task is refused.
 /// </summary>
 internal sealed class FineTuningFlags
 {
-    private readonly Option<string> _task = new("--task") { Description = "text-classification | token-classification | question-answering", DefaultValueFactory = _ => TextClassificationFlags.TaskName };
+    private readonly Option<string> _task = new("--task") { Description = "text-classification | token-classification | question-answering | causal-lm", DefaultValueFactory = _ => TextClassificationFlags.TaskName };
     private readonly Option<string> _model = new("--model") { Description = "Pretrained model folder or hub id", Required = true };
-    private readonly Option<string> _train = new("--train") { Description = "Training data (.csv .tsv .jsonl .json .parquet; CoNLL .conll .txt .train for token classification; SQuAD .json, .jsonl or .parquet for question answering)", Required = true };
+    private readonly Option<string> _train = new("--train") { Description = "Training data (.csv .tsv .jsonl .json .parquet; CoNLL .conll .txt .train for token classification; SQuAD .json, .jsonl or .parquet for question answering; .txt, or JSON/JSONL text, Alpaca or chat messages rows for causal-lm)", Required = true };
     private readonly Option<string?> _validation = new("--validation") { Description = "Validation data; default: hold out --validation-split of train" };
     private readonly Option<string?> _test = new("--test") { Description = "Test data, evaluated once at the end (test_results.json)" };
     private readonly Option<double> _split = new("--validation-split") { Description = "Fraction of train held out for validation when no --validation file is given", DefaultValueFactory = _ => 0.1 };
@@ -23,16 +24,18 @@ internal sealed class FineTuningFlags
     private readonly Option<int?> _maxEval = new("--max-eval-samples") { Description = "Evaluate on the first N validation examples only" };
     // Shared by the two tasks that window long texts; token classification has transformers' --stride instead.
     private readonly Option<int?> _docStride = new("--doc-stride") { Description = "question-answering, text-classification with --long-text windows: tokens shared by consecutive windows of a long text (default: 128, or a third of --max-length when smaller)" };
+    // Shared by the two tasks whose rows are texts.
+    private readonly Option<string> _textColumn = new("--text-column") { Description = "text-classification, causal-lm: column with the text (causal-lm: of plain-text JSON/JSONL rows)", DefaultValueFactory = _ => "text" };
     private readonly PeftFlags _peft = new();
     private readonly TrainingOptions _training = new();
     // Every task's own flags, each refused when another task runs.
-    private readonly ITaskFlags[] _tasks = [new TextClassificationFlags(), new TokenClassificationFlags(), new QuestionAnsweringFlags()];
+    private readonly ITaskFlags[] _tasks = [new TextClassificationFlags(), new TokenClassificationFlags(), new QuestionAnsweringFlags(), new CausalLmFlags()];
 
     public FineTuningFlags() => _task.AcceptOnlyFromAmong([.. _tasks.Select(t => t.Name)]);
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _task, _model, _train, _validation, _test, _split, _onBadRow, _format, _maxTrain, _maxEval, _docStride })
+        foreach (var option in new Option[] { _task, _model, _train, _validation, _test, _split, _onBadRow, _format, _maxTrain, _maxEval, _docStride, _textColumn })
             command.Options.Add(option);
         foreach (var task in _tasks) task.AddTo(command);
         _peft.AddTo(command);
@@ -50,6 +53,8 @@ internal sealed class FineTuningFlags
         foreach (var other in _tasks.Where(t => t != chosen)) other.RefuseGiven(parse, task);
         if (task == TokenClassificationFlags.TaskName && parse.GetResult(_docStride) is { Implicit: false })
             throw new TuneSharpException("--doc-stride belongs to --task question-answering and text-classification; token classification's windows overlap by --stride.") { Setting = "task" };
+        if (task is TokenClassificationFlags.TaskName or QuestionAnsweringFlags.TaskName && parse.GetResult(_textColumn) is { Implicit: false })
+            throw new TuneSharpException($"--text-column belongs to --task text-classification and causal-lm; this run is --task {task}.") { Setting = "task" };
         var shared = new SharedRunOptions(
             Args: _training.Build(parse),
             Peft: _peft.Build(parse),
@@ -62,6 +67,7 @@ internal sealed class FineTuningFlags
             MaxTrainSamples: parse.GetValue(_maxTrain),
             MaxEvalSamples: parse.GetValue(_maxEval),
             DocStride: parse.GetValue(_docStride),
+            TextColumn: parse.GetValue(_textColumn)!,
             CheckResources: checkResources);
         return chosen.Build(parse, shared, () => ModelSource.Resolve(io, parse.GetValue(_model)!));
     }
@@ -70,7 +76,7 @@ internal sealed class FineTuningFlags
 /// <summary>The options of <see cref="FineTuningRunOptions"/> read from the shared flags, for a task's flags to build its options.</summary>
 internal sealed record SharedRunOptions(
     Training.TrainingArguments Args, Peft.PeftOptions Peft, string TrainPath, string? ValidationPath, string? TestPath, double ValidationSplit,
-    Data.BadRowPolicy OnBadRow, Data.DatasetFormat? Format, int? MaxTrainSamples, int? MaxEvalSamples, int? DocStride, bool CheckResources)
+    Data.BadRowPolicy OnBadRow, Data.DatasetFormat? Format, int? MaxTrainSamples, int? MaxEvalSamples, int? DocStride, string TextColumn, bool CheckResources)
 {
     /// <summary>
     /// A task's options with every shared option set from the flags (a record's <c>with</c> keeps the task's own type and

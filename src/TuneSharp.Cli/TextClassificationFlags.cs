@@ -10,7 +10,6 @@ internal sealed class TextClassificationFlags : ITaskFlags
 {
     public const string TaskName = "text-classification";
 
-    private readonly Option<string> _textColumn = new("--text-column") { Description = "text-classification: column with the text", DefaultValueFactory = _ => "text" };
     private readonly Option<string?> _pairColumn = new("--text-pair-column") { Description = "text-classification: column with the second text of a pair (e.g. hypothesis)" };
     private readonly Option<string> _labelColumn = new("--label-column") { Description = "text-classification: column with the label", DefaultValueFactory = _ => "label" };
     private readonly Option<string> _problemType = new("--problem-type") { Description = "text-classification: single_label_classification | multi_label_classification (labels like \"a,b\") | regression (numeric labels)", DefaultValueFactory = _ => "single_label_classification" };
@@ -25,7 +24,7 @@ internal sealed class TextClassificationFlags : ITaskFlags
         _aggregation.AcceptOnlyFromAmong("mean", "max");
     }
 
-    private Option[] All => [_textColumn, _pairColumn, _labelColumn, _problemType, _labelSeparator, _longText, _aggregation];
+    private Option[] All => [_pairColumn, _labelColumn, _problemType, _labelSeparator, _longText, _aggregation];
 
     public string Name => TaskName;
 
@@ -41,7 +40,7 @@ internal sealed class TextClassificationFlags : ITaskFlags
         {
             Args = shared.Args,
             TrainPath = shared.TrainPath,
-            TextColumn = parse.GetValue(_textColumn)!,
+            TextColumn = shared.TextColumn,
             TextPairColumn = parse.GetValue(_pairColumn),
             LabelColumn = parse.GetValue(_labelColumn)!,
             ProblemType = ProblemTypes.Parse(parse.GetValue(_problemType)!, "--problem-type"),

@@ -50,7 +50,7 @@ public static class PeftClassifierLoader
 
     /// <summary>
     /// Loads a trained model folder of a fine-tuning task (<see cref="ModelTask.SequenceClassification"/>,
-    /// <see cref="ModelTask.TokenClassification"/> or <see cref="ModelTask.QuestionAnswering"/>) in eval mode: a full model, or an adapter folder applied to the base
+    /// <see cref="ModelTask.TokenClassification"/>, <see cref="ModelTask.QuestionAnswering"/> or <see cref="ModelTask.CausalLm"/>) in eval mode: a full model, or an adapter folder applied to the base
     /// model it names (labels from the config.json beside it). A full folder without the task's head is refused with
     /// <paramref name="requireTrainedHead"/>.
     /// </summary>
@@ -66,7 +66,10 @@ public static class PeftClassifierLoader
                 Tasks.TokenClassification.TokenClassifierFactory.FromPretrained),
             ModelTask.QuestionAnswering => Open(dir, full, () => new SequenceClassificationOptions { DType = dtype },
                 (modelDir, options) => Tasks.QuestionAnswering.QuestionAnsweringModelFactory.FromPretrained(modelDir, options)),
-            _ => throw new ArgumentOutOfRangeException(nameof(task), task, "Only classification and question-answering models load here."),
+            // A language model's head is the checkpoint's own (PEFT's CAUSAL_LM trains no new one).
+            ModelTask.CausalLm => Open(dir, full, () => new SequenceClassificationOptions { DType = dtype },
+                (modelDir, options) => Tasks.CausalLm.AutoModelForCausalLM.FromPretrained(modelDir, options.DType)),
+            _ => throw new ArgumentOutOfRangeException(nameof(task), task, "Only classification, question-answering and causal-LM models load here."),
         };
     }
 

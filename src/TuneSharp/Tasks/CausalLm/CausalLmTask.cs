@@ -84,21 +84,48 @@ public sealed class CausalLmTask : ITrainingTask
     public Dictionary<string, double> Evaluate(int batchSize, double labelSmoothing, CancellationToken ct)
     {
         if (_eval.Count == 0) throw new TrainingException("This causal-LM task has no evaluation examples.");
+        var metrics = Score(_eval, batchSize, labelSmoothing, ct);
+        if (_options.EvalGenerateSamples > 0 && _options.GenerationLog is { } log) LogGenerations(log, ct);
+        return metrics;
+    }
+
+    /// <summary>
+    /// eval_loss, eval_perplexity and eval_tokens of other examples (a test file, after training), under no_grad in
+    /// eval mode.
+    /// </summary>
+    public Dictionary<string, double> EvaluateOn(IReadOnlyList<CausalLmExample> examples, int batchSize, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        var module = _model.Module;
+        var wasTraining = module.training;
+        module.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            return Score(examples.Select(Single).ToList(), batchSize, 0, ct);
+        }
+        finally
+        {
+            if (wasTraining) module.train();
+        }
+    }
+
+    private Dictionary<string, double> Score(IReadOnlyList<PackedSequence> rows, int batchSize, double labelSmoothing, CancellationToken ct)
+    {
         double lossSum = 0;
         long tokens = 0;
         // Similar lengths together, so little of each batch is padding; the sum does not depend on the order.
-        var order = Enumerable.Range(0, _eval.Count).OrderBy(i => _eval[i].InputIds.Length).ToArray();
+        var order = Enumerable.Range(0, rows.Count).OrderBy(i => rows[i].InputIds.Length).ToArray();
         for (var first = 0; first < order.Length; first += batchSize)
         {
             ct.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var rows = order.Skip(first).Take(batchSize).Select(i => _eval[i]).ToList();
-            var (sum, count) = Loss(rows, labelSmoothing);
+            var batch = order.Skip(first).Take(batchSize).Select(i => rows[i]).ToList();
+            var (sum, count) = Loss(batch, labelSmoothing);
             lossSum += sum.item<float>();
             tokens += count;
         }
         var loss = tokens == 0 ? 0 : lossSum / tokens;
-        if (_options.EvalGenerateSamples > 0 && _options.GenerationLog is { } log) LogGenerations(log, ct);
         return new Dictionary<string, double>
         {
             ["eval_loss"] = loss,
