@@ -16,6 +16,9 @@ public static class AssistantSpans
     /// marker, EOS). Templates whose renderings are not prefixes of one another (ones that rewrite earlier turns) fall
     /// back to the first occurrence of the message's content after the previous span, without end marker.
     /// </summary>
+    /// <param name="template">The chat template that rendered the conversation.</param>
+    /// <param name="messages">The conversation.</param>
+    /// <param name="rendered">Its rendering without generation prompt.</param>
     /// <param name="conversation">Names the conversation in errors ("'chat.jsonl', line 12").</param>
     /// <exception cref="TuneSharpException">An assistant message is found neither way.</exception>
     public static IReadOnlyList<(int Start, int End)> Find(IChatTemplate template, IReadOnlyList<ChatMessage> messages, string rendered, string conversation)

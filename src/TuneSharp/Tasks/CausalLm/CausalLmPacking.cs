@@ -45,19 +45,12 @@ public static class CausalLmPacking
         }
         var order = Enumerable.Range(0, examples.Count).OrderByDescending(i => examples[i].InputIds.Length).ThenBy(i => i);
         var rows = new List<List<int>>();
-        var room = new List<int>();
+        var room = new FirstFitRows(examples.Count, maxLength);
         foreach (var i in order)
         {
-            var length = examples[i].InputIds.Length;
-            var row = room.FindIndex(r => r >= length);
-            if (row < 0)
-            {
-                rows.Add([]);
-                room.Add(maxLength);
-                row = rows.Count - 1;
-            }
+            var row = room.Place(examples[i].InputIds.Length);
+            if (row == rows.Count) rows.Add([]);
             rows[row].Add(i);
-            room[row] -= length;
         }
         return new PackingResult(rows.Select(r => Concatenate(examples, r)).ToArray(), maxLength);
     }

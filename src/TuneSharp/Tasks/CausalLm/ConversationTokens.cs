@@ -14,6 +14,10 @@ public static class ConversationTokens
     /// an assistant span without an EOS token gets the tokenizer's EOS id right after its last token, trained (a
     /// tokenizer without EOS gets none).
     /// </summary>
+    /// <param name="messages">The conversation.</param>
+    /// <param name="template">Renders it.</param>
+    /// <param name="tokenizer">Tokenizes the rendering; its EOS id is the one appended.</param>
+    /// <param name="options">Train on the prompt or not, EOS after responses or not (the lengths are not used here).</param>
     /// <param name="conversation">Names the conversation in errors.</param>
     public static CausalLmExample Tokenize(IReadOnlyList<ChatMessage> messages, IChatTemplate template, TextTokenizer tokenizer,
         CausalLmExampleOptions options, string conversation)
