@@ -14,7 +14,7 @@ public static class AssistantSpans
     /// <c>Render(messages[..k], addGenerationPrompt: true)</c> to the end of <c>Render(messages[..(k+1)], false)</c>
     /// when both are prefixes of the rendering, so it holds what the template writes after the reply (the end-of-turn
     /// marker, EOS). Templates whose renderings are not prefixes of one another (ones that rewrite earlier turns) fall
-    /// back to the first occurrence of the message's content after the previous span, without end marker.
+    /// back to the first occurrence of the message's content after the previous turns' contents, without end marker.
     /// </summary>
     /// <param name="template">The chat template that rendered the conversation.</param>
     /// <param name="messages">The conversation.</param>
@@ -29,7 +29,12 @@ public static class AssistantSpans
         var searchFrom = 0;
         for (var k = 0; k < messages.Count; k++)
         {
-            if (messages[k].Role != "assistant") continue;
+            if (messages[k].Role != "assistant")
+            {
+                // Step over the prompt's own text, so a reply that repeats the question is not found in the question.
+                if (ByContent(messages[k].Content, rendered, searchFrom) is { } prompt) searchFrom = prompt.End;
+                continue;
+            }
             var span = ByPrefixes(template, messages, k, rendered, searchFrom) ?? ByContent(messages[k].Content, rendered, searchFrom)
                 ?? throw new TuneSharpException($"Conversation at {conversation}: assistant message {k} ('{TextExcerpt.Of(messages[k].Content, 80)}') " +
                     $"cannot be found in the text chat template '{template.Name}' renders, so its tokens cannot be labelled. " +

@@ -9,7 +9,8 @@ public static class ConversationTokens
     /// <summary>
     /// Renders <paramref name="messages"/> with <paramref name="template"/> and tokenizes the text without adding special
     /// tokens (the template writes BOS itself, as <c>apply_chat_template(tokenize=True)</c> does). A token is trained
-    /// when its characters lie inside an assistant span (<see cref="AssistantSpans.Find"/>), or always with
+    /// when its last character lies inside an assistant span (<see cref="AssistantSpans.Find"/>; a token that starts
+    /// on the space before a reply, as SentencePiece's "▁Hello", is the reply's), or always with
     /// <see cref="CausalLmExampleOptions.TrainOnPrompt"/>. With <see cref="CausalLmExampleOptions.EosAfterResponse"/>,
     /// an assistant span without an EOS token gets the tokenizer's EOS id right after its last token, trained (a
     /// tokenizer without EOS gets none).
@@ -36,13 +37,16 @@ public static class ConversationTokens
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
-            // Close the spans this token starts after: the EOS goes between a reply's last token and what follows it.
-            while (span < spans.Count && token.Start >= spans[span].End)
+            // A token belongs where its last character is: SentencePiece's "▁Hello" starts on the space before a reply
+            // and is still the reply's first word, while a token running past a reply's end is the next turn's.
+            var at = token.End > token.Start ? token.End - 1 : token.Start;
+            // Close the spans this token comes after: the EOS goes between a reply's last token and what follows it.
+            while (span < spans.Count && at >= spans[span].End)
             {
                 CloseSpan(ids, labels, eos, ref spanHasEos);
                 span++;
             }
-            var inSpan = span < spans.Count && token.Start >= spans[span].Start && token.End <= spans[span].End;
+            var inSpan = span < spans.Count && at >= spans[span].Start;
             if (inSpan && token.Id == tokenizer.SpecialTokens.EosId) spanHasEos = true;
             ids.Add(token.Id);
             labels.Add(inSpan || options.TrainOnPrompt ? token.Id : CausalLmExample.IgnoreIndex);
