@@ -13,7 +13,7 @@ public sealed record PackingResult(IReadOnlyList<PackedSequence> Sequences, int 
 
     /// <summary>"5,000 examples packed into 1,130 sequences of 512 tokens (97.3% full)".</summary>
     public override string ToString() =>
-        $"{Sequences.Sum(s => s.SegmentIds.Length == 0 ? 0 : s.SegmentIds[^1]):N0} examples packed into {Sequences.Count:N0} sequences of {MaxLength:N0} tokens ({FillRatio:P1} full)";
+        $"{Sequences.Sum(s => s.SegmentIds.Length == 0 ? 0 : s.SegmentIds[^1]):N0} examples packed into {Sequences.Count:N0} sequences of {MaxLength:N0} tokens ({FillRatio * 100:F1}% full)";
 }
 
 /// <summary>
