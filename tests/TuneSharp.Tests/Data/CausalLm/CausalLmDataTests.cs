@@ -139,4 +139,33 @@ public class CausalLmDataTests
         Assert.Equal(["a", "b"], CausalLmData.Load(new CausalLmDataOptions { Path = txt, MaxSamples = 2 }).Documents);
         Assert.Throws<TuneSharpException>(() => CausalLmData.Load(new CausalLmDataOptions { Path = txt, MaxSamples = 0 }));
     }
+
+    [Fact]
+    public void Tsv_alpaca_rows_without_an_input_column_are_read()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("alpaca.tsv");
+        File.WriteAllText(path, "instruction\toutput\nSay hi.\tHi!\n");
+
+        var data = Load(path);
+
+        Assert.Equal(CausalLmDataFormat.Alpaca, data.Format);
+        Assert.Equal([new ChatMessage("user", "Say hi."), new ChatMessage("assistant", "Hi!")], Assert.Single(data.Conversations!));
+    }
+
+    [Fact]
+    public void Skipped_text_rows_are_counted_by_reason()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("docs.jsonl");
+        File.WriteAllLines(path, ["{\"text\": \"a\"}", "{\"text\": \" \"}", "not json", "{\"text\": [1]}", "{\"text\": \"b\"}"]);
+
+        var data = CausalLmData.Load(new CausalLmDataOptions { Path = path, OnBadRow = BadRowPolicy.Skip });
+
+        Assert.Equal(["a", "b"], data.Documents);
+        Assert.Equal(3, data.Skipped.Count);
+        Assert.Equal([2, 3, 4], data.Skipped.Examples.Select(r => r.Line));
+        Assert.Equal([1, 5], data.Locations.Select(l => l.Line));
+        Assert.Equal([1, 5], data.Locations.Select(l => l.Row)); // rows the file reader skipped still count
+    }
 }
