@@ -62,8 +62,10 @@ internal abstract class CausalLmRowReader
             var output = row[Output];
             if (string.IsNullOrWhiteSpace(instruction))
                 return Bad(Instruction, "empty instruction", $"the instruction is {Emptiness(instruction)}; expected the task as text.");
-            if (string.IsNullOrWhiteSpace(output))
-                return Bad(Output, "empty output", $"the output is {Emptiness(output)}; expected the response to train on.");
+            // An empty output is a real row of Alpaca-style data (2 of the 5,000 here): the reply is then only the end of
+            // the turn, as transformers/TRL train it. A missing one is an error.
+            if (output is null)
+                return Bad(Output, "missing output", $"the output is {Emptiness(output)}; expected the response to train on (an empty string for none).");
             var input = hasInput ? row[Input] : null;
             var system = hasSystem ? row[System] : null;
             var user = string.IsNullOrEmpty(input) ? instruction : instruction + "\n\n" + input;

@@ -44,10 +44,10 @@ public class CausalLmDataErrorTests
         using var dir = new TempDir();
         var path = dir.File("alpaca.json");
 
-        var e = LoadFails(path, "[{\"instruction\": \"a\", \"input\": \"\", \"output\": \"b\"}, {\"instruction\": \"c\", \"input\": \"\", \"output\": \"\"}]");
+        var e = LoadFails(path, "[{\"instruction\": \"a\", \"input\": \"\", \"output\": \"b\"}, {\"instruction\": \"c\", \"input\": \"\", \"output\": null}]");
 
         Assert.Equal("output", e.Column);
-        Assert.Contains("line 1, column 'output': row 2 of the JSON array: the output is empty", e.Message);
+        Assert.Contains("line 1, column 'output': row 2 of the JSON array: the output is missing", e.Message);
     }
 
     [Fact]

@@ -22,17 +22,15 @@ public class CausalLmSharedDataTests
     }
 
     [SkippableFact]
-    public void Whole_alpaca_file_has_two_empty_outputs_which_are_errors_or_skipped()
+    public void Whole_alpaca_file_loads_with_its_two_empty_outputs_as_empty_replies()
     {
         var path = SharedData.RequireData("alpaca/alpaca_5000.json");
 
-        var e = Assert.Throws<DataFormatException>(() => CausalLmData.Load(new CausalLmDataOptions { Path = path }));
-        var data = CausalLmData.Load(new CausalLmDataOptions { Path = path, OnBadRow = BadRowPolicy.Skip });
+        var data = CausalLmData.Load(new CausalLmDataOptions { Path = path });
 
-        Assert.Contains("row 2336 of the JSON array: the output is empty", e.Message);
-        Assert.Equal(4_998, data.Count);
-        Assert.Equal(2, data.Skipped.ByReason["empty output"]);
-        Assert.Equal(2_336, data.Locations[2_334].Row + 1); // the rows after the skipped one keep their numbers
+        Assert.Equal(5_000, data.Count);
+        Assert.Equal(0, data.Skipped.Count);
+        Assert.Equal([2_336, 4_659], Enumerable.Range(0, data.Count).Where(i => data.Conversations![i][^1].Content == "").Select(i => data.Locations[i].Row));
         var rows = TabularReader.Read(path).Rows;
         for (var i = 0; i < data.Count; i++)
         {
