@@ -37,7 +37,7 @@ internal static partial class JinjaFilters
         "list" => JinjaPython.Iterate(value).ToList(),
         "reverse" => value is string s ? string.Concat(JinjaPython.TextElements(s).Cast<string>().Reverse())
                                        : JinjaPython.Iterate(value).Reverse().ToList(),
-        "abs" => value switch { double d => Math.Abs(d), long or bool => Math.Abs(JinjaPython.ToLong(value)),
+        "abs" => value switch { double d => (object)Math.Abs(d), long or bool => Math.Abs(JinjaPython.ToLong(value)),
                                 _ => throw new JinjaRuntimeException($"bad operand type for abs(): '{JinjaPython.TypeName(value)}'") },
         "sum" => JinjaPython.Iterate(value).Aggregate(call.Arg(1, "start", 0L), (total, x) => JinjaOperators.Binary("+", total, x)),
         "unique" => Unique(value),

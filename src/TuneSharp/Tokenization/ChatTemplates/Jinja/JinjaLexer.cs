@@ -189,8 +189,9 @@ internal sealed class JinjaLexer
             else _pos = save;
         }
         var text = _source[start.._pos].Replace("_", "");
+        // Boxed separately: `cond ? double : long` would turn every integer into a double.
         object value = isFloat
-            ? double.Parse(text, CultureInfo.InvariantCulture)
+            ? (object)double.Parse(text, CultureInfo.InvariantCulture)
             : long.Parse(text, CultureInfo.InvariantCulture);
         _tokens.Add(new JinjaToken(isFloat ? JinjaTokenKind.Float : JinjaTokenKind.Integer, text, _line, value));
     }

@@ -76,9 +76,10 @@ internal static class JinjaOperators
     public static object? Unary(string op, object? value)
     {
         if (value is JinjaUndefined u) throw u.Fail();
+        // The arms are boxed one by one: a switch over double and long arms would type them all as double.
         return (op, value) switch
         {
-            ("-", double d) => -d,
+            ("-", double d) => (object)-d,
             ("-", long or bool) => -JinjaPython.ToLong(value),
             ("+", double d) => d,
             ("+", long or bool) => JinjaPython.ToLong(value),
