@@ -1,0 +1,49 @@
+namespace TuneSharp.Tokenization.ChatTemplates.Jinja;
+
+/// <summary>jinja2's built-in tests (<c>value is name(args)</c>), with Python's type rules (a bool is a number).</summary>
+internal static class JinjaIsTests
+{
+    public static bool Apply(string name, object? value, IReadOnlyList<object?> args, int line)
+    {
+        object? Arg(int i) => i < args.Count ? args[i]
+            : throw new JinjaRuntimeException($"the test '{name}' needs {i + 1} argument(s)");
+        return name switch
+        {
+            "defined" => value is not JinjaUndefined,
+            "undefined" => value is JinjaUndefined,
+            "none" => value is null,
+            "boolean" => value is bool,
+            "true" => value is true,
+            "false" => value is false,
+            "integer" => value is long,
+            "float" => value is double,
+            "number" => JinjaPython.IsNumber(value),
+            "string" => value is string,
+            "mapping" => value is JinjaDict,
+            // Undefined iterates as empty and has a length and __getitem__, so jinja counts it as both.
+            "iterable" => value is string or List<object?> or object?[] or JinjaDict or JinjaUndefined,
+            "sequence" => value is string or List<object?> or object?[] or JinjaDict or JinjaUndefined,
+            "callable" => value is JinjaCallable,
+            "sameas" => ReferenceEquals(value, Arg(0)) || (value is null && Arg(0) is null)
+                        || (value is bool a && Arg(0) is bool b && a == b),
+            "eq" or "equalto" or "==" => JinjaPython.AreEqual(value, Arg(0)),
+            "ne" or "!=" => !JinjaPython.AreEqual(value, Arg(0)),
+            "lt" or "lessthan" or "<" => JinjaPython.Compare(value, Arg(0), "<") < 0,
+            "le" or "<=" => JinjaPython.Compare(value, Arg(0), "<=") <= 0,
+            "gt" or "greaterthan" or ">" => JinjaPython.Compare(value, Arg(0), ">") > 0,
+            "ge" or ">=" => JinjaPython.Compare(value, Arg(0), ">=") >= 0,
+            "in" => JinjaOperators.Contains(Arg(0), value),
+            "lower" => value is string lo && lo == lo.ToLowerInvariant(),
+            "upper" => value is string up && up == up.ToUpperInvariant(),
+            "odd" => Integer(value, name) % 2 != 0,
+            "even" => Integer(value, name) % 2 == 0,
+            "divisibleby" => Integer(value, name) % Integer(Arg(0), name) == 0,
+            "escaped" or "filter" or "test" => throw new JinjaUnsupportedException(line, $"the test '{name}'"),
+            _ => throw new JinjaUnsupportedException(line, $"the test '{name}'"),
+        };
+    }
+
+    private static long Integer(object? value, string test) => value is long or bool
+        ? JinjaPython.ToLong(value)
+        : throw new JinjaRuntimeException($"the test '{test}' needs an integer, got '{JinjaPython.TypeName(value)}'");
+}

@@ -1,0 +1,521 @@
+namespace TuneSharp.Tokenization.ChatTemplates.Jinja;
+
+// A hand-written Jinja2 parser (recursive descent). No .NET Jinja2 library is available to TuneSharp; the .NET
+// template engines that are (DotLiquid, Fluid, Scriban) implement Liquid, whose expressions differ from Jinja's
+// (no `a if c else b`, no `is` tests, no Python methods like `.strip()`, different filter arguments and truthiness),
+// so chat templates written for transformers would render differently. The operator precedence below is jinja2's,
+// loosest first: `x if c else y`, `or`, `and`, `not`, comparisons and `in`, `+ -`, `~`, `* / // %`, `**`, unary
+// `- +`, then postfix `.attr [key] (call)` and `| filter`, `is test`.
+
+/// <summary>Builds the syntax tree of a template from <see cref="JinjaLexer"/>'s tokens.</summary>
+internal sealed class JinjaParser
+{
+    private static readonly HashSet<string> CompareOperators = ["==", "!=", "<", "<=", ">", ">="];
+    private static readonly HashSet<string> UnsupportedTags =
+        ["raw", "filter", "call", "block", "extends", "include", "import", "from", "with", "autoescape", "do",
+         "break", "continue", "trans", "print"];
+
+    private readonly List<JinjaToken> _tokens;
+    private int _at;
+
+    private JinjaParser(List<JinjaToken> tokens) => _tokens = tokens;
+
+    /// <summary>The statements of a whole template.</summary>
+    public static IReadOnlyList<JinjaNode> Parse(string source)
+    {
+        var parser = new JinjaParser(JinjaLexer.Tokenize(source));
+        var (body, endTag) = parser.ParseBody();
+        if (endTag is not null) throw new JinjaSyntaxException(parser.Current.Line, $"unexpected '{endTag}' tag");
+        return body;
+    }
+
+    private JinjaToken Current => _tokens[_at];
+    private JinjaToken Peek(int ahead = 1) => _tokens[Math.Min(_at + ahead, _tokens.Count - 1)];
+    private JinjaToken Advance() => _tokens[_at++];
+
+    private bool IsOperator(string op) => Current.Is(JinjaTokenKind.Operator, op);
+    private bool IsName(string name) => Current.Is(JinjaTokenKind.Name, name);
+
+    private bool TryOperator(string op)
+    {
+        if (!IsOperator(op)) return false;
+        _at++;
+        return true;
+    }
+
+    private bool TryName(string name)
+    {
+        if (!IsName(name)) return false;
+        _at++;
+        return true;
+    }
+
+    private JinjaToken Expect(JinjaTokenKind kind, string? text = null)
+    {
+        if (Current.Kind != kind || (text is not null && Current.Text != text))
+            throw new JinjaSyntaxException(Current.Line, $"expected {Describe(kind, text)}, found {Current}");
+        return Advance();
+    }
+
+    private static string Describe(JinjaTokenKind kind, string? text) => text is not null ? $"'{text}'" : kind switch
+    {
+        JinjaTokenKind.Name => "a name",
+        JinjaTokenKind.BlockEnd => "'%}'",
+        JinjaTokenKind.VariableEnd => "'}}'",
+        _ => kind.ToString(),
+    };
+
+    // ---- statements ----
+
+    /// <summary>
+    /// Statements up to the end of the template or a <c>{% name %}</c> tag with a name in <paramref name="endTags"/>;
+    /// returns that name (its tag's <c>{%</c> and name consumed) or null at the end of the template.
+    /// </summary>
+    private (List<JinjaNode> Body, string? EndTag) ParseBody(params string[] endTags)
+    {
+        var body = new List<JinjaNode>();
+        while (true)
+        {
+            var token = Current;
+            switch (token.Kind)
+            {
+                case JinjaTokenKind.End:
+                    if (endTags.Length > 0)
+                        throw new JinjaSyntaxException(token.Line, $"the template ended where '{string.Join("' or '", endTags)}' was expected");
+                    return (body, null);
+                case JinjaTokenKind.Data:
+                    body.Add(new TextNode(token.Line, token.Text));
+                    Advance();
+                    break;
+                case JinjaTokenKind.VariableBegin:
+                    Advance();
+                    body.Add(new OutputNode(token.Line, ParseTuple()));
+                    Expect(JinjaTokenKind.VariableEnd);
+                    break;
+                case JinjaTokenKind.BlockBegin:
+                    var name = Peek();
+                    if (name.Kind == JinjaTokenKind.Name && endTags.Contains(name.Text))
+                    {
+                        _at += 2;
+                        return (body, name.Text);
+                    }
+                    Advance();
+                    body.Add(ParseStatement());
+                    break;
+                default:
+                    throw new JinjaSyntaxException(token.Line, $"unexpected {token}");
+            }
+        }
+    }
+
+    private JinjaNode ParseStatement()
+    {
+        var tag = Expect(JinjaTokenKind.Name);
+        switch (tag.Text)
+        {
+            case "if": return ParseIf(tag.Line);
+            case "for": return ParseFor(tag.Line);
+            case "set": return ParseSet(tag.Line);
+            case "macro": return ParseMacro(tag.Line);
+        }
+        if (UnsupportedTags.Contains(tag.Text)) throw new JinjaUnsupportedException(tag.Line, $"the '{tag.Text}' tag");
+        throw new JinjaSyntaxException(tag.Line, $"unknown tag '{tag.Text}'");
+    }
+
+    private IfNode ParseIf(int line)
+    {
+        var branches = new List<(JinjaExpr, IReadOnlyList<JinjaNode>)>();
+        var condition = ParseTuple();
+        while (true)
+        {
+            Expect(JinjaTokenKind.BlockEnd);
+            var (body, end) = ParseBody("elif", "else", "endif");
+            branches.Add((condition, body));
+            if (end == "elif") { condition = ParseTuple(); continue; }
+            IReadOnlyList<JinjaNode> otherwise = [];
+            if (end == "else")
+            {
+                Expect(JinjaTokenKind.BlockEnd);
+                (otherwise, _) = ParseBody("endif");
+            }
+            Expect(JinjaTokenKind.BlockEnd);
+            return new IfNode(line, branches, otherwise);
+        }
+    }
+
+    private ForNode ParseFor(int line)
+    {
+        var target = ParseAssignTarget(allowNamespace: false);
+        Expect(JinjaTokenKind.Name, "in");
+        var iterable = ParseTuple(withConditional: false);
+        JinjaExpr? filter = TryName("if") ? ParseExpression() : null;
+        if (IsName("recursive")) throw new JinjaUnsupportedException(Current.Line, "a recursive for loop");
+        Expect(JinjaTokenKind.BlockEnd);
+        var (body, end) = ParseBody("else", "endfor");
+        IReadOnlyList<JinjaNode> otherwise = [];
+        if (end == "else")
+        {
+            Expect(JinjaTokenKind.BlockEnd);
+            (otherwise, _) = ParseBody("endfor");
+        }
+        Expect(JinjaTokenKind.BlockEnd);
+        return new ForNode(line, target, iterable, filter, body, otherwise);
+    }
+
+    private JinjaNode ParseSet(int line)
+    {
+        var target = ParseAssignTarget(allowNamespace: true);
+        if (TryOperator("="))
+        {
+            var value = ParseTuple();
+            Expect(JinjaTokenKind.BlockEnd);
+            return new SetNode(line, target, value);
+        }
+        if (target is not NameExpr name)
+            throw new JinjaSyntaxException(line, "a {% set %} block can only assign a plain name");
+        if (IsOperator("|")) throw new JinjaUnsupportedException(line, "a filter on a {% set %} block");
+        Expect(JinjaTokenKind.BlockEnd);
+        var (body, _) = ParseBody("endset");
+        Expect(JinjaTokenKind.BlockEnd);
+        return new SetBlockNode(line, name.Name, body);
+    }
+
+    private MacroNode ParseMacro(int line)
+    {
+        var name = Expect(JinjaTokenKind.Name).Text;
+        Expect(JinjaTokenKind.Operator, "(");
+        var parameters = new List<(string, JinjaExpr?)>();
+        while (!TryOperator(")"))
+        {
+            if (parameters.Count > 0) Expect(JinjaTokenKind.Operator, ",");
+            if (TryOperator(")")) break;
+            var parameter = Expect(JinjaTokenKind.Name).Text;
+            parameters.Add((parameter, TryOperator("=") ? ParseExpression() : null));
+        }
+        Expect(JinjaTokenKind.BlockEnd);
+        var (body, _) = ParseBody("endmacro");
+        if (Current.Kind == JinjaTokenKind.Name) Advance(); // {% endmacro name %} is allowed
+        Expect(JinjaTokenKind.BlockEnd);
+        return new MacroNode(line, name, parameters, body);
+    }
+
+    /// <summary>A name, <c>ns.attr</c> (for set), or names separated by commas (optionally in parentheses).</summary>
+    private JinjaExpr ParseAssignTarget(bool allowNamespace)
+    {
+        var line = Current.Line;
+        if (allowNamespace && Current.Kind == JinjaTokenKind.Name && Peek().Is(JinjaTokenKind.Operator, "."))
+        {
+            var ns = Advance().Text;
+            Advance();
+            return new AttributeExpr(line, new NameExpr(line, ns), Expect(JinjaTokenKind.Name).Text);
+        }
+        var parenthesised = TryOperator("(");
+        var names = new List<JinjaExpr> { new NameExpr(line, Expect(JinjaTokenKind.Name).Text) };
+        var sawComma = false;
+        while (TryOperator(","))
+        {
+            sawComma = true;
+            if (Current.Kind != JinjaTokenKind.Name) break;
+            names.Add(new NameExpr(Current.Line, Advance().Text));
+        }
+        if (parenthesised) Expect(JinjaTokenKind.Operator, ")");
+        return names.Count == 1 && !sawComma ? names[0] : new TupleExpr(line, names);
+    }
+
+    // ---- expressions ----
+
+    /// <summary>Comma-separated expressions: one alone is itself, several (or a trailing comma) a tuple.</summary>
+    private JinjaExpr ParseTuple(bool withConditional = true, bool explicitParentheses = false)
+    {
+        var line = Current.Line;
+        var items = new List<JinjaExpr>();
+        var sawComma = false;
+        while (true)
+        {
+            if (items.Count > 0)
+            {
+                if (!TryOperator(",")) break;
+                sawComma = true;
+            }
+            if (IsTupleEnd()) break;
+            items.Add(withConditional ? ParseExpression() : ParseOr());
+        }
+        if (items.Count == 0 && !explicitParentheses)
+            throw new JinjaSyntaxException(line, $"expected an expression, found {Current}");
+        return items.Count == 1 && !sawComma ? items[0] : new TupleExpr(line, items);
+    }
+
+    private bool IsTupleEnd() => Current.Kind is JinjaTokenKind.VariableEnd or JinjaTokenKind.BlockEnd or JinjaTokenKind.End
+                                 || IsOperator(")") || IsName("recursive");
+
+    private JinjaExpr ParseExpression()
+    {
+        var value = ParseOr();
+        while (IsName("if"))
+        {
+            var line = Advance().Line;
+            var condition = ParseOr();
+            JinjaExpr? otherwise = TryName("else") ? ParseExpression() : null;
+            value = new ConditionalExpr(line, condition, value, otherwise);
+        }
+        return value;
+    }
+
+    private JinjaExpr ParseOr()
+    {
+        var left = ParseAnd();
+        while (IsName("or")) { var line = Advance().Line; left = new LogicalExpr(line, false, left, ParseAnd()); }
+        return left;
+    }
+
+    private JinjaExpr ParseAnd()
+    {
+        var left = ParseNot();
+        while (IsName("and")) { var line = Advance().Line; left = new LogicalExpr(line, true, left, ParseNot()); }
+        return left;
+    }
+
+    private JinjaExpr ParseNot()
+    {
+        if (IsName("not")) { var line = Advance().Line; return new NotExpr(line, ParseNot()); }
+        return ParseCompare();
+    }
+
+    private JinjaExpr ParseCompare()
+    {
+        var line = Current.Line;
+        var first = ParseMath1();
+        var rest = new List<(string, JinjaExpr)>();
+        while (true)
+        {
+            if (Current.Kind == JinjaTokenKind.Operator && CompareOperators.Contains(Current.Text))
+                rest.Add((Advance().Text, ParseMath1()));
+            else if (TryName("in"))
+                rest.Add(("in", ParseMath1()));
+            else if (IsName("not") && Peek().Is(JinjaTokenKind.Name, "in"))
+            {
+                _at += 2;
+                rest.Add(("notin", ParseMath1()));
+            }
+            else break;
+        }
+        return rest.Count == 0 ? first : new CompareExpr(line, first, rest);
+    }
+
+    private JinjaExpr ParseMath1()
+    {
+        var left = ParseConcat();
+        while (IsOperator("+") || IsOperator("-"))
+        {
+            var op = Advance();
+            left = new BinaryExpr(op.Line, op.Text, left, ParseConcat());
+        }
+        return left;
+    }
+
+    private JinjaExpr ParseConcat()
+    {
+        var left = ParseMath2();
+        while (IsOperator("~"))
+        {
+            var op = Advance();
+            left = new BinaryExpr(op.Line, "~", left, ParseMath2());
+        }
+        return left;
+    }
+
+    private JinjaExpr ParseMath2()
+    {
+        var left = ParsePow();
+        while (IsOperator("*") || IsOperator("/") || IsOperator("//") || IsOperator("%"))
+        {
+            var op = Advance();
+            left = new BinaryExpr(op.Line, op.Text, left, ParsePow());
+        }
+        return left;
+    }
+
+    private JinjaExpr ParsePow()
+    {
+        var left = ParseUnary();
+        while (IsOperator("**"))
+        {
+            var op = Advance();
+            left = new BinaryExpr(op.Line, "**", left, ParseUnary());
+        }
+        return left;
+    }
+
+    private JinjaExpr ParseUnary(bool withFilter = true)
+    {
+        JinjaExpr node;
+        if (IsOperator("-") || IsOperator("+"))
+        {
+            var op = Advance();
+            node = new UnaryExpr(op.Line, op.Text, ParseUnary(withFilter: false));
+        }
+        else node = ParsePostfix(ParsePrimary());
+        return withFilter ? ParseFilterOrTest(node) : node;
+    }
+
+    private JinjaExpr ParsePrimary()
+    {
+        var token = Advance();
+        switch (token.Kind)
+        {
+            case JinjaTokenKind.Name:
+                return token.Text switch
+                {
+                    "true" or "True" => new LiteralExpr(token.Line, true),
+                    "false" or "False" => new LiteralExpr(token.Line, false),
+                    "none" or "None" => new LiteralExpr(token.Line, null),
+                    _ => new NameExpr(token.Line, token.Text),
+                };
+            case JinjaTokenKind.String:
+                var text = token.Text;
+                while (Current.Kind == JinjaTokenKind.String) text += Advance().Text; // 'a' 'b' is 'ab', as in Python
+                return new LiteralExpr(token.Line, text);
+            case JinjaTokenKind.Integer:
+            case JinjaTokenKind.Float:
+                return new LiteralExpr(token.Line, token.Number);
+            case JinjaTokenKind.Operator when token.Text == "(":
+                var inner = ParseTuple(explicitParentheses: true);
+                Expect(JinjaTokenKind.Operator, ")");
+                return inner;
+            case JinjaTokenKind.Operator when token.Text == "[":
+                return new ListExpr(token.Line, ParseItems("]"));
+            case JinjaTokenKind.Operator when token.Text == "{":
+                var pairs = new List<(JinjaExpr, JinjaExpr)>();
+                while (!TryOperator("}"))
+                {
+                    if (pairs.Count > 0) { Expect(JinjaTokenKind.Operator, ","); if (TryOperator("}")) break; }
+                    var key = ParseExpression();
+                    Expect(JinjaTokenKind.Operator, ":");
+                    pairs.Add((key, ParseExpression()));
+                }
+                return new DictExpr(token.Line, pairs);
+        }
+        throw new JinjaSyntaxException(token.Line, $"unexpected {token}");
+    }
+
+    private List<JinjaExpr> ParseItems(string close)
+    {
+        var items = new List<JinjaExpr>();
+        while (!TryOperator(close))
+        {
+            if (items.Count > 0) { Expect(JinjaTokenKind.Operator, ","); if (TryOperator(close)) break; }
+            items.Add(ParseExpression());
+        }
+        return items;
+    }
+
+    private JinjaExpr ParsePostfix(JinjaExpr node)
+    {
+        while (true)
+        {
+            if (IsOperator("."))
+            {
+                var line = Advance().Line;
+                if (Current.Kind == JinjaTokenKind.Integer)
+                    node = new ItemExpr(line, node, new LiteralExpr(line, Advance().Number));
+                else node = new AttributeExpr(line, node, Expect(JinjaTokenKind.Name).Text);
+            }
+            else if (IsOperator("[")) node = ParseSubscript(node);
+            else if (IsOperator("(")) node = ParseCall(node);
+            else return node;
+        }
+    }
+
+    private JinjaExpr ParseSubscript(JinjaExpr target)
+    {
+        var line = Advance().Line;
+        JinjaExpr? start = null, stop = null, step = null;
+        var isSlice = false;
+        if (!IsOperator(":")) start = ParseExpression();
+        if (TryOperator(":"))
+        {
+            isSlice = true;
+            if (!IsOperator("]") && !IsOperator(":")) stop = ParseExpression();
+            if (TryOperator(":") && !IsOperator("]")) step = ParseExpression();
+        }
+        Expect(JinjaTokenKind.Operator, "]");
+        return isSlice ? new SliceExpr(line, target, start, stop, step) : new ItemExpr(line, target, start!);
+    }
+
+    private CallExpr ParseCall(JinjaExpr callee)
+    {
+        var line = Advance().Line;
+        var (args, kwargs) = ParseArguments();
+        return new CallExpr(line, callee, args, kwargs);
+    }
+
+    /// <summary>Arguments after an opening parenthesis, through the closing one.</summary>
+    private (List<JinjaExpr>, List<(string, JinjaExpr)>) ParseArguments()
+    {
+        var args = new List<JinjaExpr>();
+        var kwargs = new List<(string, JinjaExpr)>();
+        while (!TryOperator(")"))
+        {
+            if (args.Count + kwargs.Count > 0) { Expect(JinjaTokenKind.Operator, ","); if (TryOperator(")")) break; }
+            if (IsOperator("*") || IsOperator("**")) throw new JinjaUnsupportedException(Current.Line, "*args / **kwargs in a call");
+            if (Current.Kind == JinjaTokenKind.Name && Peek().Is(JinjaTokenKind.Operator, "="))
+            {
+                var name = Advance().Text;
+                Advance();
+                kwargs.Add((name, ParseExpression()));
+            }
+            else
+            {
+                if (kwargs.Count > 0) throw new JinjaSyntaxException(Current.Line, "a positional argument follows a keyword argument");
+                args.Add(ParseExpression());
+            }
+        }
+        return (args, kwargs);
+    }
+
+    private JinjaExpr ParseFilterOrTest(JinjaExpr node)
+    {
+        while (true)
+        {
+            if (IsOperator("|"))
+            {
+                var line = Advance().Line;
+                var name = ParseDottedName();
+                List<JinjaExpr> args = [];
+                List<(string, JinjaExpr)> kwargs = [];
+                if (TryOperator("(")) (args, kwargs) = ParseArguments();
+                node = new FilterExpr(line, node, name, args, kwargs);
+            }
+            else if (IsName("is"))
+            {
+                var line = Advance().Line;
+                var negated = TryName("not");
+                var name = ParseDottedName();
+                List<JinjaExpr> args = [];
+                if (TryOperator("(")) (args, _) = ParseArguments();
+                else if (StartsTestArgument())
+                    args = [ParsePostfix(ParsePrimary())];
+                node = new TestExpr(line, node, name, args, negated);
+            }
+            else if (IsOperator("(")) node = ParseCall(node);
+            else return node;
+        }
+    }
+
+    /// <summary>jinja allows one argument without parentheses: <c>x is divisibleby 3</c>, <c>x is sameas none</c>.</summary>
+    private bool StartsTestArgument() =>
+        Current.Kind is JinjaTokenKind.String or JinjaTokenKind.Integer or JinjaTokenKind.Float
+        || (Current.Kind == JinjaTokenKind.Name && Current.Text is not ("else" or "or" or "and" or "is"))
+        || IsOperator("[") || IsOperator("{") || IsOperator("(");
+
+    private string ParseDottedName()
+    {
+        var name = Expect(JinjaTokenKind.Name).Text;
+        while (IsOperator(".") && Peek().Kind == JinjaTokenKind.Name)
+        {
+            Advance();
+            name += "." + Advance().Text;
+        }
+        return name;
+    }
+}
