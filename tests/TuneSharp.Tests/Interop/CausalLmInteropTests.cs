@@ -57,25 +57,30 @@ public sealed class CausalLmInteropTests(ITestOutputHelper output) : IDisposable
         AssertSame(reference, prompts, folder);
     }
 
-    // A few steps of the recipe on short chat conversations rendered with the built-in ChatML template, into dir/out.
+    // A few steps of the recipe on short chat conversations, into dir/out: rendered with the built-in ChatML template for
+    // stories260K, and with a terse template file for the fixtures, whose small byte-level vocabularies and 64 positions
+    // leave no room for ChatML's markers.
     private string Train(string family, PeftOptions method, double learningRate)
     {
-        var baseModel = family == "stories260K" ? SharedData.RequireModel("stories260K") : InteropTraining.FixtureBase(_tmp.File("base"), family);
+        var stories = family == "stories260K";
+        var baseModel = stories ? SharedData.RequireModel("stories260K") : InteropTraining.FixtureBase(_tmp.File("base"), family);
+        var template = _tmp.File("terse.jinja");
+        File.WriteAllText(template, "{% for m in messages %}{{ m['role'][0] }}:{{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}a:{% endif %}");
         var train = _tmp.File("chat.jsonl");
         File.WriteAllLines(train, Enumerable.Range(0, 24).Select(i => JsonSerializer.Serialize(new
         {
             messages = new[]
             {
-                new { role = "user", content = $"Find me a restaurant number {i}." },
-                new { role = "assistant", content = i % 2 == 0 ? "Sure, there is one in San Jose." : "I found a place downtown." },
+                new { role = "user", content = stories ? $"Find me a restaurant number {i}." : $"hi {i}" },
+                new { role = "assistant", content = stories ? (i % 2 == 0 ? "Sure, there is one in San Jose." : "I found a place downtown.") : i % 2 == 0 ? "yes" : "no" },
             },
         })));
         var result = CausalLmFineTuning.Run(new CausalLmRunOptions
         {
-            ModelDir = baseModel, TrainPath = train, Peft = method, ChatTemplate = "chatml",
+            ModelDir = baseModel, TrainPath = train, Peft = method, ChatTemplate = stories ? "chatml" : template,
             Args = FineTuningDefaults.Arguments(_tmp.File("out")) with
             {
-                NumTrainEpochs = 2, LearningRate = learningRate, PerDeviceTrainBatchSize = 8, MaxLength = 64, Seed = 7, SaveStrategy = IntervalStrategy.No,
+                NumTrainEpochs = 2, LearningRate = learningRate, PerDeviceTrainBatchSize = 8, MaxLength = stories ? 128 : 64, Seed = 7, SaveStrategy = IntervalStrategy.No,
             },
         }, new NullTrainerCallback(), _ => { });
         return result.OutputDir;
