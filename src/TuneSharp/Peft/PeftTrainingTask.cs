@@ -21,6 +21,9 @@ public sealed class PeftTrainingTask(ITrainingTask inner, IPeftAdapter adapter, 
     public int EvalExampleCount => inner.EvalExampleCount;
     public int EvalInputCount => inner.EvalInputCount;
 
+    /// <inheritdoc/>
+    public long OutputActivationBytes(int batch, int length) => inner.OutputActivationBytes(batch, length);
+
     public IReadOnlyList<int[]> TrainBatches(int epoch, int batchSize, int seed, bool groupByLength) =>
         inner.TrainBatches(epoch, batchSize, seed, groupByLength);
 

@@ -85,7 +85,8 @@ public static partial class ResourcePlanner
         var longest = (inputs.TrainLengths.Count == 0 ? 0 : inputs.TrainLengths.Max()) + inputs.ExtraPositions;
         var weightMatricesTrain = WeightMatricesTrain(trainable);
         long? Activations(int b, int length, bool checkpointing) =>
-            ActivationMemory.PeakBytes(inputs.Config, b, length, layersWithGradient, checkpointing, weightMatricesTrain);
+            ActivationMemory.PeakBytes(inputs.Config, b, length, layersWithGradient, checkpointing, weightMatricesTrain)
+            + inputs.Task.OutputActivationBytes(b, length);
         var activations = Activations(batch, longest, args.GradientCheckpointing);
         var autocastCopies = args.Bf16 ? parameters.Where(p => p.parameter.dim() == 2).Sum(p => p.parameter.numel() * 2) : 0;
 

@@ -134,11 +134,20 @@ public sealed class CausalLmRecipeTask(CausalLmRunOptions options) : FineTuningT
             throw new TuneSharpException($"--task causal-lm does not support the {options.Peft.Method} method yet; use full, freeze, bitfit or lora.") { Setting = "peft_method" };
         _task = new CausalLmTask(language, tokenizer, _train!, _validation, new CausalLmTaskOptions
         {
-            EvalGenerateSamples = options.EvalGenerateSamples, GenerationLog = report,
+            EvalGenerateSamples = options.EvalGenerateSamples, GenerationLog = report, ChatTemplateSource = TemplateToRecord,
         }, options.ModelDir);
         trainLengths = _task.TrainLengths;
         return _task;
     }
+
+    /// <inheritdoc/>
+    public override void WriteAdapterFiles(string dir)
+    {
+        if (TemplateToRecord is { } template) ChatTemplateFiles.Save(dir, template);
+    }
+
+    // A template other than the model's own is recorded in the saved folders, so the model is prompted as it was trained.
+    private string? TemplateToRecord => options.ChatTemplate is not null && _template is ChatTemplate used ? used.Source : null;
 
     /// <inheritdoc/>
     public override IReadOnlyDictionary<string, double>? EvaluateTest(CancellationToken ct) =>

@@ -150,6 +150,7 @@ public static class FineTuningRecipe
             {
                 TokenizerFiles.Copy(tokenizer, options.ModelDir, dir);
                 model.Config.Save(dir); // labels (and problem type), so predict/evaluate can open the adapter folder alone
+                task.WriteAdapterFiles(dir);
             });
         return new PreparedRun(adapter, model, trainingTask, trainLengths);
     }

@@ -43,6 +43,12 @@ public abstract class FineTuningTask
     /// </summary>
     public abstract ITrainingTask CreateTrainingTask(ITaskModel model, TextTokenizer tokenizer, out IReadOnlyList<int> trainLengths, Action<string> report);
 
+    /// <summary>
+    /// Files the task adds beside a saved adapter (the tokenizer's files and config.json are already there), such as the
+    /// chat template a language model was trained with. A full model's training task writes its own.
+    /// </summary>
+    public virtual void WriteAdapterFiles(string dir) { }
+
     /// <summary>Metrics on the test file ("test_" keys) after training, or null when there is none.</summary>
     public abstract IReadOnlyDictionary<string, double>? EvaluateTest(CancellationToken ct);
 }

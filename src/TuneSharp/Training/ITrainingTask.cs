@@ -33,6 +33,13 @@ public interface ITrainingTask
     int EvalInputCount => EvalExampleCount;
 
     /// <summary>
+    /// Bytes the task's head and loss hold at the peak of a training step of <paramref name="batch"/> rows padded to
+    /// <paramref name="length"/> tokens, beyond what the layers keep (which the resource planner counts from the
+    /// architecture): a language model's float32 logits over its vocabulary, for instance. 0 when negligible.
+    /// </summary>
+    long OutputActivationBytes(int batch, int length) => 0;
+
+    /// <summary>
     /// The training batches of one epoch as lists of example indices (host side), in a random order derived only
     /// from <paramref name="seed"/> and <paramref name="epoch"/>; similar lengths grouped together when
     /// <paramref name="groupByLength"/> is set (see <see cref="BatchSampler"/>).

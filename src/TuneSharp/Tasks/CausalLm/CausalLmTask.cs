@@ -66,6 +66,13 @@ public sealed class CausalLmTask : ITrainingTask
     /// <inheritdoc/>
     public int EvalExampleCount => _eval.Count;
 
+    /// <summary>
+    /// The loss's float32 logits: at most LossChunkTokens rows of the vocabulary at once (every position of the batch
+    /// may be trained), three such tensors at the peak (the logits, the log-softmax autograd keeps, and its gradient).
+    /// </summary>
+    public long OutputActivationBytes(int batch, int length) =>
+        3L * Math.Min((long)batch * Math.Max(0, length - 1), _options.LossChunkTokens) * _model.VocabSize * sizeof(float);
+
     /// <summary>Each training row's token count (for the resource plan and length grouping).</summary>
     public IReadOnlyList<int> TrainLengths => _trainLengths;
 
@@ -140,6 +147,7 @@ public sealed class CausalLmTask : ITrainingTask
         Directory.CreateDirectory(dir);
         _model.SavePretrained(dir);
         if (_tokenizerDir is not null) TokenizerFiles.Copy(_tokenizer, _tokenizerDir, dir);
+        if (_options.ChatTemplateSource is { } template) Tokenization.ChatTemplates.ChatTemplateFiles.Save(dir, template);
     }
 
     /// <inheritdoc/>

@@ -12,6 +12,12 @@ public sealed record CausalLmTaskOptions
     /// <summary>New tokens of each of those generations (greedy).</summary>
     public int EvalGenerateMaxNewTokens { get; init; } = 64;
 
+    /// <summary>
+    /// The Jinja source of the chat template the data was rendered with, recorded in every saved folder's
+    /// tokenizer_config.json (<see cref="Tokenization.ChatTemplates.ChatTemplateFiles"/>); null: the model's own, or none.
+    /// </summary>
+    public string? ChatTemplateSource { get; init; }
+
     /// <summary>Where the generations go, one line each (the run's log); null: nowhere.</summary>
     public Action<string>? GenerationLog { get; init; }
 }
