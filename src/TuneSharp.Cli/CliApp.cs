@@ -82,6 +82,7 @@ public static class CliApp
     {
         yield return InfoCommand.Create(io);
         yield return GenerateCommand.Create(io);
+        yield return ChatCommand.Create(io);
         yield return TrainCommand.Create(io);
         yield return PlanCommand.Create(io);
         yield return EvaluateCommand.Create(io);

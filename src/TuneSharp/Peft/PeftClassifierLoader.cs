@@ -82,6 +82,20 @@ public static class PeftClassifierLoader
         return OnFreshBase(BaseModelDir(dir), adapterBase(), load, model => (method.LoadAdapter!(model, dir).Model, 0)).Model;
     }
 
+    /// <summary>
+    /// Applies the adapter saved in <paramref name="adapterDir"/> to <paramref name="model"/> (a base model the caller
+    /// loaded) and returns the model to use, in eval mode.
+    /// </summary>
+    /// <exception cref="PeftException">An unsupported peft_type, or an adapter that does not fit the model.</exception>
+    public static ITaskModel ApplyAdapter(ITaskModel model, string adapterDir)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var method = MethodOf(adapterDir);
+        var applied = method.LoadAdapter!(model, adapterDir).Model;
+        applied.Module.eval();
+        return applied;
+    }
+
     // The registered method of an adapter folder's peft_type.
     private static PeftMethodRegistration MethodOf(string adapterDir)
     {

@@ -90,9 +90,8 @@ public sealed class ChatTemplate : IChatTemplate
     {
         if (option is null)
             return FromTokenizerConfig(modelDir) ?? throw new ChatTemplateException(
-                $"The model in '{modelDir}' has no chat template (no \"chat_template\" in tokenizer_config.json). Choose one with " +
-                $"the chat_template setting (TrainingArguments key chat_template, CLI --chat-template): a built-in name ({ListNames()}) " +
-                "or the path of a .jinja file.") { Setting = "chat_template" };
+                $"The model in '{modelDir}' has no chat template in its tokenizer_config.json; choose one with chat_template: " +
+                $"a built-in name ({ListNames()}) or the path of a .jinja file.") { Setting = "chat_template" };
 
         var config = TokenizerConfig.Load(modelDir);
         if (BuiltInChatTemplates.All.ContainsKey(option)) return BuiltIn(option, config.BosToken, config.EosToken);
