@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace TuneSharp.Models;
 
 /// <summary>
-/// What text generation and the CLI need from a decoder-only language model (Llama now; GPT-2, NeoX later).
+/// What text generation and the CLI need from a decoder-only language model (every registered decoder).
 /// </summary>
 public interface ICausalLM
 {
