@@ -24,15 +24,6 @@ public class ResumeFromCheckpointTests : IDisposable
         Directory.CreateDirectory(_tokenizerDir);
     }
 
-    /// <summary>Cancels the run's token once step <paramref name="atStep"/> has been taken.</summary>
-    private sealed class CancelAtStep(CancellationTokenSource source, int atStep) : ITrainerCallback
-    {
-        public void OnStep(int step, double loss, double learningRate, double iterationsPerSecond, TimeSpan eta)
-        {
-            if (step == atStep) source.Cancel();
-        }
-    }
-
     private sealed class LogCollector : ITrainerCallback
     {
         public List<string> Lines { get; } = new();

@@ -1,3 +1,4 @@
+using TuneSharp.Tests.Training;
 using System.Text.Json;
 using TuneSharp.Models;
 using TuneSharp.Recipes;
@@ -10,15 +11,6 @@ namespace TuneSharp.Tests.Tasks.TextClassification;
 public class TextClassificationCancellationTests : IDisposable
 {
     private readonly TempDir _tmp = new();
-
-    /// <summary>Cancels the run's token when step <paramref name="atStep"/> has been taken.</summary>
-    private sealed class CancelAtStep(CancellationTokenSource source, int atStep) : ITrainerCallback
-    {
-        public void OnStep(int step, double loss, double learningRate, double iterationsPerSecond, TimeSpan eta)
-        {
-            if (step == atStep) source.Cancel();
-        }
-    }
 
     [Fact]
     public void CancellingAtStep3SavesCheckpoint3AndMarksTheResultCancelled()
