@@ -14,12 +14,13 @@ namespace TuneSharp.Bench;
 /// Instruction and chat fine-tuning of the real stories260K Llama (issue 16), response-only loss:
 /// <c>--dataset alpaca</c> (../shared/data/alpaca, a seeded 90/10 split, the built-in alpaca template) or
 /// <c>--dataset sgd-chat</c> (../shared/data/sgd-chat train/dev, the built-in chatml template). TuneSharp's recipe runs
-/// unpacked and then packed (<c>--packing</c>) on the same files; the validation loss and perplexity are measured before
+/// unpacked (length-grouped batches, the recipe's default), packed (<c>--packing</c>), and unpacked in random order
+/// (transformers' default, no group_by_length) on the same files; the validation loss and perplexity are measured before
 /// (the base model) and after, with a few sample generations. With <c>--with-peer</c>, transformers' Trainer
 /// (<c>bench/peers/causal_lm_trainer.py</c>) trains on exactly TuneSharp's unpacked token sequences with the same
 /// hyperparameters, after TuneSharp. Targets: final validation loss within 2% of the peer's; unpacked tokens/s ≥ 1.0× the
 /// peer's; packed tokens/s ≥ 1.5× unpacked. Options: --dataset, --max-train-samples N, --max-eval-samples N (default
-/// 500), --epochs E (1), --batch-size B (16), --learning-rate (5e-4), --max-length (256), --with-peer.
+/// 500), --epochs E (1), --batch-size B (16), --learning-rate (5e-4), --max-length (512), --with-peer.
 /// </summary>
 internal static class CausalLmFineTuneBenchmark
 {
@@ -32,7 +33,7 @@ internal static class CausalLmFineTuneBenchmark
         var epochs = double.Parse(BenchArgs.Option(args, "--epochs") ?? "1", CultureInfo.InvariantCulture);
         var batch = int.Parse(BenchArgs.Option(args, "--batch-size") ?? "16", CultureInfo.InvariantCulture);
         var learningRate = double.Parse(BenchArgs.Option(args, "--learning-rate") ?? "5e-4", CultureInfo.InvariantCulture);
-        var maxLength = int.Parse(BenchArgs.Option(args, "--max-length") ?? "256", CultureInfo.InvariantCulture);
+        var maxLength = int.Parse(BenchArgs.Option(args, "--max-length") ?? "512", CultureInfo.InvariantCulture);
         var model = Path.Combine(shared, "models", "stories260K");
         var work = Directory.CreateTempSubdirectory("tunesharp-bench-clm-").FullName;
         try
@@ -43,7 +44,7 @@ internal static class CausalLmFineTuneBenchmark
                 "sgd-chat" => (Path.Combine(shared, "data", "sgd-chat", "sgd_train.jsonl"), Path.Combine(shared, "data", "sgd-chat", "sgd_dev.jsonl"), "chatml"),
                 _ => throw new TuneSharpException($"--dataset must be alpaca or sgd-chat, got '{dataset}'."),
             };
-            CausalLmRunOptions Options(bool packing, string output) => new()
+            CausalLmRunOptions Options(bool packing, string output, bool groupByLength = true) => new()
             {
                 ModelDir = model, TrainPath = train, ValidationPath = validation, ChatTemplate = template, Packing = packing,
                 MaxTrainSamples = maxTrain, MaxEvalSamples = maxEval, EvalGenerateSamples = packing ? 0 : 3,
@@ -51,6 +52,7 @@ internal static class CausalLmFineTuneBenchmark
                 {
                     LearningRate = learningRate, NumTrainEpochs = epochs, PerDeviceTrainBatchSize = batch, PerDeviceEvalBatchSize = 32,
                     MaxLength = maxLength, Seed = 42, SaveStrategy = IntervalStrategy.No, EvalStrategy = IntervalStrategy.No, LoggingSteps = 50,
+                    GroupByLength = groupByLength,
                 },
             };
 
@@ -65,6 +67,8 @@ internal static class CausalLmFineTuneBenchmark
             var unpacked = CausalLmFineTuning.Run(Options(false, Path.Combine(work, "unpacked")), new PlainLogCallback(Console.Out, stepEvery: 50),
                 line => { Console.WriteLine(line); if (line.StartsWith("sample: ", StringComparison.Ordinal)) samples.Add(line); });
             var packed = CausalLmFineTuning.Run(Options(true, Path.Combine(work, "packed")), new PlainLogCallback(Console.Out, stepEvery: 50), Console.WriteLine);
+            // transformers' default order (no length grouping): the padding packing removes.
+            var random = CausalLmFineTuning.Run(Options(false, Path.Combine(work, "random"), groupByLength: false), new PlainLogCallback(Console.Out, stepEvery: 50), Console.WriteLine);
 
             var figures = new Dictionary<string, object>
             {
@@ -77,6 +81,9 @@ internal static class CausalLmFineTuneBenchmark
                 ["packed_eval_loss"] = packed.Validation["eval_loss"], ["packed_train_runtime_s"] = packed.Train.RuntimeSeconds,
                 ["packed_train_tokens_per_second"] = realTokens / packed.Train.RuntimeSeconds,
                 ["packed_speedup_vs_unpacked"] = unpacked.Train.RuntimeSeconds / packed.Train.RuntimeSeconds,
+                ["ungrouped_eval_loss"] = random.Validation["eval_loss"], ["ungrouped_train_runtime_s"] = random.Train.RuntimeSeconds,
+                ["ungrouped_train_tokens_per_second"] = realTokens / random.Train.RuntimeSeconds,
+                ["packed_speedup_vs_ungrouped"] = random.Train.RuntimeSeconds / packed.Train.RuntimeSeconds,
                 ["peak_rss_mib"] = BenchChild.PeakRssMiB(),
                 ["target_packed_speedup"] = 1.5,
             };
