@@ -28,7 +28,8 @@ internal static class ArchitectureSpeedBenchmark
     public static int Run(string[] args)
     {
         if (args.Length > 0 && args[0] == "--child") return Child(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
-        var architectures = (BenchArgs.Option(args, "--architectures") ?? "bert,roberta,distilbert,electra,deberta-v2,gpt2,gpt_neox,llama,qwen2,mistral").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var chosen = BenchArgs.Option(args, "--architectures");
+        var architectures = (chosen ?? "bert,roberta,distilbert,electra,deberta-v2,gpt2,gpt_neox,llama,qwen2,mistral").Split(',', StringSplitOptions.RemoveEmptyEntries);
         var rows = int.Parse(BenchArgs.Option(args, "--max-train-samples") ?? "2000", CultureInfo.InvariantCulture);
         var peak = TuneSharp.Planning.MatmulThroughput.Measure(ScalarType.Float32);
         Console.WriteLine($"GEMM peak: fp32 {peak:0.0} GFLOP/s");
@@ -74,7 +75,8 @@ internal static class ArchitectureSpeedBenchmark
         {
             try { Directory.Delete(work, true); } catch (IOException) { }
         }
-        ResultsFile.Write($"architecture_speed_{rows}", "Training speed per architecture, TuneSharp and transformers' Trainer", figures,
+        // A subset writes its own file, so it never replaces the run of every family.
+        ResultsFile.Write($"architecture_speed_{rows}" + (chosen is null ? "" : "_" + string.Join("_", architectures)), "Training speed per architecture, TuneSharp and transformers' Trainer", figures,
             "Models of all-MiniLM-L6-v2's size (6 layers, hidden 384, 12 heads, intermediate 1536, vocabulary 30,522; ELECTRA's embeddings " +
             "128 wide and projected; DeBERTa-v2 in v3's layout with 256 log buckets; Llama/Qwen2/Mistral's SwiGLU 1,024 wide, Qwen2 and " +
             "Mistral with 4 key/value heads) with random weights from transformers' from_config, trained by both on the same folder and " +
