@@ -31,6 +31,7 @@ public class GenerationGoldenTests
         RepetitionPenalty = (double?)c["repetition_penalty"] ?? 1.0,
         NumBeams = (int?)c["num_beams"] ?? 1,
         LengthPenalty = (double?)c["length_penalty"] ?? 1.0,
+        EarlyStopping = (bool?)c["early_stopping"] ?? false,
     };
 
     [SkippableTheory]
@@ -48,6 +49,14 @@ public class GenerationGoldenTests
     [SkippableTheory]
     [MemberData(nameof(Models))]
     public void BeamSearchWhereBeamsFinishEarlyMatchesTransformers(string model) => AssertSingleCases(model, "beam3_eos");
+
+    [SkippableTheory]
+    [MemberData(nameof(Models))]
+    public void BeamSearchWithFinishedBeamsAndALengthPenaltyMatchesTransformers(string model) => AssertSingleCases(model, "beam4_eos_lp");
+
+    [SkippableTheory]
+    [MemberData(nameof(Models))]
+    public void BeamSearchWithEarlyStoppingMatchesTransformers(string model) => AssertSingleCases(model, "beam3_eos_early");
 
     [SkippableTheory]
     [MemberData(nameof(Models))]

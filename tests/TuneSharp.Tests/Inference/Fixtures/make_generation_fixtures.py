@@ -8,8 +8,9 @@ Models: one tiny transformers-made causal/ folder per decoder family (Architectu
 Cases per model, all with do_sample=False:
 - repetition_penalty: greedy with repetition_penalty=1.3;
 - beam3: num_beams=3; beam4_lp08: num_beams=4, length_penalty=0.8;
-- beam3_eos: num_beams=3 with eos_token_id set to the token greedy decoding emits most often, so beams finish at
-  "EOS" early and go into the finished hypotheses (the path where BeamSearchScorer appends EOS to the winner);
+- beam3_eos, beam4_eos_lp (length_penalty 2.0 or -0.5), beam3_eos_early (early_stopping=True): eos_token_id set to each
+  of the three tokens greedy decoding emits most often, so beams finish at "EOS" early and go into the finished
+  hypotheses (the path where BeamSearchScorer appends EOS to the winner) while others run on;
 - batch: three prompts of different lengths, left-padded into one batch with an attention mask.
 Each case stores its settings (prompt ids, max_new_tokens, eos/pad ids) next to the new tokens transformers returned,
 so the C# test passes exactly the same settings. Running the script again rewrites the same file.
@@ -77,11 +78,19 @@ def record(name, folder):
             single(model, prompt, max_new_tokens=max_new, num_beams=3, eos_token_id=eos, pad_token_id=pad))
         add("beam4_lp08", prompt, {**base, "num_beams": 4, "length_penalty": 0.8},
             single(model, prompt, max_new_tokens=max_new, num_beams=4, length_penalty=0.8, eos_token_id=eos, pad_token_id=pad))
-        # The token greedy decoding emits most often becomes "EOS": beams then finish early.
+        # Tokens greedy decoding emits often become "EOS": beams then finish early and go into the finished list, while
+        # others run on (the rank rule for EOS candidates, the is_done test and the final contest are all exercised).
         greedy = single(model, prompt, max_new_tokens=max_new, eos_token_id=None, pad_token_id=pad)
-        likely = collections.Counter(greedy).most_common(1)[0][0]
-        add("beam3_eos", prompt, {"eos_token_id": likely, "pad_token_id": likely, "num_beams": 3},
-            single(model, prompt, max_new_tokens=max_new, num_beams=3, eos_token_id=likely, pad_token_id=likely))
+        for rank, (likely, _) in enumerate(collections.Counter(greedy).most_common(3)):
+            eos_case = {"eos_token_id": likely, "pad_token_id": likely}
+            add("beam3_eos", prompt, {**eos_case, "num_beams": 3},
+                single(model, prompt, max_new_tokens=max_new, num_beams=3, eos_token_id=likely, pad_token_id=likely))
+            add("beam4_eos_lp", prompt, {**eos_case, "num_beams": 4, "length_penalty": 2.0 if rank % 2 else -0.5},
+                single(model, prompt, max_new_tokens=max_new, num_beams=4, length_penalty=2.0 if rank % 2 else -0.5,
+                       eos_token_id=likely, pad_token_id=likely))
+            add("beam3_eos_early", prompt, {**eos_case, "num_beams": 3, "early_stopping": True},
+                single(model, prompt, max_new_tokens=max_new, num_beams=3, early_stopping=True, eos_token_id=likely,
+                       pad_token_id=likely))
 
     # One left-padded batch: pads in front, mask 0 there; transformers counts positions over the mask.
     width = max(len(p) for p in prompts)
