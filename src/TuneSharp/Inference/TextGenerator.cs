@@ -48,7 +48,7 @@ public sealed class TextGenerator
         var stops = new StopConditions(options, stopIds, _tokenizer);
         var report = new GenerationReport(fit);
         LastGeneration = report;
-        return options.NumBeams > 1 ? RunBeams(fit, options, stopIds, report) : Run(fit, options, stopIds, report);
+        return options.NumBeams > 1 ? LazyBeams(fit, options, stopIds, report) : Run(fit, options, stopIds, report);
     }
 
     /// <summary>
@@ -104,7 +104,13 @@ public sealed class TextGenerator
             if (step[0] is { } token) yield return token;
     }
 
-    private IEnumerable<int> RunBeams(PromptFit fit, GenerationOptions options, IReadOnlyList<int> stopIds, GenerationReport report)
+    // Beam search runs when the caller starts enumerating, as the other paths do, and then yields its winner.
+    private IEnumerable<int> LazyBeams(PromptFit fit, GenerationOptions options, IReadOnlyList<int> stopIds, GenerationReport report)
+    {
+        foreach (var token in RunBeams(fit, options, stopIds, report)) yield return token;
+    }
+
+    private IReadOnlyList<int> RunBeams(PromptFit fit, GenerationOptions options, IReadOnlyList<int> stopIds, GenerationReport report)
     {
         var stops = new StopConditions(options, stopIds, _tokenizer);
         report.GeneratedTokens = 0;

@@ -94,6 +94,8 @@ public class GenerationGoldenTests
                 $"{model} {kind} prompt [{string.Join(", ", GoldenFiles.Ints(c["prompt"]))}]: transformers [{string.Join(", ", expected)}], TuneSharp [{string.Join(", ", actual)}]");
             var stopped = expected.Length < (int)c["max_new_tokens"]!;
             Assert.Equal(stopped ? GenerationStopReason.StopToken : GenerationStopReason.MaxNewTokens, generator.LastGeneration!.StopReason);
+            // Without the KV cache (the whole sequence every step, beams reordered by their tokens alone) nothing changes.
+            Assert.Equal(expected, generator.GenerateIds(GoldenFiles.Ints(c["prompt"]), Options(c) with { UseCache = false }).ToArray());
         }
     }
 }

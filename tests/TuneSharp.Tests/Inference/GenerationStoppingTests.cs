@@ -65,6 +65,19 @@ public class GenerationStoppingTests
     }
 
     [Fact]
+    public void BeamSearchIsLazyAndRestoresTrainMode()
+    {
+        var model = new CausalLanguageModel(TinyModels.Llama());
+        model.train();
+        var generator = new TextGenerator(model);
+        var ids = generator.GenerateIds([1, 2, 3], new GenerationOptions { MaxNewTokens = 6, StopTokenIds = [], NumBeams = 3 });
+        Assert.Null(generator.LastGeneration!.StopReason); // nothing has run yet
+        Assert.Equal(6, ids.Count());
+        Assert.Equal(GenerationStopReason.MaxNewTokens, generator.LastGeneration.StopReason);
+        Assert.True(model.training);
+    }
+
+    [Fact]
     public void RepetitionPenaltyDividesPositiveAndMultipliesNegativeScoresOfSeenIdsOnce()
     {
         using var scope = NewDisposeScope();
