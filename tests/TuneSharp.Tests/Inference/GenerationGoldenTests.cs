@@ -60,6 +60,10 @@ public class GenerationGoldenTests
 
     [SkippableTheory]
     [MemberData(nameof(Models))]
+    public void BeamSearchWithEachOfManyTokensAsEosMatchesTransformers(string model) => AssertSingleCases(model, "beam_eos_sweep");
+
+    [SkippableTheory]
+    [MemberData(nameof(Models))]
     public void LeftPaddedBatchMatchesTransformersAndEachRowAlone(string model)
     {
         var generator = new TextGenerator(Load(model));
@@ -94,8 +98,10 @@ public class GenerationGoldenTests
                 $"{model} {kind} prompt [{string.Join(", ", GoldenFiles.Ints(c["prompt"]))}]: transformers [{string.Join(", ", expected)}], TuneSharp [{string.Join(", ", actual)}]");
             var stopped = expected.Length < (int)c["max_new_tokens"]!;
             Assert.Equal(stopped ? GenerationStopReason.StopToken : GenerationStopReason.MaxNewTokens, generator.LastGeneration!.StopReason);
-            // Without the KV cache (the whole sequence every step, beams reordered by their tokens alone) nothing changes.
-            Assert.Equal(expected, generator.GenerateIds(GoldenFiles.Ints(c["prompt"]), Options(c) with { UseCache = false }).ToArray());
+            // Without the KV cache (the whole sequence every step, beams reordered by their tokens alone) nothing changes
+            // (checked on the main cases; the sweep only varies the stop token).
+            if (kind != "beam_eos_sweep")
+                Assert.Equal(expected, generator.GenerateIds(GoldenFiles.Ints(c["prompt"]), Options(c) with { UseCache = false }).ToArray());
         }
     }
 }

@@ -11,6 +11,7 @@ Cases per model, all with do_sample=False:
 - beam3_eos, beam4_eos_lp (length_penalty 2.0 or -0.5), beam3_eos_early (early_stopping=True): eos_token_id set to each
   of the three tokens greedy decoding emits most often, so beams finish at "EOS" early and go into the finished
   hypotheses (the path where BeamSearchScorer appends EOS to the winner) while others run on;
+- beam_eos_sweep: each distinct token of the first prompt's 3-beam result as EOS, with 2 and 5 beams;
 - batch: three prompts of different lengths, left-padded into one batch with an attention mask.
 Each case stores its settings (prompt ids, max_new_tokens, eos/pad ids) next to the new tokens transformers returned,
 so the C# test passes exactly the same settings. Running the script again rewrites the same file.
@@ -92,6 +93,14 @@ def record(name, folder):
                 single(model, prompt, max_new_tokens=max_new, num_beams=3, early_stopping=True, eos_token_id=likely,
                        pad_token_id=likely))
 
+    # A sweep: every token of the 3-beam result as "EOS", with 2 and 5 beams, so that some EOS candidate ranks below
+    # the first num_beams (it must then be ignored, not finished) somewhere.
+    beam_tokens = list(dict.fromkeys(single(model, prompts[0], max_new_tokens=max_new, num_beams=3, eos_token_id=None, pad_token_id=pad)))
+    for likely in beam_tokens[:10]:
+        for beams in (2, 5):
+            add("beam_eos_sweep", prompts[0], {"eos_token_id": likely, "pad_token_id": likely, "num_beams": beams},
+                single(model, prompts[0], max_new_tokens=max_new, num_beams=beams, eos_token_id=likely, pad_token_id=likely))
+
     # One left-padded batch: pads in front, mask 0 there; transformers counts positions over the mask.
     width = max(len(p) for p in prompts)
     ids = [[pad] * (width - len(p)) + p for p in prompts]
@@ -109,14 +118,22 @@ def record(name, folder):
     return cases
 
 
+def dumps_one_case_per_line(result):
+    """The JSON with each case on one line: small, and a changed case shows as one changed line in a diff."""
+    models = ",\n".join(
+        f" {json.dumps(name)}: [\n" + ",\n".join("  " + json.dumps(case) for case in cases) + "\n ]"
+        for name, cases in result["models"].items())
+    return (f'{{"transformers": {json.dumps(result["transformers"])}, "torch": {json.dumps(result["torch"])}, "models": {{\n'
+            + models + "\n}}\n")
+
+
 def main():
     torch.manual_seed(0)
     result = {"transformers": transformers.__version__, "torch": torch.__version__,
               "models": {name: record(name, folder) for name, folder in MODELS.items()}}
     path = os.path.join(HERE, "generation_golden.json")
     with open(path, "w") as f:
-        json.dump(result, f, indent=1)
-        f.write("\n")
+        f.write(dumps_one_case_per_line(result))
     print("wrote", path)
 
 
