@@ -22,10 +22,16 @@ internal sealed class StopConditions
     {
         _stopTokens = new HashSet<int>(stopTokens);
         _stopStrings = options.StopStrings ?? [];
-        if (_stopStrings.Count > 0 && tokenizer is null)
-            throw new TuneSharpException("stop_strings need a tokenizer to decode the continuation; construct TextGenerator with one.") { Setting = "stop_strings" };
+        EnsureUsable(options, tokenizer);
         _tokenizer = tokenizer;
         _maxTime = options.MaxTime is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+    }
+
+    /// <exception cref="TuneSharpException">stop_strings are given but there is no tokenizer to decode with.</exception>
+    public static void EnsureUsable(GenerationOptions options, TextTokenizer? tokenizer)
+    {
+        if (options.StopStrings is { Count: > 0 } && tokenizer is null)
+            throw new TuneSharpException("stop_strings need a tokenizer to decode the continuation; construct TextGenerator with one.") { Setting = "stop_strings" };
     }
 
     /// <summary>The ids that end a row.</summary>

@@ -45,7 +45,7 @@ public sealed class TextGenerator
     {
         var fit = PromptFit.For(promptIds, options, _model.Config);
         var stopIds = StopIds(options);
-        var stops = new StopConditions(options, stopIds, _tokenizer);
+        StopConditions.EnsureUsable(options, _tokenizer); // now, not at the first MoveNext
         var report = new GenerationReport(fit);
         LastGeneration = report;
         return options.NumBeams > 1 ? LazyBeams(fit, options, stopIds, report) : Run(fit, options, stopIds, report);
@@ -64,6 +64,7 @@ public sealed class TextGenerator
     {
         if (prompts.Count == 0) return [];
         var fits = prompts.Select(p => PromptFit.For(p, options, _model.Config)).ToArray();
+        StopConditions.EnsureUsable(options, _tokenizer);
         var stopIds = StopIds(options);
         var reports = fits.Select(f => new GenerationReport(f)).ToArray();
         LastGeneration = reports[^1];
