@@ -47,7 +47,47 @@ public sealed record GenerationOptions
     public bool TruncatePrompt { get; init; }
 
     /// <summary>
-    /// Checks the values that need no model (ranges of max_new_tokens, temperature, top_k, top_p); the message names
+    /// (<c>repetition_penalty</c>, &gt; 0; 1 = off) For every token id already in the sequence, the prompt included, a
+    /// negative score is multiplied by it and a positive one divided by it (transformers' RepetitionPenaltyLogitsProcessor),
+    /// before temperature, top-k and top-p. Above 1 discourages repeats. In a batch only a row's own real tokens count,
+    /// not the left padding.
+    /// </summary>
+    public double RepetitionPenalty { get; init; } = 1.0;
+
+    /// <summary>
+    /// (<c>stop_strings</c>) Generation stops once the decoded continuation contains one of these strings; the token that
+    /// completes it is still returned (as transformers' StopStringCriteria stops after that token). Needs a tokenizer.
+    /// </summary>
+    public IReadOnlyList<string>? StopStrings { get; init; }
+
+    /// <summary>
+    /// (<c>max_time</c>, seconds, &gt; 0) Generation stops after the first token produced once this much time has passed
+    /// since it started (transformers' MaxTimeCriteria). Null = no limit.
+    /// </summary>
+    public double? MaxTime { get; init; }
+
+    /// <summary>
+    /// (<c>num_beams</c>) 1 = greedy or sampling; above 1 = beam search without sampling, as transformers'
+    /// <c>generate(num_beams=N, do_sample=False)</c>: the N best partial sequences by summed log-probability are kept each
+    /// step, and the best finished one is returned (not streamed: it is only known at the end).
+    /// </summary>
+    public int NumBeams { get; init; } = 1;
+
+    /// <summary>
+    /// (<c>length_penalty</c>) Beam search ranks a finished sequence by summed log-probability / (new tokens ^ length_penalty):
+    /// above 0 favours longer sequences, below 0 shorter ones.
+    /// </summary>
+    public double LengthPenalty { get; init; } = 1.0;
+
+    /// <summary>
+    /// (<c>early_stopping</c>) Beam search stops as soon as num_beams sequences are finished (true), or (false, the
+    /// default) when no running beam can still beat the worst finished one, judged at the current length as transformers does.
+    /// </summary>
+    public bool EarlyStopping { get; init; }
+
+    /// <summary>
+    /// Checks the values that need no model (ranges of max_new_tokens, temperature, top_k, top_p, repetition_penalty,
+    /// max_time, num_beams, length_penalty; stop_strings not empty; num_beams with do_sample or stop_strings); the message names
     /// the offending option. Cheap, so callers run it before loading anything.
     /// </summary>
     /// <exception cref="TuneSharpException">an option is out of range.</exception>
@@ -61,6 +101,19 @@ public sealed record GenerationOptions
             throw new TuneSharpException("temperature must be > 0 when sampling, got 0 (for temperature 0 use greedy decoding: do_sample off).") { Setting = "temperature" };
         if (TopK < 0) throw new TuneSharpException($"top_k must be >= 0 (0 = off), got {TopK}.") { Setting = "top_k" };
         if (!(TopP > 0 && TopP <= 1)) throw new TuneSharpException($"top_p must be in (0, 1], got {TopP}.") { Setting = "top_p" };
+        if (!double.IsFinite(RepetitionPenalty) || RepetitionPenalty <= 0)
+            throw new TuneSharpException($"repetition_penalty must be a finite number > 0 (1 = off), got {RepetitionPenalty}.") { Setting = "repetition_penalty" };
+        if (StopStrings is { } stops && stops.Any(string.IsNullOrEmpty))
+            throw new TuneSharpException("stop_strings must not contain an empty string (it would stop before the first token).") { Setting = "stop_strings" };
+        if (MaxTime is { } seconds && !(double.IsFinite(seconds) && seconds > 0))
+            throw new TuneSharpException($"max_time must be a finite number of seconds > 0, got {seconds}.") { Setting = "max_time" };
+        if (NumBeams < 1) throw new TuneSharpException($"num_beams must be >= 1 (1 = no beam search), got {NumBeams}.") { Setting = "num_beams" };
+        if (!double.IsFinite(LengthPenalty))
+            throw new TuneSharpException($"length_penalty must be a finite number, got {LengthPenalty}.") { Setting = "length_penalty" };
+        if (NumBeams > 1 && DoSample)
+            throw new TuneSharpException($"num_beams is {NumBeams}, but beam search here is deterministic: turn do_sample off, or use num_beams 1 to sample.") { Setting = "num_beams" };
+        if (NumBeams > 1 && StopStrings is { Count: > 0 })
+            throw new TuneSharpException($"stop_strings cannot be combined with num_beams {NumBeams}: beam search returns its best finished sequence at the end; use num_beams 1.") { Setting = "stop_strings" };
     }
 
     /// <summary>

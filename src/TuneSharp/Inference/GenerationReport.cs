@@ -14,6 +14,12 @@ public enum GenerationStopReason
     /// would feed the model positions it was never trained on.
     /// </summary>
     ContextWindow,
+
+    /// <summary>The decoded continuation came to contain one of the stop_strings; the token completing it is the last returned.</summary>
+    StopString,
+
+    /// <summary>max_time seconds had passed when a token was produced; it is the last returned.</summary>
+    MaxTime,
 }
 
 /// <summary>
@@ -32,4 +38,7 @@ public sealed class GenerationReport
 
     /// <summary>Why the generation ended; null while it runs, or when the caller stopped enumerating before the end.</summary>
     public GenerationStopReason? StopReason { get; internal set; }
+
+    /// <summary>The stop string found in the continuation when <see cref="StopReason"/> is <see cref="GenerationStopReason.StopString"/>.</summary>
+    public string? StopString { get; internal set; }
 }

@@ -42,6 +42,28 @@ public sealed class KvCache : IDisposable
         return (_keys[layer]!, _values[layer]!);
     }
 
+    /// <summary>
+    /// Keeps, for every layer, the batch rows <paramref name="rows"/> (long ids, in their order; a row may repeat): beam
+    /// search's step, where each surviving beam continues the cache of the beam it was extended from.
+    /// </summary>
+    public void Reorder(Tensor rows)
+    {
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            _keys[i] = Select(_keys[i], rows);
+            _values[i] = Select(_values[i], rows);
+        }
+    }
+
+    private static Tensor? Select(Tensor? old, Tensor rows)
+    {
+        if (old is null) return null;
+        var result = old.index_select(0, rows.to(old.device));
+        result.DetachFromDisposeScope();
+        old.Dispose();
+        return result;
+    }
+
     private static Tensor Concat(Tensor? old, Tensor added)
     {
         // Detach from any dispose scope: the caller's forward-pass scope must not free the cache.

@@ -58,7 +58,7 @@ public class GenerateCommandTests
     /// stories260K's config and tokenizer beside a model.safetensors that is garbage: any check that still fails
     /// with its own message here ran before the weights were read.
     /// </summary>
-    private static TempDir StoriesWithGarbageWeights()
+    internal static TempDir StoriesWithGarbageWeights()
     {
         var source = SharedData.RequireModel("stories260K");
         var temp = new TempDir();
