@@ -128,6 +128,24 @@ public sealed class ChatTemplateRendererTests
     }
 
     [Fact]
+    public void An_unsupported_filter_or_test_fails_when_the_template_loads_even_in_a_branch_not_taken()
+    {
+        var filter = Assert.Throws<ChatTemplateException>(() => JinjaTemplate.Parse("{% if false %}\n{{ x | wordcount }}{% endif %}", "t"));
+        Assert.Contains("the filter 'wordcount'", filter.Message);
+        Assert.Contains("line 2:", filter.Message);
+        var test = Assert.Throws<ChatTemplateException>(() => JinjaTemplate.Parse("{{ x is frozen }}", "t"));
+        Assert.Contains("the test 'frozen'", test.Message);
+    }
+
+    [Fact]
+    public void A_macro_may_call_itself_but_not_without_end()
+    {
+        Assert.Equal("321", Render("{% macro f(n) %}{% if n > 0 %}{{ n }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(3) }}"));
+        var error = Assert.Throws<ChatTemplateException>(() => Render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"));
+        Assert.Contains("nests deeper than", error.Message);
+    }
+
+    [Fact]
     public void Special_tokens_that_the_tokenizer_lacks_are_undefined()
     {
         var template = new ChatTemplate("t", "[{{ bos_token }}][{{ eos_token }}][{{ pad_token is defined }}]", null, "</s>");

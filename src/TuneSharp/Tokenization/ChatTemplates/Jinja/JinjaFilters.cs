@@ -15,6 +15,15 @@ internal static partial class JinjaFilters
         ["batch", "center", "dictsort", "escape", "e", "filesizeformat", "forceescape", "format", "groupby", "pprint",
          "random", "slice", "striptags", "truncate", "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr", "attr"];
 
+    /// <summary>The filters <see cref="Apply"/> implements; the parser refuses others when it meets them, so a template
+    /// using one fails as it loads (jinja2 too rejects unknown filters at compile time).</summary>
+    public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "trim", "tojson", "length", "count", "lower", "upper", "capitalize", "title", "replace", "join", "first", "last",
+        "default", "d", "string", "int", "float", "list", "reverse", "abs", "sum", "unique", "selectattr", "rejectattr",
+        "select", "reject", "map", "items", "indent", "safe",
+    };
+
     public static object? Apply(string name, object? value, JinjaCall call) => name switch
     {
         "trim" => JinjaMethods.Strip(Text(value), call.Arg(0, "chars"), true, true),
@@ -54,9 +63,12 @@ internal static partial class JinjaFilters
         },
         "indent" => Indent(Text(value), call),
         "safe" => value,
-        _ when KnownUnsupported.Contains(name) => throw new JinjaUnsupportedException(call.Line, $"the filter '{name}'"),
-        _ => throw new JinjaUnsupportedException(call.Line, $"the filter '{name}' (jinja2 has no such built-in filter either)"),
+        _ => throw Unsupported(name, call.Line),
     };
+
+    public static JinjaUnsupportedException Unsupported(string name, int line) => KnownUnsupported.Contains(name)
+        ? new(line, $"the filter '{name}'")
+        : new(line, $"the filter '{name}' (jinja2 has no such built-in filter either)");
 
     /// <summary>What a filter taking a string gets: <c>str(value)</c>, undefined as "" (jinja's soft_str).</summary>
     private static string Text(object? value) => JinjaPython.Str(value);

@@ -3,6 +3,14 @@ namespace TuneSharp.Tokenization.ChatTemplates.Jinja;
 /// <summary>jinja2's built-in tests (<c>value is name(args)</c>), with Python's type rules (a bool is a number).</summary>
 internal static class JinjaIsTests
 {
+    /// <summary>The tests <see cref="Apply"/> implements; the parser refuses others as it meets them.</summary>
+    public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "defined", "undefined", "none", "boolean", "true", "false", "integer", "float", "number", "string", "mapping",
+        "iterable", "sequence", "callable", "sameas", "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=",
+        "gt", "greaterthan", ">", "ge", ">=", "in", "lower", "upper", "odd", "even", "divisibleby",
+    };
+
     public static bool Apply(string name, object? value, IReadOnlyList<object?> args, int line)
     {
         object? Arg(int i) => i < args.Count ? args[i]
@@ -38,7 +46,6 @@ internal static class JinjaIsTests
             "odd" => Integer(value, name) % 2 != 0,
             "even" => Integer(value, name) % 2 == 0,
             "divisibleby" => Integer(value, name) % Integer(Arg(0), name) == 0,
-            "escaped" or "filter" or "test" => throw new JinjaUnsupportedException(line, $"the test '{name}'"),
             _ => throw new JinjaUnsupportedException(line, $"the test '{name}'"),
         };
     }

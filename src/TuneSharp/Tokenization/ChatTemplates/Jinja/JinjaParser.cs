@@ -481,6 +481,7 @@ internal sealed class JinjaParser
             {
                 var line = Advance().Line;
                 var name = ParseDottedName();
+                if (!JinjaFilters.Supported.Contains(name)) throw JinjaFilters.Unsupported(name, line);
                 List<JinjaExpr> args = [];
                 List<(string, JinjaExpr)> kwargs = [];
                 if (TryOperator("(")) (args, kwargs) = ParseArguments();
@@ -491,6 +492,7 @@ internal sealed class JinjaParser
                 var line = Advance().Line;
                 var negated = TryName("not");
                 var name = ParseDottedName();
+                if (!JinjaIsTests.Supported.Contains(name)) throw new JinjaUnsupportedException(line, $"the test '{name}'");
                 List<JinjaExpr> args = [];
                 if (TryOperator("(")) (args, _) = ParseArguments();
                 else if (StartsTestArgument())
