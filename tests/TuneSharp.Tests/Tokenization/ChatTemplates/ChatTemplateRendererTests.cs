@@ -79,6 +79,8 @@ public sealed class ChatTemplateRendererTests
     [InlineData("{{ [1].append(2) }}", "access to attribute 'append' of 'list' object is unsafe.")]
     [InlineData("{{ messages[0].content.nope.x }}", "'str object' has no attribute 'nope'")]
     [InlineData("{{ 1 < 'a' }}", "'<' not supported between instances of 'int' and 'str'")]
+    [InlineData("{{ messages[7]['role'] }}", "list object has no element 7")]
+    [InlineData("{{ none.role.x }}", "'None' has no attribute 'role'")]
     public void Fails_where_jinja2_fails_with_its_message(string source, string message)
     {
         var error = Assert.Throws<ChatTemplateException>(() => Render(source));

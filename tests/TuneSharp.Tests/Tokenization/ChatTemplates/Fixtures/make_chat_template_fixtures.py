@@ -5,7 +5,7 @@ Run in the reference environment (transformers 4.40, jinja2 3.1):
     ../shared/reference/py tests/TuneSharp.Tests/Tokenization/ChatTemplates/Fixtures/make_chat_template_fixtures.py
 
 templates/*.jinja are the chat templates the model families publish in their tokenizer_config.json (Llama-3-8B-Instruct,
-Qwen2-7B-Instruct, Mistral-7B-Instruct-v0.1, zephyr-7b-beta, gemma-7b-it, Phi-3-mini-4k-instruct, Llama-2-7b-chat-hf),
+Llama-3.1-8B-Instruct (its multi-line form with tool support), Qwen2-7B-Instruct, Mistral-7B-Instruct-v0.1, zephyr-7b-beta, gemma-7b-it, Phi-3-mini-4k-instruct, Llama-2-7b-chat-hf),
 written out as facts; features.jinja is TuneSharp's own, exercising constructs beyond theirs. The built-in templates are
 read from src/TuneSharp/Tokenization/ChatTemplates/BuiltIn/, the files TuneSharp embeds. Every template is rendered
 with the slow LlamaTokenizer of shared/models/stories260K whose special tokens are set to the family's, so the template
@@ -30,6 +30,7 @@ S_TOKENS = ("<s>", "</s>")
 # (fixture name, template file, bos, eos)
 REAL = [
     ("llama-3-instruct", "templates/llama-3-instruct.jinja", *LLAMA3),
+    ("llama-3.1-instruct", "templates/llama-3.1-instruct.jinja", *LLAMA3),
     ("qwen2-instruct", "templates/qwen2-instruct.jinja", None, "<|im_end|>"),
     ("mistral-7b-instruct", "templates/mistral-7b-instruct.jinja", *S_TOKENS),
     ("zephyr-7b-beta", "templates/zephyr-7b-beta.jinja", *S_TOKENS),
@@ -68,6 +69,7 @@ CONVERSATIONS = {
     "assistant_first": [m("assistant", "I speak first"), m("user", "ok")],
     "system_in_the_middle": [m("user", "a"), m("assistant", "b"), m("system", "c"), m("user", "d")],
     "unknown_role": [m("user", "a"), m("tool", "b")],
+    "empty": [],
     "alpaca_with_input": [m("user", "Summarise the text."), m("input", "The cat sat on the mat."), m("assistant", "A cat sat.")],
 }
 
