@@ -41,8 +41,8 @@ internal static partial class JinjaFilters
         "default" or "d" => value is JinjaUndefined || (JinjaPython.IsTrue(call.Arg(1, "boolean", false)) && !JinjaPython.IsTrue(value))
             ? call.Arg(0, "default_value", "") : value,
         "string" => JinjaPython.Str(value),
-        "int" => ToInt(value, call),
-        "float" => ToFloat(value, call),
+        "int" => value is JinjaUndefined u ? throw u.Fail() : ToInt(value, call),
+        "float" => value is JinjaUndefined u ? throw u.Fail() : ToFloat(value, call),
         "list" => JinjaPython.Iterate(value).ToList(),
         "reverse" => value is string s ? string.Concat(JinjaPython.TextElements(s).Cast<string>().Reverse())
                                        : JinjaPython.Iterate(value).Reverse().ToList(),
@@ -61,7 +61,7 @@ internal static partial class JinjaFilters
             JinjaDict dict => dict.Entries.Select(e => (object?)new[] { e.Key, e.Value }).ToList(),
             _ => throw new JinjaRuntimeException($"can only get item pairs from a mapping, not '{JinjaPython.TypeName(value)}'"),
         },
-        "indent" => Indent(Text(value), call),
+        "indent" => Indent(value as string ?? throw new JinjaRuntimeException($"indent needs a string, not '{JinjaPython.TypeName(value)}'"), call),
         "safe" => value,
         _ => throw Unsupported(name, call.Line),
     };
@@ -145,6 +145,7 @@ internal static partial class JinjaFilters
         var attribute = byAttribute ? call.Arg(0, "attribute") : null;
         var test = call.Args.Count > at ? call.Args[at] as string : null;
         var testArgs = call.Args.Skip(at + 1).ToList();
+        if (!JinjaPython.IsTrue(value)) return []; // jinja walks only a truthy value: none | select is empty
         return JinjaPython.Iterate(value).Where(item =>
         {
             var probed = byAttribute ? Attribute(item, attribute, call.Line) : item;
@@ -155,7 +156,7 @@ internal static partial class JinjaFilters
 
     private static List<object?> Map(object? value, JinjaCall call)
     {
-        var items = JinjaPython.Iterate(value);
+        var items = JinjaPython.IsTrue(value) ? JinjaPython.Iterate(value) : [];
         if (call.Kwargs.TryGetValue("attribute", out var attribute))
         {
             var hasDefault = call.Kwargs.TryGetValue("default", out var fallback);

@@ -41,16 +41,16 @@ internal static class JinjaIsTests
             "gt" or "greaterthan" or ">" => JinjaPython.Compare(value, Arg(0), ">") > 0,
             "ge" or ">=" => JinjaPython.Compare(value, Arg(0), ">=") >= 0,
             "in" => JinjaOperators.Contains(Arg(0), value),
-            "lower" => value is string lo && lo == lo.ToLowerInvariant(),
-            "upper" => value is string up && up == up.ToUpperInvariant(),
-            "odd" => Integer(value, name) % 2 != 0,
-            "even" => Integer(value, name) % 2 == 0,
-            "divisibleby" => Integer(value, name) % Integer(Arg(0), name) == 0,
+            // Python's str.islower()/isupper() on str(value): some cased letter, and none of the other case.
+            "lower" => HasOnlyCase(JinjaPython.Str(value), char.IsLower, char.IsUpper),
+            "upper" => HasOnlyCase(JinjaPython.Str(value), char.IsUpper, char.IsLower),
+            "odd" => JinjaPython.AreEqual(JinjaOperators.Binary("%", value, 2L), 1L),
+            "even" => JinjaPython.AreEqual(JinjaOperators.Binary("%", value, 2L), 0L),
+            "divisibleby" => JinjaPython.AreEqual(JinjaOperators.Binary("%", value, Arg(0)), 0L),
             _ => throw new JinjaUnsupportedException(line, $"the test '{name}'"),
         };
     }
 
-    private static long Integer(object? value, string test) => value is long or bool
-        ? JinjaPython.ToLong(value)
-        : throw new JinjaRuntimeException($"the test '{test}' needs an integer, got '{JinjaPython.TypeName(value)}'");
+    private static bool HasOnlyCase(string s, Func<char, bool> wanted, Func<char, bool> other) =>
+        s.Any(wanted) && !s.Any(other);
 }
