@@ -13,7 +13,7 @@ internal sealed class JinjaParser
     private static readonly HashSet<string> CompareOperators = ["==", "!=", "<", "<=", ">", ">="];
     private static readonly HashSet<string> UnsupportedTags =
         ["raw", "filter", "call", "block", "extends", "include", "import", "from", "with", "autoescape", "do",
-         "break", "continue", "trans", "print"];
+         "break", "continue"];
 
     private readonly List<JinjaToken> _tokens;
     private int _at;

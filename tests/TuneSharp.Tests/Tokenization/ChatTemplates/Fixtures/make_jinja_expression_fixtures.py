@@ -22,6 +22,11 @@ FILTERS = ["length", "string", "int", "float", "list", "first", "last", "trim", 
            "tojson", "default('d')", "default('d', true)", "abs", "join(',')", "items | list", "reverse | list",
            "unique | list", "sum", "select | list", "reject | list", "map('string') | list", "indent(2, true)",
            "replace('a', 'z')"]
+TEXTS = ["'  a\\tb\\n '", "'Hello wORLD'", "\"they're 2nd\"", "'a-b_c d'", "'bab'", "''", "'ÉCOLE été'"]
+METHODS = ["strip()", "strip('a ')", "lstrip()", "rstrip()", "split()", "split('b')", "split(' ', 1)", "upper()", "lower()",
+           "title()", "capitalize()", "startswith('a')", "endswith(('b', 'x'))", "replace('b', 'Q')", "find('b')",
+           "count('b')", "get('k')", "get('z', 'dflt')", "items() | list", "keys() | list", "values() | list"]
+SUBSCRIPTS = ["[0]", "[-1]", "[5]", "[1:]", "[:-1]", "[::-1]", "[::2]", "['k']", ".k", ".a[0]", "[0][0]"]
 # What TuneSharp deliberately does not model: complex numbers and integers beyond 64 bits.
 NOT_MODELLED = ["{{ -3 ** 2.5 }}", "{{ 1e20 | int }}"]
 TESTS = ["defined", "undefined", "none", "boolean", "true", "false", "integer", "float", "number", "string", "mapping",
@@ -33,6 +38,9 @@ def main():
     sources = [f"{{{{ {a} {op} {b} }}}}" for op in OPERATORS for a in VALUES for b in VALUES]
     sources += [f"{{{{ {v} | {f} }}}}" for f in FILTERS for v in VALUES]
     sources += [f"{{{{ {v} is {t} }}}}|{{{{ {v} is not {t} }}}}" for t in TESTS for v in VALUES]
+    sources += [f"{{{{ {v}.{m} }}}}" for m in METHODS for v in VALUES + TEXTS]
+    sources += [f"{{{{ {v}{sub} }}}}|{{{{ {v}{sub} is defined }}}}" for sub in SUBSCRIPTS for v in VALUES + TEXTS]
+    sources += [f"{{{{ {v} | {f} }}}}" for f in FILTERS for v in TEXTS]
     sources += [f"{{{{ not {v} }}}}|{{{{ -{v} }}}}|{{% if {v} %}}T{{% else %}}F{{% endif %}}" for v in VALUES]
     cases = []
     for source in (s for s in sources if s not in NOT_MODELLED):
