@@ -9,7 +9,8 @@ namespace TuneSharp.Tokenization.ChatTemplates;
 /// <c>apply_chat_template(messages, tokenize=False, add_generation_prompt=...)</c> renders it: the template sees
 /// <c>messages</c> (dicts with <c>role</c> and <c>content</c>), <c>add_generation_prompt</c>, <c>bos_token</c>,
 /// <c>eos_token</c>, <c>unk_token</c>, <c>pad_token</c> (each only when the tokenizer has it) and
-/// <c>raise_exception(message)</c>.
+/// <c>raise_exception(message)</c>. Parsed once; <see cref="Render"/> keeps no state between calls, so one instance may
+/// render from several threads.
 /// </summary>
 public sealed class ChatTemplate : IChatTemplate
 {
