@@ -39,6 +39,15 @@ public sealed class ChatTemplateResolveTests
     }
 
     [Fact]
+    public void One_of_the_models_named_templates_can_be_chosen_by_name()
+    {
+        using var dir = new TempDir();
+        WriteConfig(dir, """{"chat_template": [{"name": "default", "template": "D"}, {"name": "rag", "template": "RAG {{ messages | length }}"}]}""");
+        Assert.Equal("RAG 2", ChatTemplate.Resolve("rag", dir.Path).Render(Conversation, false));
+        Assert.Equal("D", ChatTemplate.Resolve(null, dir.Path).Render(Conversation, false));
+    }
+
+    [Fact]
     public void The_list_form_without_a_default_is_an_error_naming_the_templates()
     {
         using var dir = new TempDir();
