@@ -91,6 +91,7 @@ public sealed class ChatTemplateRendererTests
     [InlineData("set", "{% set content %}{% for m in messages %}{{ m.role }} {% endfor %}{% endset %}{{ content | trim }}", "system user assistant")]
     [InlineData("macro", "{% macro render(m, sep=': ') -%}\n  {{ m.role }}{{ sep }}{{ m.content | trim }}\n{%- endmacro %}\n{% for m in messages %}\n{{ render(m) }}\n{% endfor %}", "system: sys\nuser: hi\nassistant: yo\n")]
     [InlineData("macro", "{% macro wrap(t) %}<{{ t }}>{% endmacro %}{{ wrap(wrap('x')) }}{{ wrap(1) | length }}", "<<x>>3")]
+    [InlineData("escapes", "{{ 'a\\ud800b' | length }}{{ 'x' | indent(-2, true) }}", "3x")]
     public void Renders_as_jinja2(string construct, string source, string expected)
     {
         Assert.False(string.IsNullOrEmpty(construct));
@@ -135,6 +136,8 @@ public sealed class ChatTemplateRendererTests
     [InlineData("{% for m in messages recursive %}{% endfor %}", "a recursive for loop", 1)]
     [InlineData("\n{{ cycler('a', 'b') }}", "the function 'cycler'", 2)]
     [InlineData("{{ '%s' % x }}", "printf-style formatting", 1)]
+    [InlineData("{{ 9223372036854775807 + 1 }}", "an integer beyond 64 bits", 1)]
+    [InlineData("\n{{ 99999999999999999999 }}", "an integer beyond 64 bits", 2)]
     public void An_unsupported_construct_is_named_with_its_line(string source, string construct, int line)
     {
         var error = Assert.Throws<ChatTemplateException>(() => Render(source));

@@ -174,7 +174,7 @@ internal static partial class JinjaFilters
     private static string Indent(string s, JinjaCall call)
     {
         var width = call.Arg(0, "width", 4L);
-        var indentation = width is string w ? w : new string(' ', (int)JinjaPython.ToLong(width));
+        var indentation = width is string w ? w : new string(' ', (int)Math.Clamp(JinjaPython.ToLong(width), 0, 10_000));
         var first = JinjaPython.IsTrue(call.Arg(1, "first", false));
         var blank = JinjaPython.IsTrue(call.Arg(2, "blank", false));
         var lines = SplitLines(s + "\n");

@@ -189,10 +189,10 @@ internal sealed class JinjaLexer
             else _pos = save;
         }
         var text = _source[start.._pos].Replace("_", "");
-        // Boxed separately: `cond ? double : long` would turn every integer into a double.
-        object value = isFloat
-            ? (object)double.Parse(text, CultureInfo.InvariantCulture)
-            : long.Parse(text, CultureInfo.InvariantCulture);
+        object value;
+        if (isFloat) value = double.Parse(text, CultureInfo.InvariantCulture);
+        else if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var integer)) value = integer;
+        else throw new JinjaUnsupportedException(_line, "an integer beyond 64 bits"); // Python's ints are unbounded
         _tokens.Add(new JinjaToken(isFloat ? JinjaTokenKind.Float : JinjaTokenKind.Integer, text, _line, value));
     }
 

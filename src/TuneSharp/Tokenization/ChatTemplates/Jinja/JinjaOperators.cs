@@ -72,11 +72,23 @@ internal static class JinjaOperators
         }
         long x = JinjaPython.ToLong(left), y = JinjaPython.ToLong(right);
         if (op is "//" or "%" && y == 0) throw new JinjaRuntimeException("integer division or modulo by zero");
+        try
+        {
+            return IntegerArithmetic(op, x, y);
+        }
+        catch (OverflowException)
+        {
+            throw new JinjaUnsupportedException(0, "an integer beyond 64 bits"); // Python's ints are unbounded
+        }
+    }
+
+    private static object IntegerArithmetic(string op, long x, long y)
+    {
         return op switch
         {
-            "+" => x + y,
-            "-" => x - y,
-            "*" => x * y,
+            "+" => checked(x + y),
+            "-" => checked(x - y),
+            "*" => checked(x * y),
             // Python floors toward negative infinity; C#'s / and % truncate toward zero.
             "//" => FloorDiv(x, y),
             "%" => x - y * FloorDiv(x, y),
@@ -116,8 +128,14 @@ internal static class JinjaOperators
     private static long IntegerPower(long x, long y)
     {
         long result = 1;
-        for (long i = 0; i < y; i++)
-            result = checked(result * x); // Python's ints are unbounded; TuneSharp's stop at 64 bits
+        try
+        {
+            for (long i = 0; i < y; i++) result = checked(result * x);
+        }
+        catch (OverflowException)
+        {
+            throw new JinjaUnsupportedException(0, "an integer beyond 64 bits"); // Python's ints are unbounded
+        }
         return result;
     }
 
