@@ -9,7 +9,8 @@ namespace TuneSharp.Tokenization.ChatTemplates;
 /// <c>apply_chat_template(messages, tokenize=False, add_generation_prompt=...)</c> renders it: the template sees
 /// <c>messages</c> (dicts with <c>role</c> and <c>content</c>), <c>add_generation_prompt</c>, <c>bos_token</c>,
 /// <c>eos_token</c>, <c>unk_token</c>, <c>pad_token</c> (each only when the tokenizer has it) and
-/// <c>raise_exception(message)</c>.
+/// <c>raise_exception(message)</c>. Parsed once; <see cref="Render"/> keeps no state between calls, so one instance may
+/// render from several threads.
 /// </summary>
 public sealed class ChatTemplate : IChatTemplate
 {
@@ -81,7 +82,8 @@ public sealed class ChatTemplate : IChatTemplate
 
     /// <summary>
     /// The template a run uses. <paramref name="option"/> (the <c>chat_template</c> setting, CLI <c>--chat-template</c>)
-    /// null means the model's own template; otherwise it is a built-in name or the path of a file: a <c>.json</c> file's
+    /// null means the model's own template; otherwise it is the name of one of the model's templates (when
+    /// tokenizer_config.json holds several), a built-in name, or the path of a file: a <c>.json</c> file's
     /// <c>chat_template</c> field, any other file's whole text. Built-in templates and files get the model's special tokens.
     /// </summary>
     /// <exception cref="ChatTemplateException">The model has no template and none was named, or the option is neither a
@@ -94,6 +96,10 @@ public sealed class ChatTemplate : IChatTemplate
                 $"a built-in name ({ListNames()}) or the path of a .jinja file.") { Setting = "chat_template" };
 
         var config = TokenizerConfig.Load(modelDir);
+        // As in transformers, a model that ships several named templates may be asked for one by name.
+        var configPath = Path.Combine(modelDir, "tokenizer_config.json");
+        if (NamedTemplates(config.Raw["chat_template"], configPath).TryGetValue(option, out var named))
+            return WithTokens($"{configPath} ({option})", named, config);
         if (BuiltInChatTemplates.All.ContainsKey(option)) return BuiltIn(option, config.BosToken, config.EosToken);
         if (File.Exists(option))
         {
@@ -119,6 +125,20 @@ public sealed class ChatTemplate : IChatTemplate
                ?? throw new ChatTemplateException($"{path} has no \"chat_template\" field.");
     }
 
+    /// <summary>The templates of transformers' list form of chat_template by name (empty for a string or no template).</summary>
+    private static Dictionary<string, string> NamedTemplates(JsonNode? node, string path)
+    {
+        var named = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (node is not JsonArray list) return named;
+        foreach (var entry in list)
+        {
+            if (entry?["name"]?.GetValueKind() != JsonValueKind.String || entry["template"]?.GetValueKind() != JsonValueKind.String)
+                throw new ChatTemplateException($"{path}: each entry of \"chat_template\" must be {{\"name\": ..., \"template\": ...}} with strings.");
+            named[entry["name"]!.GetValue<string>()] = entry["template"]!.GetValue<string>();
+        }
+        return named;
+    }
+
     /// <summary>chat_template as transformers stores it: a string, or a list of {"name", "template"} (take "default").</summary>
     private static string? TemplateText(JsonNode? node, string path)
     {
@@ -126,14 +146,8 @@ public sealed class ChatTemplate : IChatTemplate
         {
             case null: return null;
             case JsonValue value when value.TryGetValue<string>(out var text): return text;
-            case JsonArray list:
-                var named = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var entry in list)
-                {
-                    if (entry?["name"]?.GetValueKind() != JsonValueKind.String || entry["template"]?.GetValueKind() != JsonValueKind.String)
-                        throw new ChatTemplateException($"{path}: each entry of \"chat_template\" must be {{\"name\": ..., \"template\": ...}} with strings.");
-                    named[entry["name"]!.GetValue<string>()] = entry["template"]!.GetValue<string>();
-                }
+            case JsonArray:
+                var named = NamedTemplates(node, path);
                 return named.TryGetValue("default", out var fallback) ? fallback : throw new ChatTemplateException(
                     $"{path} has several chat templates and none named \"default\" (names: {string.Join(", ", named.Keys.Order())}); " +
                     "pass one of them as a file, or a built-in name, with the chat_template setting.") { Setting = "chat_template" };

@@ -41,13 +41,16 @@ internal static class JinjaAccess
     public static object? Slice(object? target, object? start, object? stop, object? step)
     {
         if (target is JinjaUndefined u) throw u.Fail();
-        IReadOnlyList<object?> items = target switch
+        IReadOnlyList<object?>? items = target switch
         {
             string s => JinjaPython.TextElements(s),
             List<object?> list => list,
             object?[] tuple => tuple,
-            _ => throw new JinjaRuntimeException($"'{JinjaPython.TypeName(target)}' object is not subscriptable"),
+            _ => null,
         };
+        // jinja turns Python's TypeError for slicing a number, None or a dict into an undefined value.
+        if (items is null)
+            return new JinjaUndefined($"{JinjaPython.TypeDescription(target)} has no element slice({JinjaPython.Repr(start)}, {JinjaPython.Repr(stop)}, {JinjaPython.Repr(step)})");
         var stride = step is null ? 1 : Integer(step);
         if (stride == 0) throw new JinjaRuntimeException("slice step cannot be zero");
         long n = items.Count;

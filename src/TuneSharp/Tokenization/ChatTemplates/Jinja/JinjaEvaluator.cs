@@ -26,7 +26,9 @@ internal sealed class JinjaScope(JinjaScope? parent)
 /// <summary>Renders a parsed template: runs the statements and evaluates the expressions.</summary>
 internal sealed class JinjaEvaluator
 {
+    private const int MaxMacroDepth = 200;
     private readonly StringBuilder _output = new();
+    private int _macroDepth;
 
     public static string Render(IReadOnlyList<JinjaNode> template, JinjaScope globals)
     {
@@ -117,6 +119,16 @@ internal sealed class JinjaEvaluator
 
     private JinjaCallable MakeMacro(MacroNode macro, JinjaScope definedIn) => new(macro.Name, call =>
     {
+        // A macro may call itself; without a bound a runaway template would overflow the stack and end the process.
+        if (_macroDepth >= MaxMacroDepth)
+            throw new JinjaRuntimeException($"macro '{macro.Name}' nests deeper than {MaxMacroDepth} calls");
+        _macroDepth++;
+        try { return CallMacro(macro, definedIn, call); }
+        finally { _macroDepth--; }
+    });
+
+    private string CallMacro(MacroNode macro, JinjaScope definedIn, JinjaCall call)
+    {
         var scope = new JinjaScope(definedIn);
         if (call.Args.Count > macro.Parameters.Count)
             throw new JinjaRuntimeException($"macro '{macro.Name}' takes not more than {macro.Parameters.Count} argument(s)");
@@ -132,7 +144,7 @@ internal sealed class JinjaEvaluator
         var text = new StringBuilder();
         Run(macro.Body, scope, text);
         return text.ToString();
-    });
+    }
 
     // ---- expressions ----
 

@@ -15,6 +15,15 @@ internal static partial class JinjaFilters
         ["batch", "center", "dictsort", "escape", "e", "filesizeformat", "forceescape", "format", "groupby", "pprint",
          "random", "slice", "striptags", "truncate", "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr", "attr"];
 
+    /// <summary>The filters <see cref="Apply"/> implements; the parser refuses others when it meets them, so a template
+    /// using one fails as it loads (jinja2 too rejects unknown filters at compile time).</summary>
+    public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "trim", "tojson", "length", "count", "lower", "upper", "capitalize", "title", "replace", "join", "first", "last",
+        "default", "d", "string", "int", "float", "list", "reverse", "abs", "sum", "unique", "selectattr", "rejectattr",
+        "select", "reject", "map", "items", "indent", "safe",
+    };
+
     public static object? Apply(string name, object? value, JinjaCall call) => name switch
     {
         "trim" => JinjaMethods.Strip(Text(value), call.Arg(0, "chars"), true, true),
@@ -32,8 +41,8 @@ internal static partial class JinjaFilters
         "default" or "d" => value is JinjaUndefined || (JinjaPython.IsTrue(call.Arg(1, "boolean", false)) && !JinjaPython.IsTrue(value))
             ? call.Arg(0, "default_value", "") : value,
         "string" => JinjaPython.Str(value),
-        "int" => ToInt(value, call),
-        "float" => ToFloat(value, call),
+        "int" => value is JinjaUndefined u ? throw u.Fail() : ToInt(value, call),
+        "float" => value is JinjaUndefined u ? throw u.Fail() : ToFloat(value, call),
         "list" => JinjaPython.Iterate(value).ToList(),
         "reverse" => value is string s ? string.Concat(JinjaPython.TextElements(s).Cast<string>().Reverse())
                                        : JinjaPython.Iterate(value).Reverse().ToList(),
@@ -52,11 +61,14 @@ internal static partial class JinjaFilters
             JinjaDict dict => dict.Entries.Select(e => (object?)new[] { e.Key, e.Value }).ToList(),
             _ => throw new JinjaRuntimeException($"can only get item pairs from a mapping, not '{JinjaPython.TypeName(value)}'"),
         },
-        "indent" => Indent(Text(value), call),
+        "indent" => Indent(value as string ?? throw new JinjaRuntimeException($"indent needs a string, not '{JinjaPython.TypeName(value)}'"), call),
         "safe" => value,
-        _ when KnownUnsupported.Contains(name) => throw new JinjaUnsupportedException(call.Line, $"the filter '{name}'"),
-        _ => throw new JinjaUnsupportedException(call.Line, $"the filter '{name}' (jinja2 has no such built-in filter either)"),
+        _ => throw Unsupported(name, call.Line),
     };
+
+    public static JinjaUnsupportedException Unsupported(string name, int line) => KnownUnsupported.Contains(name)
+        ? new(line, $"the filter '{name}'")
+        : new(line, $"the filter '{name}' (jinja2 has no such built-in filter either)");
 
     /// <summary>What a filter taking a string gets: <c>str(value)</c>, undefined as "" (jinja's soft_str).</summary>
     private static string Text(object? value) => JinjaPython.Str(value);
@@ -133,6 +145,7 @@ internal static partial class JinjaFilters
         var attribute = byAttribute ? call.Arg(0, "attribute") : null;
         var test = call.Args.Count > at ? call.Args[at] as string : null;
         var testArgs = call.Args.Skip(at + 1).ToList();
+        if (!JinjaPython.IsTrue(value)) return []; // jinja walks only a truthy value: none | select is empty
         return JinjaPython.Iterate(value).Where(item =>
         {
             var probed = byAttribute ? Attribute(item, attribute, call.Line) : item;
@@ -143,7 +156,7 @@ internal static partial class JinjaFilters
 
     private static List<object?> Map(object? value, JinjaCall call)
     {
-        var items = JinjaPython.Iterate(value);
+        var items = JinjaPython.IsTrue(value) ? JinjaPython.Iterate(value) : [];
         if (call.Kwargs.TryGetValue("attribute", out var attribute))
         {
             var hasDefault = call.Kwargs.TryGetValue("default", out var fallback);
@@ -161,7 +174,7 @@ internal static partial class JinjaFilters
     private static string Indent(string s, JinjaCall call)
     {
         var width = call.Arg(0, "width", 4L);
-        var indentation = width is string w ? w : new string(' ', (int)JinjaPython.ToLong(width));
+        var indentation = width is string w ? w : new string(' ', (int)Math.Clamp(JinjaPython.ToLong(width), 0, 10_000));
         var first = JinjaPython.IsTrue(call.Arg(1, "first", false));
         var blank = JinjaPython.IsTrue(call.Arg(2, "blank", false));
         var lines = SplitLines(s + "\n");

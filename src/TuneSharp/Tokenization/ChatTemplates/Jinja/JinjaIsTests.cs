@@ -3,6 +3,14 @@ namespace TuneSharp.Tokenization.ChatTemplates.Jinja;
 /// <summary>jinja2's built-in tests (<c>value is name(args)</c>), with Python's type rules (a bool is a number).</summary>
 internal static class JinjaIsTests
 {
+    /// <summary>The tests <see cref="Apply"/> implements; the parser refuses others as it meets them.</summary>
+    public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "defined", "undefined", "none", "boolean", "true", "false", "integer", "float", "number", "string", "mapping",
+        "iterable", "sequence", "callable", "sameas", "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=",
+        "gt", "greaterthan", ">", "ge", ">=", "in", "lower", "upper", "odd", "even", "divisibleby",
+    };
+
     public static bool Apply(string name, object? value, IReadOnlyList<object?> args, int line)
     {
         object? Arg(int i) => i < args.Count ? args[i]
@@ -33,17 +41,16 @@ internal static class JinjaIsTests
             "gt" or "greaterthan" or ">" => JinjaPython.Compare(value, Arg(0), ">") > 0,
             "ge" or ">=" => JinjaPython.Compare(value, Arg(0), ">=") >= 0,
             "in" => JinjaOperators.Contains(Arg(0), value),
-            "lower" => value is string lo && lo == lo.ToLowerInvariant(),
-            "upper" => value is string up && up == up.ToUpperInvariant(),
-            "odd" => Integer(value, name) % 2 != 0,
-            "even" => Integer(value, name) % 2 == 0,
-            "divisibleby" => Integer(value, name) % Integer(Arg(0), name) == 0,
-            "escaped" or "filter" or "test" => throw new JinjaUnsupportedException(line, $"the test '{name}'"),
+            // Python's str.islower()/isupper() on str(value): some cased letter, and none of the other case.
+            "lower" => HasOnlyCase(JinjaPython.Str(value), char.IsLower, char.IsUpper),
+            "upper" => HasOnlyCase(JinjaPython.Str(value), char.IsUpper, char.IsLower),
+            "odd" => JinjaPython.AreEqual(JinjaOperators.Binary("%", value, 2L), 1L),
+            "even" => JinjaPython.AreEqual(JinjaOperators.Binary("%", value, 2L), 0L),
+            "divisibleby" => JinjaPython.AreEqual(JinjaOperators.Binary("%", value, Arg(0)), 0L),
             _ => throw new JinjaUnsupportedException(line, $"the test '{name}'"),
         };
     }
 
-    private static long Integer(object? value, string test) => value is long or bool
-        ? JinjaPython.ToLong(value)
-        : throw new JinjaRuntimeException($"the test '{test}' needs an integer, got '{JinjaPython.TypeName(value)}'");
+    private static bool HasOnlyCase(string s, Func<char, bool> wanted, Func<char, bool> other) =>
+        s.Any(wanted) && !s.Any(other);
 }

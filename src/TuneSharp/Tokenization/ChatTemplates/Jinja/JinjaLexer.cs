@@ -85,7 +85,7 @@ internal sealed class JinjaLexer
 
     private string StripBeforeTag(string text, char opener, char sign)
     {
-        if (sign == '-') return text.TrimEnd();
+        if (sign == '-') return JinjaMethods.Strip(text, null, left: false, right: true);
         if (sign == '+' || opener == '{') return text;
         // lstrip_blocks: only when the tag is the first non-blank thing on its line.
         var lineStart = text.LastIndexOf('\n') + 1;
@@ -96,7 +96,7 @@ internal sealed class JinjaLexer
 
     private static bool IsAllWhitespace(ReadOnlySpan<char> text)
     {
-        foreach (var c in text) if (!char.IsWhiteSpace(c)) return false;
+        foreach (var c in text) if (!JinjaPython.IsSpace(c)) return false;
         return true;
     }
 
@@ -122,7 +122,7 @@ internal sealed class JinjaLexer
     {
         var consumedFrom = _pos;
         if (sign == '-')
-            while (_pos < _source.Length && char.IsWhiteSpace(_source[_pos])) _pos++;
+            while (_pos < _source.Length && JinjaPython.IsSpace(_source[_pos])) _pos++;
         else if (sign != '+' && trimBlocks && _pos < _source.Length && _source[_pos] == '\n')
             _pos++;
         _line += Count(_source.AsSpan(consumedFrom, _pos - consumedFrom), '\n');
@@ -140,7 +140,7 @@ internal sealed class JinjaLexer
                 throw Error(openLine, $"the tag opened here is never closed ('{closer}}}' missing)");
             if (brackets.Count == 0 && TryTagEnd(closer, end)) return;
             var c = _source[_pos];
-            if (char.IsWhiteSpace(c))
+            if (JinjaPython.IsSpace(c))
             {
                 if (c == '\n') _line++;
                 _pos++;
@@ -189,10 +189,10 @@ internal sealed class JinjaLexer
             else _pos = save;
         }
         var text = _source[start.._pos].Replace("_", "");
-        // Boxed separately: `cond ? double : long` would turn every integer into a double.
-        object value = isFloat
-            ? (object)double.Parse(text, CultureInfo.InvariantCulture)
-            : long.Parse(text, CultureInfo.InvariantCulture);
+        object value;
+        if (isFloat) value = double.Parse(text, CultureInfo.InvariantCulture);
+        else if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var integer)) value = integer;
+        else throw new JinjaUnsupportedException(_line, "an integer beyond 64 bits"); // Python's ints are unbounded
         _tokens.Add(new JinjaToken(isFloat ? JinjaTokenKind.Float : JinjaTokenKind.Integer, text, _line, value));
     }
 

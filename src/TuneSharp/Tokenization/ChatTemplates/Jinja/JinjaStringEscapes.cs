@@ -41,7 +41,7 @@ internal static class JinjaStringEscapes
                     var digits = 0;
                     for (i--; digits < 3 && i + 1 < text.Length && text[i + 1] is >= '0' and <= '7'; digits++)
                         value = value * 8 + (text[++i] - '0');
-                    sb.Append(char.ConvertFromUtf32(value));
+                    sb.Append(CodePoint(value, line));
                     break;
                 default: sb.Append('\\').Append(e); break;
             }
@@ -55,6 +55,14 @@ internal static class JinjaStringEscapes
             !int.TryParse(text.AsSpan(i + 1, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var code))
             throw new JinjaSyntaxException(line, $"truncated \\{text[i]} escape in a string literal");
         i += digits;
-        return char.ConvertFromUtf32(code);
+        return CodePoint(code, line);
     }
+
+    /// <summary>A code point as text; Python allows lone surrogates in strings, so they are kept as one char.</summary>
+    private static string CodePoint(int code, int line) => code switch
+    {
+        <= 0xFFFF => ((char)code).ToString(),
+        <= 0x10FFFF => char.ConvertFromUtf32(code),
+        _ => throw new JinjaSyntaxException(line, "an escape in a string literal names no Unicode code point"),
+    };
 }

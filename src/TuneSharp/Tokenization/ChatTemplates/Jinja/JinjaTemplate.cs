@@ -42,6 +42,12 @@ public sealed class JinjaTemplate
         foreach (var (key, value) in variables) globals.Set(key, FromClr(value));
         try { return JinjaEvaluator.Render(_body, globals); }
         catch (JinjaException e) { throw Wrap(Name, e); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException or InvalidCastException or IndexOutOfRangeException)
+        {
+            // A value the renderer's Python model did not foresee; say so rather than crash the run with a stack trace.
+            throw new ChatTemplateException($"Chat template '{Name}' could not be rendered: {e.GetType().Name}: {e.Message} " +
+                                            "(an unforeseen case in TuneSharp's Jinja renderer; please report it with the template)");
+        }
     }
 
     private static ChatTemplateException Wrap(string name, JinjaException e) => e switch

@@ -17,8 +17,9 @@ internal sealed class JinjaUndefined(string message)
 
     public static JinjaUndefined ForName(string name) => new($"'{name}' is undefined");
 
+    // jinja quotes the type in one message and not in the other: 'dict object' has no attribute 'x', list object has no element 0.
     public static JinjaUndefined ForAttribute(object? owner, object? key) => key is string s
-        ? new($"{JinjaPython.TypeDescription(owner)} has no attribute '{s}'")
+        ? new($"'{JinjaPython.TypeDescription(owner)}' has no attribute '{s}'")
         : new($"{JinjaPython.TypeDescription(owner)} has no element {JinjaPython.Repr(key)}");
 
     public JinjaRuntimeException Fail() => new(Message);
@@ -262,8 +263,8 @@ internal static class JinjaPython
         _ => value.GetType().Name,
     };
 
-    /// <summary>How jinja names an object in "has no attribute" messages: <c>'dict object'</c>, <c>None</c>.</summary>
-    public static string TypeDescription(object? value) => value is null ? "None" : $"'{TypeName(value)} object'";
+    /// <summary>How jinja names an object in "has no attribute" messages: <c>dict object</c>, <c>None</c>.</summary>
+    public static string TypeDescription(object? value) => value is null ? "None" : $"{TypeName(value)} object";
 
     /// <summary>The items a for loop (or <c>list</c>) walks: a list's or tuple's items, a string's characters, a dict's keys.</summary>
     public static IReadOnlyList<object?> Iterate(object? value) => value switch

@@ -5,8 +5,9 @@ Run in the reference environment (transformers 4.40, jinja2 3.1):
     ../shared/reference/py tests/TuneSharp.Tests/Tokenization/ChatTemplates/Fixtures/make_chat_template_fixtures.py
 
 templates/*.jinja are the chat templates the model families publish in their tokenizer_config.json (Llama-3-8B-Instruct,
-Qwen2-7B-Instruct, Mistral-7B-Instruct-v0.1, zephyr-7b-beta, gemma-7b-it, Phi-3-mini-4k-instruct, Llama-2-7b-chat-hf),
-written out as facts; features.jinja is TuneSharp's own, exercising constructs beyond theirs. The built-in templates are
+Llama-3.1-8B-Instruct (its multi-line form with tool support), Qwen2-7B-Instruct, Mistral-7B-Instruct-v0.1, zephyr-7b-beta, gemma-7b-it, Phi-3-mini-4k-instruct, Llama-2-7b-chat-hf),
+written out as facts; templates/transformers-*.jinja are the default templates transformers 4.40 ships, copied from
+the installed library by this script; features.jinja is TuneSharp's own, exercising constructs beyond theirs. The built-in templates are
 read from src/TuneSharp/Tokenization/ChatTemplates/BuiltIn/, the files TuneSharp embeds. Every template is rendered
 with the slow LlamaTokenizer of shared/models/stories260K whose special tokens are set to the family's, so the template
 sees exactly what apply_chat_template passes it (messages, add_generation_prompt, the special tokens map,
@@ -30,6 +31,7 @@ S_TOKENS = ("<s>", "</s>")
 # (fixture name, template file, bos, eos)
 REAL = [
     ("llama-3-instruct", "templates/llama-3-instruct.jinja", *LLAMA3),
+    ("llama-3.1-instruct", "templates/llama-3.1-instruct.jinja", *LLAMA3),
     ("qwen2-instruct", "templates/qwen2-instruct.jinja", None, "<|im_end|>"),
     ("mistral-7b-instruct", "templates/mistral-7b-instruct.jinja", *S_TOKENS),
     ("zephyr-7b-beta", "templates/zephyr-7b-beta.jinja", *S_TOKENS),
@@ -68,8 +70,30 @@ CONVERSATIONS = {
     "assistant_first": [m("assistant", "I speak first"), m("user", "ok")],
     "system_in_the_middle": [m("user", "a"), m("assistant", "b"), m("system", "c"), m("user", "d")],
     "unknown_role": [m("user", "a"), m("tool", "b")],
+    "empty": [],
     "alpaca_with_input": [m("user", "Summarise the text."), m("input", "The cat sat on the mat."), m("assistant", "A cat sat.")],
 }
+
+
+def write_transformers_defaults():
+    """The default chat templates transformers 4.40 itself ships (tokenizer classes' default_chat_template), copied
+    from the installed library into templates/ so the C# tests read the same text: Llama's with and without its
+    default system prompt (the <<SYS>> test and the long escaped default prompt), GPT-SW3's and Blenderbot's. Only
+    slow tokenizer classes are available here (the reference environment has no `tokenizers`)."""
+    from types import SimpleNamespace
+
+    from transformers import BlenderbotTokenizer, GPTSw3Tokenizer
+
+    written = []
+    for flag in (False, True):
+        text = LlamaTokenizer.default_chat_template.fget(SimpleNamespace(use_default_system_prompt=flag))
+        written.append((f"transformers-llama-default{'-system-prompt' if flag else ''}", text))
+    written.append(("transformers-gpt-sw3-default", GPTSw3Tokenizer.default_chat_template.fget(SimpleNamespace())))
+    written.append(("transformers-blenderbot-default", BlenderbotTokenizer.default_chat_template.fget(SimpleNamespace())))
+    for name, text in written:
+        with open(os.path.join(HERE, "templates", name + ".jinja"), "w", encoding="utf-8") as f:
+            f.write(text)
+    return [(name, f"templates/{name}.jinja") for name, _ in written]
 
 
 def make_tokenizer(bos, eos):
@@ -106,7 +130,9 @@ def read(path):
 
 
 def main():
-    fixtures = [fixture(name, read(os.path.join(HERE, path)), bos, eos, "file:" + path) for name, path, bos, eos in REAL]
+    defaults = [(name, path, *S_TOKENS) for name, path in write_transformers_defaults()]
+    fixtures = [fixture(name, read(os.path.join(HERE, path)), bos, eos, "file:" + path)
+                for name, path, bos, eos in REAL + defaults]
     fixtures += [fixture(name, read(os.path.join(BUILT_IN, name + ".jinja")), bos, eos, "builtin")
                  for name, bos, eos in BUILT_INS]
     out = {"transformers": transformers.__version__, "jinja2": jinja2.__version__, "templates": fixtures}
