@@ -56,7 +56,7 @@ public sealed class TokenClassificationCliTests : IDisposable
         var (code, _, stderr) = CliRunner.Run("train", "--task", "token-classification", "--model", _tmp.File("m"), "--train", _tmp.File("t.conll"),
             "--output", _tmp.File("o"), "--text-column", "sentence");
         Assert.Equal(2, code);
-        Assert.Contains("--text-column belongs to --task text-classification; this run is --task token-classification", stderr);
+        Assert.Contains("--text-column belongs to --task text-classification and causal-lm; this run is --task token-classification", stderr);
         (code, _, stderr) = CliRunner.Run("train", "--model", _tmp.File("m"), "--train", _tmp.File("t.tsv"), "--output", _tmp.File("o"), "--label-all-tokens");
         Assert.Equal(2, code);
         Assert.Contains("--label-all-tokens belongs to --task token-classification", stderr);

@@ -48,6 +48,7 @@ public sealed class CaseGenerator
         {
             ["info"] = [new(null, _fx.BaseModel)],
             ["generate"] = [new("--model", _fx.Llama), new("--prompt", "good w1"), new("--max-new-tokens", "8")],
+            ["chat"] = [new("--model", _fx.Llama), new("--chat-template", "chatml"), new("--max-new-tokens", "8")],
             ["train"] = trainBase,
             ["plan"] = trainBase,
             ["evaluate"] = [new("--model", _fx.Classifier), new("--data", _fx.DevTsv), new("--text-column", "sentence")],
