@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using TuneSharp.Data;
 using TuneSharp.Recipes;
 using TuneSharp.Tasks.CausalLm;
 using TuneSharp.Tokenization;
-using TuneSharp.Tokenization.ChatTemplates;
 using TuneSharp.Training;
 
 namespace TuneSharp.Bench;
@@ -57,7 +55,9 @@ internal static class CausalLmFineTuneBenchmark
             };
 
             // The sequences both sides train on, exported for the peer, and the base model's validation loss.
-            var (trainExamples, evalExamples) = Examples(Options(false, Path.Combine(work, "unused")));
+            var data = new CausalLmRecipeTask(Options(false, Path.Combine(work, "unused")));
+            data.LoadData(_ => { });
+            var (trainExamples, evalExamples) = (data.TrainExamples, data.ValidationExamples);
             var before = BaseLoss(model, trainExamples, evalExamples);
             var trainFile = Export(trainExamples, Path.Combine(work, "train_examples.jsonl"));
             var evalFile = Export(evalExamples, Path.Combine(work, "eval_examples.jsonl"));
@@ -134,17 +134,6 @@ internal static class CausalLmFineTuneBenchmark
             return file;
         }
         return (Write("alpaca_train.json", order.Skip(held)), Write("alpaca_validation.json", order.Take(held)));
-    }
-
-    // The recipe's own data steps (CausalLmData, the template, CausalLmExampleBuilder) on the run's files.
-    private static (IReadOnlyList<CausalLmExample> Train, IReadOnlyList<CausalLmExample> Eval) Examples(CausalLmRunOptions options)
-    {
-        var tokenizer = TextTokenizer.FromPretrained(options.ModelDir);
-        var template = ChatTemplate.Resolve(options.ChatTemplate, options.ModelDir);
-        var exampleOptions = new CausalLmExampleOptions { BlockSize = options.EffectiveBlockSize, MaxLength = options.Args.MaxLength };
-        IReadOnlyList<CausalLmExample> Build(string path, int? max) =>
-            CausalLmExampleBuilder.Build(CausalLmData.Load(new CausalLmDataOptions { Path = path, MaxSamples = max }), tokenizer, template, exampleOptions).Examples;
-        return (Build(options.TrainPath, options.MaxTrainSamples), Build(options.ValidationPath!, options.MaxEvalSamples));
     }
 
     private static double BaseLoss(string modelDir, IReadOnlyList<CausalLmExample> train, IReadOnlyList<CausalLmExample> eval)

@@ -26,23 +26,15 @@ public static class ChatCommand
         var template = new Option<string?>("--chat-template") { Description = "chatml | alpaca | llama-2 | llama-3 | zephyr | mistral | a Jinja file (default: the model's own, from tokenizer_config.json)" };
         var system = new Option<string?>("--system") { Description = "System message the conversation starts with" };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens of a reply", DefaultValueFactory = _ => 256 };
-        var sample = new Option<bool>("--do-sample") { Description = "Sample instead of greedy decoding (implied by --temperature/--top-k/--top-p)" };
-        var temperature = new Option<double?>("--temperature") { Description = "Softmax temperature for sampling" };
-        var topK = new Option<int?>("--top-k") { Description = "Sample only among the k most likely tokens" };
-        var topP = new Option<double?>("--top-p") { Description = "Nucleus sampling: smallest set of tokens with cumulative probability >= p" };
-        var seed = new Option<long?>("--seed") { Description = "Random seed for sampling" };
         var command = new Command("chat", "Talk with a chat model in the terminal (replies stream; /reset, /system TEXT, /exit; Ctrl-D leaves).")
         {
-            model, adapter, template, system, maxNew, sample, temperature, topK, topP, seed,
+            model, adapter, template, system, maxNew,
         };
+        var sampling = new SamplingFlags();
+        sampling.AddTo(command);
         command.SetAction(parse =>
         {
-            var doSample = parse.GetValue(sample) || parse.GetValue(temperature) is not null || parse.GetValue(topK) is not null || parse.GetValue(topP) is not null;
-            var generation = new GenerationOptions
-            {
-                MaxNewTokens = parse.GetValue(maxNew), DoSample = doSample, Temperature = parse.GetValue(temperature) ?? 1.0,
-                TopK = parse.GetValue(topK) ?? 0, TopP = parse.GetValue(topP) ?? 1.0, Seed = parse.GetValue(seed),
-            };
+            var generation = sampling.Apply(parse, new GenerationOptions { MaxNewTokens = parse.GetValue(maxNew) });
             generation.Validate();
             return Run(io, parse.GetValue(model)!, parse.GetValue(adapter), parse.GetValue(template), new ChatSessionOptions
             {

@@ -18,11 +18,7 @@ public static class GenerateCommand
         var model = new Option<string>("--model") { Description = "Model folder or Hugging Face hub id", Required = true };
         var prompt = new Option<string>("--prompt") { Description = "Text to continue", DefaultValueFactory = _ => "" };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate", DefaultValueFactory = _ => 64 };
-        var sample = new Option<bool>("--do-sample") { Description = "Sample instead of greedy decoding (implied by --temperature/--top-k/--top-p)" };
-        var temperature = new Option<double?>("--temperature") { Description = "Softmax temperature for sampling" };
-        var topK = new Option<int?>("--top-k") { Description = "Sample only among the k most likely tokens" };
-        var topP = new Option<double?>("--top-p") { Description = "Nucleus sampling: smallest set of tokens with cumulative probability >= p" };
-        var seed = new Option<long?>("--seed") { Description = "Random seed for sampling (same seed, same text)" };
+        var sampling = new SamplingFlags();
         var noCache = new Option<bool>("--no-cache") { Description = "Recompute the whole sequence each step instead of using the KV cache" };
         var truncate = new Option<bool>("--truncate-prompt")
         {
@@ -50,21 +46,15 @@ public static class GenerateCommand
         };
         var command = new Command("generate", "Generate text with a causal language model, streaming it as it is produced.")
         {
-            model, prompt, maxNew, sample, temperature, topK, topP, seed, noCache, truncate,
+            model, prompt, maxNew, noCache, truncate,
             repetition, stop, maxTime, beams, lengthPenalty, earlyStopping, promptsFile,
         };
+        sampling.AddTo(command);
         command.SetAction(parse =>
         {
-            var doSample = parse.GetValue(sample) || parse.GetValue(temperature) is not null
-                || parse.GetValue(topK) is not null || parse.GetValue(topP) is not null;
-            var options = new GenerationOptions
+            var options = sampling.Apply(parse, new GenerationOptions
             {
                 MaxNewTokens = parse.GetValue(maxNew),
-                DoSample = doSample,
-                Temperature = parse.GetValue(temperature) ?? 1.0,
-                TopK = parse.GetValue(topK) ?? 0,
-                TopP = parse.GetValue(topP) ?? 1.0,
-                Seed = parse.GetValue(seed),
                 UseCache = !parse.GetValue(noCache),
                 TruncatePrompt = parse.GetValue(truncate),
                 RepetitionPenalty = parse.GetValue(repetition) ?? 1.0,
@@ -73,7 +63,7 @@ public static class GenerateCommand
                 NumBeams = parse.GetValue(beams),
                 LengthPenalty = parse.GetValue(lengthPenalty),
                 EarlyStopping = parse.GetValue(earlyStopping),
-            };
+            });
             if (parse.GetValue(promptsFile) is { } file)
             {
                 if (parse.GetResult(prompt) is { Implicit: false })

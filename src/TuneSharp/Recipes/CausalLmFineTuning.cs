@@ -31,12 +31,18 @@ public static class CausalLmFineTuning
 public sealed class CausalLmRecipeTask(CausalLmRunOptions options) : FineTuningTask
 {
     private IReadOnlyList<PackedSequence>? _train;
-    private IReadOnlyList<CausalLmExample>? _validation, _test;
+    private IReadOnlyList<CausalLmExample>? _trainExamples, _validation, _test;
     private IChatTemplate? _template;
     private CausalLmTask? _task;
 
     /// <inheritdoc/>
     public override string Name => "causal-lm";
+
+    /// <summary>The training sequences before packing, once <see cref="LoadData"/> has run (what a peer trains on, e.g.).</summary>
+    public IReadOnlyList<CausalLmExample> TrainExamples => _trainExamples ?? throw new InvalidOperationException("LoadData has not run.");
+
+    /// <summary>The validation sequences, once <see cref="LoadData"/> has run.</summary>
+    public IReadOnlyList<CausalLmExample> ValidationExamples => _validation ?? throw new InvalidOperationException("LoadData has not run.");
 
     /// <inheritdoc/>
     public override FineTuningRunOptions Options => options;
@@ -49,7 +55,7 @@ public sealed class CausalLmRecipeTask(CausalLmRunOptions options) : FineTuningT
             throw new TuneSharpException($"block_size {options.BlockSize} is longer than max_length {options.Args.MaxLength}; a block must fit the sequences the model is run on.") { Setting = "block_size" };
         if (options.EvalGenerateSamples < 0) throw new TuneSharpException($"eval_generate_samples must be at least 0, got {options.EvalGenerateSamples}.") { Setting = "eval_generate_samples" };
         foreach (var path in new[] { options.TrainPath, options.ValidationPath, options.TestPath })
-            if (path is not null && !File.Exists(path)) throw new TuneSharpException($"{path}: no such file.");
+            if (path is not null) TabularReader.CheckFileExists(path, "a causal-LM data file (.txt, .jsonl, .json, .csv, .tsv or .parquet)");
     }
 
     /// <inheritdoc/>
@@ -106,7 +112,7 @@ public sealed class CausalLmRecipeTask(CausalLmRunOptions options) : FineTuningT
             return built.Examples;
         }
 
-        var trainExamples = Build("train", train);
+        var trainExamples = _trainExamples = Build("train", train);
         _validation = Build("validation", validation);
         _test = test is null ? null : Build("test", test);
         if (options.Packing)
